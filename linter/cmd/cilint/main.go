@@ -1,0 +1,159 @@
+// Command cilint lints GitLab CI/CD configuration: YAML with positions, our
+// JSON Schema, and (as they land) includes, components and GitLab's
+// pipeline-creation rules.
+//
+// Exit status: 0 when no errors were found (warnings alone do not fail),
+// 1 when errors were found, 2 for a usage or internal error.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/lint"
+	"gitlab.com/trustci/cicd/linter/report"
+	"gitlab.com/trustci/cicd/linter/rules"
+)
+
+const (
+	exitOK       = 0
+	exitFindings = 1
+	exitUsage    = 2
+)
+
+const usage = `cilint checks GitLab CI/CD pipelines before GitLab does.
+
+Usage:
+  cilint lint [flags] FILE...   lint pipeline files
+  cilint rules                  list the rules and their IDs
+  cilint version                print the version
+
+Run 'cilint lint -h' for the lint flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+}
+
+// run is main without the process: it returns the exit status, and never
+// lets a panic escape as a stack trace.
+func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "cilint: internal error: %v\nPlease report this with the file that caused it.\n", r)
+			code = exitUsage
+		}
+	}()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "lint":
+		return runLint(args[1:], stdout, stderr, getenv)
+	case "rules":
+		for _, r := range rules.All() {
+			fmt.Fprintf(stdout, "%-20s %-8s %s\n", r.ID, r.Severity, r.Summary)
+		}
+		return exitOK
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "cilint", version())
+		return exitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "cilint: unknown command %q\n\n%s", args[0], usage)
+	return exitUsage
+}
+
+func version() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "devel"
+}
+
+func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fl := flag.NewFlagSet("cilint lint", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	format := fl.String("format", "text", "output format: text or json")
+	schemaOnly := fl.Bool("schema-only", false, "only YAML and schema checks: no include resolution, no cross-job checks")
+	color := fl.String("color", "auto", "colour the text output: auto (on a terminal, unless NO_COLOR is set), always or never")
+	noColor := fl.Bool("no-color", false, "same as --color=never")
+	oneLine := fl.Bool("oneline", false, "text format without the source snippet")
+	fl.Usage = func() {
+		fmt.Fprint(stderr, "Usage: cilint lint [flags] FILE...\n\nFlags:\n")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fl.NArg() == 0 {
+		fmt.Fprintln(stderr, "cilint lint: no file given")
+		fl.Usage()
+		return exitUsage
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintf(stderr, "cilint lint: unknown --format %q (text or json)\n", *format)
+		return exitUsage
+	}
+	useColor := false
+	switch {
+	case *noColor || *color == "never":
+	case *color == "always":
+		useColor = true
+	case *color == "auto":
+		useColor = getenv("NO_COLOR") == "" && isTerminal(stdout)
+	default:
+		fmt.Fprintf(stderr, "cilint lint: unknown --color %q (auto, always or never)\n", *color)
+		return exitUsage
+	}
+
+	l, err := lint.New(lint.Options{SchemaOnly: *schemaOnly})
+	if err != nil {
+		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		return exitUsage
+	}
+	var all []finding.Finding
+	sources := report.Sources{}
+	for _, path := range fl.Args() {
+		res, err := l.File(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "cilint: %v\n", err)
+			return exitUsage
+		}
+		sources[path] = res.File.Source
+		all = append(all, res.Findings...)
+	}
+	if *format == "json" {
+		err = report.JSON(stdout, all)
+	} else {
+		err = report.Text(stdout, all, sources, report.TextOptions{Color: useColor, OneLine: *oneLine})
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "cilint: write report: %v\n", err)
+		return exitUsage
+	}
+	if finding.HasErrors(all) {
+		return exitFindings
+	}
+	return exitOK
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,84 @@
+// Package finding holds the one type every stage of cilint produces: a
+// problem found at a position in a file, with a severity and a rule ID.
+package finding
+
+import (
+	"cmp"
+	"slices"
+)
+
+// Severity orders findings: only errors make cilint exit with 1.
+type Severity uint8
+
+const (
+	Info Severity = iota
+	Warning
+	Error
+)
+
+func (s Severity) String() string {
+	switch s {
+	case Error:
+		return "error"
+	case Warning:
+		return "warning"
+	default:
+		return "info"
+	}
+}
+
+// ParseSeverity is the inverse of String.
+func ParseSeverity(s string) (Severity, bool) {
+	switch s {
+	case "error":
+		return Error, true
+	case "warning":
+		return Warning, true
+	case "info":
+		return Info, true
+	}
+	return Info, false
+}
+
+// Pos is a place in a source file. Line and Col are 1-based; Col counts
+// characters (runes), as YAML parsers report them. A zero Line means the
+// whole file.
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+// Finding is one problem. EndCol, when larger than Col, marks the end
+// (exclusive) of the offending text on the same line, for the caret span.
+type Finding struct {
+	Pos      Pos
+	EndCol   int
+	Severity Severity
+	Rule     string
+	Message  string
+}
+
+// Sort orders findings by file, line, column, then rule and message, so
+// output is stable whatever order the checks ran in.
+func Sort(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(
+			cmp.Compare(a.Pos.File, b.Pos.File),
+			cmp.Compare(a.Pos.Line, b.Pos.Line),
+			cmp.Compare(a.Pos.Col, b.Pos.Col),
+			cmp.Compare(a.Rule, b.Rule),
+			cmp.Compare(a.Message, b.Message),
+		)
+	})
+}
+
+// HasErrors reports whether any finding is an error.
+func HasErrors(fs []Finding) bool {
+	for _, f := range fs {
+		if f.Severity == Error {
+			return true
+		}
+	}
+	return false
+}

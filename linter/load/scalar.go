@@ -1,0 +1,127 @@
+package load
+
+import (
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Psych (Ruby's YAML 1.1 loader, which GitLab uses) guesses the type of a
+// plain scalar differently from YAML 1.2 parsers such as yaml.v3: `yes`,
+// `on` and `off` are booleans, `0755` is octal, `1:30` is base 60 and
+// `1,000` is a thousand. GitLab then refuses dates and times outright. These
+// expressions follow Psych's ScalarScanner so cilint reads what GitLab reads.
+var (
+	psychWordish   = regexp.MustCompile(`^[^\d.:-]?[\pL_\s!@#$%^&*(){}<>|/\\~;=]+`)
+	psychTime      = regexp.MustCompile(`^-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|\s+)\d{1,2}:\d\d:\d\d(?:\.\d*)?(?:\s*(?:Z|[-+]\d{1,2}:?(?:\d\d)?))?$`)
+	psychDate      = regexp.MustCompile(`^\d{4}-(?:1[012]|0\d|\d)-(?:[12]\d|3[01]|0\d|\d)$`)
+	psychSexInt    = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}$`)
+	psychSexFloat  = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}\.[0-9_]*$`)
+	psychFloat     = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_,]*)?\.[0-9]*(?:[eE][-+][0-9]+)?)$`)
+	psychInteger   = regexp.MustCompile(`^(?:[-+]?0b[0-1_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+)$`)
+	psychInfinity  = regexp.MustCompile(`^\+?\.(?:inf|Inf|INF)$`)
+	psychNegInf    = regexp.MustCompile(`^-\.(?:inf|Inf|INF)$`)
+	psychNaN       = regexp.MustCompile(`^\.(?:nan|NaN|NAN)$`)
+	psychTrueWord  = regexp.MustCompile(`(?i)^(?:yes|true|on)$`)
+	psychFalseWord = regexp.MustCompile(`(?i)^(?:no|false|off)$`)
+)
+
+// refused names a plain-scalar type that GitLab's safe YAML loader rejects.
+type refused string
+
+// resolvePlain fills n's Kind and value from its Text the way Psych does for
+// an untagged, unquoted scalar. It returns a non-empty refused when GitLab
+// would reject the value.
+func resolvePlain(n *Node) refused {
+	s := n.Text
+	n.Kind = String
+	switch {
+	case s == "":
+		n.Kind = Null
+	case psychWordish.MatchString(s) || strings.Contains(s, "\n"):
+		if len(s) > 5 {
+			return ""
+		}
+		switch {
+		case s == "~" || strings.EqualFold(s, "null"):
+			n.Kind = Null
+		case psychTrueWord.MatchString(s):
+			n.Kind, n.Bool = Bool, true
+		case psychFalseWord.MatchString(s):
+			n.Kind, n.Bool = Bool, false
+		}
+	case psychTime.MatchString(s):
+		return "time"
+	case psychDate.MatchString(s):
+		return "date"
+	case psychInfinity.MatchString(s):
+		n.Kind, n.Float = Float, math.Inf(1)
+	case psychNegInf.MatchString(s):
+		n.Kind, n.Float = Float, math.Inf(-1)
+	case psychNaN.MatchString(s):
+		n.Kind, n.Float = Float, math.NaN()
+	case strings.HasPrefix(s, ":") && len(s) > 1:
+		// A Ruby symbol; GitLab treats it as its name.
+	case psychSexInt.MatchString(s):
+		n.Kind, n.Int = Int, int64(sexagesimal(s))
+	case psychSexFloat.MatchString(s):
+		n.Kind, n.Float = Float, sexagesimal(s)
+	case psychFloat.MatchString(s):
+		if strings.TrimLeft(s, "+-") == "." {
+			return ""
+		}
+		clean := strings.NewReplacer(",", "", "_", "").Replace(s)
+		if f, err := strconv.ParseFloat(strings.TrimSuffix(strings.Replace(clean, ".e", "e", 1), "."), 64); err == nil {
+			n.Kind, n.Float = Float, f
+		}
+	case psychInteger.MatchString(s):
+		if i, ok := rubyInteger(s); ok {
+			n.Kind, n.Int = Int, i
+		}
+	}
+	return ""
+}
+
+// rubyInteger parses like Ruby's Integer() after Psych strips `,` and `_`:
+// a leading 0 means octal, 0b binary, 0x hexadecimal.
+func rubyInteger(s string) (int64, bool) {
+	s = strings.NewReplacer(",", "", "_", "").Replace(s)
+	neg := false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	base := 10
+	switch {
+	case strings.HasPrefix(s, "0b"):
+		base, s = 2, s[2:]
+	case strings.HasPrefix(s, "0x"):
+		base, s = 16, s[2:]
+	case len(s) > 1 && s[0] == '0':
+		base, s = 8, s[1:]
+	}
+	u, err := strconv.ParseUint(s, base, 63)
+	if err != nil {
+		return 0, false
+	}
+	if neg {
+		return -int64(u), true
+	}
+	return int64(u), true
+}
+
+// sexagesimal mirrors Psych exactly, quirk included: each part i of n is
+// weighted by 60^|i-2|, so "1:30" is 1*3600 + 30*60.
+func sexagesimal(s string) float64 {
+	var total float64
+	for i, part := range strings.Split(strings.ReplaceAll(s, "_", ""), ":") {
+		f, _ := strconv.ParseFloat(part, 64)
+		exp := i - 2
+		if exp < 0 {
+			exp = -exp
+		}
+		total += f * math.Pow(60, float64(exp))
+	}
+	return total
+}

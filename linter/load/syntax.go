@@ -1,0 +1,99 @@
+package load
+
+import (
+	"bytes"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// syntaxPos turns a yaml.v3 error into a line, a column and a message.
+// yaml.v3 reports only a line (and none for line 1), so the column is found
+// from what the message says went wrong on that line: the second `: ` for
+// "mapping values are not allowed", the tab for "cannot start any token",
+// the alias for an unknown anchor, else the first non-blank character.
+func syntaxPos(msg string, src []byte) (int, int, string) {
+	line := 1
+	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = msg[len(m[0]):]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	lines := bytes.Split(src, []byte{'\n'})
+	if line > len(lines) {
+		line = len(lines)
+	}
+	if line < 1 {
+		line = 1
+	}
+	text := ""
+	if len(lines) > 0 {
+		text = strings.TrimRight(string(lines[line-1]), "\r")
+	}
+	col := firstNonBlank(text)
+	switch {
+	case strings.Contains(msg, "mapping values are not allowed"):
+		if i := secondMappingColon(text); i >= 0 {
+			col = runeCol(text, i)
+		}
+	case strings.Contains(msg, "cannot start any token"):
+		if i := strings.IndexAny(text, "\t@`"); i >= 0 {
+			col = runeCol(text, i)
+			if text[i] == '\t' {
+				msg += " (a tab; YAML indentation must use spaces)"
+			}
+		}
+	case strings.HasPrefix(msg, "unknown anchor"):
+		name := strings.TrimSuffix(strings.TrimPrefix(msg, "unknown anchor '"), "' referenced")
+		for i, l := range lines {
+			if j := strings.Index(string(l), "*"+name); j >= 0 {
+				line, text, col = i+1, string(l), runeCol(string(l), j)
+				break
+			}
+		}
+		msg = "alias *" + name + " refers to an anchor &" + name + " that is not defined before it"
+	}
+	_ = text
+	return line, col, msg
+}
+
+func firstNonBlank(s string) int {
+	for i, r := range s {
+		if r != ' ' && r != '\t' {
+			return runeCol(s, i)
+		}
+	}
+	return 1
+}
+
+func runeCol(s string, byteIndex int) int { return 1 + utf8.RuneCountInString(s[:byteIndex]) }
+
+// secondMappingColon returns the byte index of the `:` that starts a second
+// mapping value on one line (as in `script: echo: hi`), skipping quoted text.
+func secondMappingColon(s string) int {
+	seen := 0
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case quote != 0:
+			if ch == quote {
+				quote = 0
+			}
+		case ch == '\'' || ch == '"':
+			quote = ch
+		case ch == '#' && (i == 0 || s[i-1] == ' '):
+			return -1
+		case ch == ':' && (i+1 == len(s) || s[i+1] == ' ' || s[i+1] == '\t'):
+			seen++
+			if seen == 2 {
+				return i
+			}
+		}
+	}
+	return -1
+}

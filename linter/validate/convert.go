@@ -1,0 +1,105 @@
+package validate
+
+import (
+	"strconv"
+	"strings"
+
+	"gitlab.com/trustci/cicd/linter/load"
+)
+
+// toJSON turns a Node tree into the values the JSON Schema validator
+// takes. Shared (aliased) subtrees are converted once.
+func toJSON(n *load.Node, memo map[*load.Node]any) any {
+	if n == nil {
+		return nil
+	}
+	if v, ok := memo[n]; ok {
+		return v
+	}
+	var v any
+	switch n.Kind {
+	case load.Null, load.Reference:
+		// A !reference is unresolved here: it is opaque, and errors at it
+		// are dropped (see opaque).
+		v = nil
+	case load.Bool:
+		v = n.Bool
+	case load.Int:
+		v = n.Int
+	case load.Float:
+		v = n.Float
+	case load.String:
+		v = n.Text
+	case load.Seq:
+		items := make([]any, len(n.Items))
+		for i, item := range n.Items {
+			items[i] = toJSON(item, memo)
+		}
+		v = items
+	case load.Map:
+		m := make(map[string]any, len(n.Pairs))
+		for _, p := range n.Pairs {
+			m[p.Key.Name()] = toJSON(p.Value, memo)
+		}
+		v = m
+	}
+	memo[n] = v
+	return v
+}
+
+// opaque reports whether the schema cannot judge n before later stages
+// run: an unresolved !reference, or a string that still holds an input
+// interpolation ($[[ inputs.x ]]) or a job input (${{ inputs.x }}).
+func opaque(n *load.Node) bool {
+	if n == nil {
+		return false
+	}
+	if n.Kind == load.Reference {
+		return true
+	}
+	return n.Kind == load.String && (strings.Contains(n.Text, "$[[") || strings.Contains(n.Text, "${{"))
+}
+
+// step is one element on the way from the root to a value: the Node, and
+// the mapping key or list index that led to it.
+type step struct {
+	node  *load.Node
+	key   *load.Node // the mapping key, for values in a mapping
+	index int        // the list index, for values in a list; -1 otherwise
+}
+
+// walk follows a JSON pointer from root. It returns the steps taken (the
+// first is the root) and whether the whole pointer was followed, and stops
+// early at an opaque node.
+func walk(root *load.Node, ptr string) ([]step, bool) {
+	steps := []step{{node: root, index: -1}}
+	if ptr == "" {
+		return steps, true
+	}
+	cur := root
+	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		if cur == nil || opaque(cur) {
+			return steps, false
+		}
+		switch cur.Kind {
+		case load.Map:
+			p := cur.Pair(tok)
+			if p == nil {
+				return steps, false
+			}
+			cur = p.Value
+			steps = append(steps, step{node: cur, key: p.Key, index: -1})
+		case load.Seq:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(cur.Items) {
+				return steps, false
+			}
+			cur = cur.Items[i]
+			steps = append(steps, step{node: cur, index: i})
+		default:
+			return steps, false
+		}
+	}
+	return steps, true
+}

@@ -1,0 +1,143 @@
+// Package validate checks a loaded configuration against cilint's JSON
+// Schema (package schema) and turns each violation into one finding in
+// plain words, at the line and column of the offending key or value.
+package validate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/schema"
+)
+
+// Validator holds the compiled schema. Compile it once per process with
+// New; it is safe for concurrent use.
+type Validator struct {
+	compiled *jsonschema.Schema
+	doc      any // the schema as plain JSON, to explain violations
+}
+
+// New compiles the embedded schema.
+func New() (*Validator, error) {
+	var doc any
+	if err := json.Unmarshal(schema.JSON, &doc); err != nil {
+		return nil, fmt.Errorf("embedded schema is not JSON: %w", err)
+	}
+	c := jsonschema.NewCompiler()
+	c.Draft = jsonschema.Draft2020
+	if err := c.AddResource(schema.URL, bytes.NewReader(schema.JSON)); err != nil {
+		return nil, fmt.Errorf("load embedded schema: %w", err)
+	}
+	compiled, err := c.Compile(schema.URL)
+	if err != nil {
+		return nil, fmt.Errorf("compile embedded schema: %w", err)
+	}
+	return &Validator{compiled: compiled, doc: doc}, nil
+}
+
+// Validate checks root, the body (or header) of one configuration file,
+// and returns the schema findings, each in the file root came from.
+func (v *Validator) Validate(root *load.Node) []finding.Finding {
+	if root == nil {
+		return nil
+	}
+	err := v.compiled.Validate(toJSON(root, map[*load.Node]any{}))
+	if err == nil {
+		return nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return []finding.Finding{{Pos: root.Pos, Severity: finding.Error, Rule: "schema",
+			Message: "internal error while validating: " + err.Error()}}
+	}
+	e := &explainer{doc: v.doc, root: root}
+	leaves := e.collect(ve)
+	return e.findings(leaves)
+}
+
+// keywordOf splits an absolute keyword location into the failing keyword and
+// the pointer (into the schema document) of the schema object holding it.
+// The keyword is "false" when a `false` schema failed.
+func keywordOf(abs string) (keyword, schemaPtr string) {
+	_, frag, _ := strings.Cut(abs, "#")
+	toks := []string{}
+	if frag != "" {
+		toks = strings.Split(strings.TrimPrefix(frag, "/"), "/")
+	}
+	// Walk the pointer, knowing which tokens are keywords and which are
+	// names or indexes inside a keyword's value.
+	const (
+		inSchema = iota
+		inSchemaMap
+		inSchemaList
+		inStringListMap
+		inTerminal
+	)
+	state := inSchema
+	schemaStart := 0
+	keyword = "false"
+	for i, tok := range toks {
+		switch state {
+		case inSchema:
+			keyword, schemaStart = tok, i
+			switch tok {
+			case "properties", "patternProperties", "$defs", "dependentSchemas":
+				state = inSchemaMap
+			case "allOf", "anyOf", "oneOf", "prefixItems":
+				state = inSchemaList
+			case "dependentRequired":
+				state = inStringListMap
+			case "items", "additionalProperties", "not", "if", "then", "else", "propertyNames", "contains":
+				state = inSchema
+			default:
+				state = inTerminal
+			}
+			if state == inSchema && i == len(toks)-1 {
+				// The pointer ends on a keyword whose value is a schema:
+				// that keyword failed as a whole (for example items: false).
+				return tok, "/" + strings.Join(toks[:i], "/")
+			}
+		case inSchemaMap, inSchemaList:
+			state = inSchema
+			if i == len(toks)-1 {
+				// The pointer ends on a subschema itself: a false schema.
+				return "false", "/" + strings.Join(toks[:i+1], "/")
+			}
+		case inStringListMap:
+			state = inTerminal
+		case inTerminal:
+		}
+	}
+	return keyword, "/" + strings.Join(toks[:schemaStart], "/")
+}
+
+// schemaAt returns the value at a pointer in the schema document.
+func schemaAt(doc any, ptr string) any {
+	cur := doc
+	if ptr == "" || ptr == "/" {
+		return cur
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		switch c := cur.(type) {
+		case map[string]any:
+			cur = c[tok]
+		case []any:
+			var i int
+			if _, err := fmt.Sscanf(tok, "%d", &i); err != nil || i < 0 || i >= len(c) {
+				return nil
+			}
+			cur = c[i]
+		default:
+			return nil
+		}
+	}
+	return cur
+}

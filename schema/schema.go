@@ -1,0 +1,14 @@
+// Package schema embeds cilint's own JSON Schema for GitLab CI/CD
+// configuration, written from GitLab's keyword reference (see README.md in
+// this folder for what it covers and where it is deliberately lenient).
+package schema
+
+import _ "embed"
+
+// JSON is the schema document (JSON Schema draft 2020-12).
+//
+//go:embed gitlab-ci.schema.json
+var JSON []byte
+
+// URL is the schema's $id, the name it is compiled under.
+const URL = "https://gitlab.com/trustci/cicd/schema/gitlab-ci.schema.json"
