@@ -92,7 +92,7 @@ func (l *Linter) checkFile(file *load.File) []finding.Finding {
 		shape(finding.Pos{File: file.Path, Line: 1, Col: 1}, "the configuration is empty; GitLab needs at least one job")
 		return fs
 	case body.Kind != load.Map:
-		shape(body.Pos, "the configuration must be a mapping of global keywords and jobs; got %s", body.Kind)
+		shape(body.Pos, "the configuration must be a mapping of global keywords and jobs; got a %s", body.Kind)
 		return fs
 	}
 	if p := body.Pair("spec"); p != nil {

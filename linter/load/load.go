@@ -107,8 +107,7 @@ func Parse(path string, src []byte, lim Limits) (*File, []finding.Finding) {
 		}
 		docs = append(docs, &doc)
 		if len(docs) > lim.MaxDocuments {
-			l := doc.Line
-			c.findings = append(c.findings, finding.Finding{Pos: at(max(l-1, 1), 1), Severity: finding.Error,
+			c.findings = append(c.findings, finding.Finding{Pos: docPos(&doc, at), Severity: finding.Error,
 				Rule: rules.YAMLDocuments, Message: fmt.Sprintf(
 					"file has more than %d YAML documents; GitLab allows a spec: header document and one body", lim.MaxDocuments)})
 			return file, c.findings
@@ -129,10 +128,18 @@ func Parse(path string, src []byte, lim Limits) (*File, []finding.Finding) {
 	case len(roots) == 2:
 		// GitLab reads only the first document when it is not a header.
 		file.Body = roots[0]
-		c.findings = append(c.findings, finding.Finding{Pos: at(max(docs[1].Line-1, 1), 1), Severity: finding.Warning,
+		c.findings = append(c.findings, finding.Finding{Pos: docPos(docs[1], at), Severity: finding.Warning,
 			Rule: rules.YAMLDocuments, Message: "GitLab ignores this second YAML document, because the first one is not a spec: header"})
 	}
 	return file, c.findings
+}
+
+// docPos is where a document's content starts.
+func docPos(doc *yaml.Node, at func(int, int) finding.Pos) finding.Pos {
+	if len(doc.Content) > 0 {
+		return at(doc.Content[0].Line, doc.Content[0].Column)
+	}
+	return at(max(doc.Line, 1), 1)
 }
 
 // converted is a yaml.Node already turned into a Node, with the number of

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -78,6 +79,11 @@ func walk(root *load.Node, ptr string) ([]step, bool) {
 	}
 	cur := root
 	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		// The validator percent-escapes tokens on top of JSON pointer
+		// escaping.
+		if u, err := url.PathUnescape(tok); err == nil {
+			tok = u
+		}
 		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
 		if cur == nil || opaque(cur) {
 			return steps, false

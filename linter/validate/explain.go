@@ -269,6 +269,8 @@ func (e *explainer) explain(l leaf) []finding.Finding {
 			}
 			if s := suggest.Closest(name, allowed); s != "" {
 				msg += fmt.Sprintf("; did you mean `%s`?", s)
+			} else if g := suggest.Closest(subj.job, GlobalKeywords()); subj.path == "" && g != "" {
+				msg += fmt.Sprintf(" (GitLab reads `%s` as a job; did you mean the global keyword `%s`?)", subj.job, g)
 			} else if len(allowed) <= 16 {
 				msg += "; allowed keys are " + strings.Join(allowed, ", ")
 			}
@@ -286,7 +288,11 @@ func (e *explainer) explain(l leaf) []finding.Finding {
 		if len(missing) == 0 {
 			return nil
 		}
-		return []finding.Finding{at(keyNode, spanEnd(keyNode), fmt.Sprintf("%s needs the key %s", subj.name(), joinAnd(missing)))}
+		noun := "the key"
+		if len(missing) > 1 {
+			noun = "the keys"
+		}
+		return []finding.Finding{at(keyNode, spanEnd(keyNode), fmt.Sprintf("%s needs %s %s", subj.name(), noun, joinAnd(missing)))}
 
 	case "anyOf", "oneOf":
 		if l.anyOfRequired != nil {
@@ -338,7 +344,11 @@ func (e *explainer) explain(l leaf) []finding.Finding {
 		// with y.
 		toks := strings.Split(l.schemaPtr, "/")
 		if n := len(toks); n >= 4 && toks[n-2] == "properties" && toks[n-4] == "dependentSchemas" {
-			return []finding.Finding{at(keyNode, spanEnd(keyNode), fmt.Sprintf("`%s` cannot be used together with `%s`", toks[n-1], toks[n-3]))}
+			where := ""
+			if parent := parentName(steps); parent != "the job" && parent != "the configuration" {
+				where = "in " + parent + ", "
+			}
+			return []finding.Finding{at(keyNode, spanEnd(keyNode), fmt.Sprintf("%s`%s` cannot be used together with `%s`", where, toks[n-1], toks[n-3]))}
 		}
 		return []finding.Finding{at(keyNode, spanEnd(keyNode), subj.name()+" is not allowed here")}
 
@@ -406,8 +416,13 @@ func parentName(steps []step) string {
 func (e *explainer) typeMessage(subj subject, steps []step, types []string) string {
 	node := steps[len(steps)-1].node
 	got := kindText(node)
-	if node != nil && node.Plain && node.Kind != load.Null && node.Kind != load.String && slices.Contains(types, "string") {
-		got = fmt.Sprintf("%s, which YAML reads as %s; quote it to keep it a string", node.Text, kindText(node))
+	if node != nil && node.Plain && slices.Contains(types, "string") {
+		switch {
+		case (node.Kind == load.Bool || node.Kind == load.Float || node.Kind == load.Int) && node.Text != node.Name():
+			got = fmt.Sprintf("%s, which YAML reads as %s; quote it to keep it a string", node.Text, kindText(node))
+		case node.Kind == load.Bool || node.Kind == load.Float:
+			got += fmt.Sprintf("; quote it (\"%s\") to make it a string", node.Text)
+		}
 	}
 	return fmt.Sprintf("%s must be %s; got %s", subj.name(), typesText(types), got)
 }
@@ -434,6 +449,9 @@ func typesText(types []string) string {
 	}
 	var out []string
 	for _, t := range types {
+		if t == "null" && len(types) > 1 {
+			continue // "or empty" only confuses: empty is rarely what is meant
+		}
 		w := words[t]
 		if w == "" {
 			w = t

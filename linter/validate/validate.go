@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
@@ -125,6 +126,9 @@ func schemaAt(doc any, ptr string) any {
 		return cur
 	}
 	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		if u, err := url.PathUnescape(tok); err == nil {
+			tok = u
+		}
 		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
 		switch c := cur.(type) {
 		case map[string]any:

@@ -1,0 +1,101 @@
+package validate
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gitlab.com/trustci/cicd/linter/load"
+)
+
+// conformanceDir is GitLab's own schema test suite, kept beside the
+// repository (see SOURCE.md there). CI has the same layout.
+func conformanceDir(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "conformance", "gitlab-schema-tests"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("conformance suite missing in CI: %v", err)
+		}
+		t.Skipf("conformance suite not present beside the repository: %v", err)
+	}
+	return dir
+}
+
+// globalTests are the files whose entries GitLab's spec validates as whole
+// documents instead of one top-level key at a time (SOURCE.md, "Global"
+// tests).
+var globalTests = map[string]bool{
+	"positive_tests/workflow/auto_cancel/on_job_failure.yml": true,
+	"positive_tests/workflow/auto_cancel/on_new_commit.yml":  true,
+	"negative_tests/workflow/auto_cancel/on_job_failure.yml": true,
+	"negative_tests/workflow/auto_cancel/on_new_commit.yml":  true,
+}
+
+// conformanceExceptions are cases where the suite is wrong about GitLab's
+// real behaviour, with the reason. There are none: keep it that way, or
+// explain each entry.
+var conformanceExceptions = map[string]string{}
+
+// TestConformance runs GitLab's schema test suite the way GitLab's own spec
+// does: every positive file must validate and every entry of every negative
+// file must be rejected.
+func TestConformance(t *testing.T) {
+	dir := conformanceDir(t)
+	v, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	err = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".yml") {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 108 {
+		t.Errorf("found %d conformance files, want 108", len(files))
+	}
+	for _, path := range files {
+		rel, _ := filepath.Rel(dir, path)
+		rel = filepath.ToSlash(rel)
+		t.Run(rel, func(t *testing.T) {
+			if why, ok := conformanceExceptions[rel]; ok {
+				t.Skip("documented exception: " + why)
+			}
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			file, _ := load.Parse(rel, src, load.DefaultLimits())
+			if file.Body == nil || file.Body.Kind != load.Map {
+				t.Fatalf("did not load as a mapping")
+			}
+			positive := strings.HasPrefix(rel, "positive_tests/")
+			for _, p := range file.Body.Pairs {
+				doc := &load.Node{Kind: load.Map, Pos: p.Key.Pos, Pairs: []load.Pair{p}}
+				if globalTests[rel] {
+					doc = p.Value
+				}
+				fs := v.Validate(doc)
+				switch {
+				case positive && len(fs) > 0:
+					for _, f := range fs {
+						t.Errorf("entry %q must be valid: %d:%d: %s", p.Key.Name(), f.Pos.Line, f.Pos.Col, f.Message)
+					}
+				case !positive && len(fs) == 0:
+					t.Errorf("entry %q must be rejected, but validated", p.Key.Name())
+				case !positive && testing.Verbose():
+					t.Logf("entry %q rejected: %s", p.Key.Name(), fs[0].Message)
+				}
+			}
+		})
+	}
+}
