@@ -90,7 +90,7 @@ func Parse(path string, src []byte, lim Limits) (*File, []finding.Finding) {
 			Message: "file is not valid UTF-8 text"}}
 	}
 
-	c := &converter{path: path, lim: lim, memo: map[*yaml.Node]converted{}, heights: map[*Node]int{}, busy: map[*yaml.Node]bool{}}
+	c := &converter{path: path, lim: lim, memo: map[*yaml.Node]converted{}, busy: map[*yaml.Node]bool{}}
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var docs []*yaml.Node
 	for {
@@ -154,7 +154,6 @@ type converter struct {
 	path     string
 	lim      Limits
 	memo     map[*yaml.Node]converted
-	heights  map[*Node]int
 	busy     map[*yaml.Node]bool // nodes being converted: an alias to one is a cycle
 	findings []finding.Finding
 	aborted  bool
@@ -177,42 +176,46 @@ func (c *converter) document(d *yaml.Node) *Node {
 	if d.Kind != yaml.DocumentNode || len(d.Content) == 0 {
 		return nil
 	}
-	n, size := c.node(d.Content[0], 1)
+	n, size, _ := c.node(d.Content[0], 1)
 	if !c.aborted && size > c.lim.MaxNodes {
 		c.abort(d.Content[0], rules.YAMLLimit, "aliases expand this document to more than %d values; GitLab refuses YAML this big once parsed", c.lim.MaxNodes)
 	}
 	return n
 }
 
-// node converts y. depth is the nesting level of y; size is the number of
-// values y stands for with aliases expanded, saturated above MaxNodes.
-func (c *converter) node(y *yaml.Node, depth int) (*Node, int) {
+// node converts y. depth is the nesting level of y. It also returns the
+// number of values y stands for with aliases expanded (saturated above
+// MaxNodes) and its nesting height, so aliases need not be walked again.
+// Only anchored nodes are memoized: nothing else can be reached twice.
+func (c *converter) node(y *yaml.Node, depth int) (*Node, int, int) {
 	if c.aborted {
-		return nil, 0
+		return nil, 0, 0
 	}
 	if y.Kind == yaml.AliasNode {
 		if c.busy[y.Alias] {
 			c.abort(y, rules.YAMLLimit, "alias *%s refers to a value that contains it; the document would be infinite", y.Value)
-			return nil, 0
+			return nil, 0, 0
 		}
 		return c.node(y.Alias, depth)
 	}
-	if done, ok := c.memo[y]; ok {
-		// An alias can nest a deep value deeper still.
-		if depth-1+done.height > c.lim.MaxDepth {
-			c.abort(y, rules.YAMLLimit, "values are nested more than %d levels deep once aliases are expanded, the most GitLab accepts", c.lim.MaxDepth)
-			return nil, 0
+	if y.Anchor != "" {
+		if done, ok := c.memo[y]; ok {
+			// An alias can nest a deep value deeper still.
+			if depth-1+done.height > c.lim.MaxDepth {
+				c.abort(y, rules.YAMLLimit, "values are nested more than %d levels deep once aliases are expanded, the most GitLab accepts", c.lim.MaxDepth)
+				return nil, 0, 0
+			}
+			return done.node, done.size, done.height
 		}
-		return done.node, done.size
+		c.busy[y] = true
+		defer delete(c.busy, y)
 	}
 	if depth > c.lim.MaxDepth {
 		c.abort(y, rules.YAMLLimit, "values are nested more than %d levels deep, the most GitLab accepts", c.lim.MaxDepth)
-		return nil, 0
+		return nil, 0, 0
 	}
-	c.busy[y] = true
-	defer delete(c.busy, y)
 	n := &Node{Pos: c.pos(y)}
-	size := 1
+	size, height := 1, 0
 	explicitTag := y.Style&yaml.TaggedStyle != 0
 	switch y.Kind {
 	case yaml.ScalarNode:
@@ -221,12 +224,13 @@ func (c *converter) node(y *yaml.Node, depth int) (*Node, int) {
 		n.Kind = Seq
 		n.Items = make([]*Node, 0, len(y.Content))
 		for _, item := range y.Content {
-			child, s := c.node(item, depth+1)
+			child, s, h := c.node(item, depth+1)
 			if c.aborted {
-				return nil, 0
+				return nil, 0, 0
 			}
 			n.Items = append(n.Items, child)
 			size = addSize(size, s, c.lim.MaxNodes)
+			height = max(height, h)
 		}
 		if explicitTag && y.Tag == "!reference" {
 			c.reference(y, n)
@@ -234,9 +238,9 @@ func (c *converter) node(y *yaml.Node, depth int) (*Node, int) {
 			c.report(y, finding.Warning, rules.YAMLTag, "GitLab ignores the YAML tag %s here", y.Tag)
 		}
 	case yaml.MappingNode:
-		size = c.mapping(y, n, depth)
+		size, height = c.mapping(y, n, depth)
 		if c.aborted {
-			return nil, 0
+			return nil, 0, 0
 		}
 		if explicitTag && y.Tag != "!!map" {
 			if y.Tag == "!reference" {
@@ -246,36 +250,11 @@ func (c *converter) node(y *yaml.Node, depth int) (*Node, int) {
 			}
 		}
 	}
-	if size > c.lim.MaxNodes {
-		size = c.lim.MaxNodes + 1
+	height++
+	if y.Anchor != "" {
+		c.memo[y] = converted{n, size, height}
 	}
-	h := c.height(n)
-	c.heights[n] = h
-	c.memo[y] = converted{n, size, h}
-	return n, size
-}
-
-// height is the nesting height of n, computed from its children's memoized
-// heights so aliases are not walked again.
-func (c *converter) height(n *Node) int {
-	h := 0
-	for _, item := range n.Items {
-		h = max(h, c.heightOf(item))
-	}
-	for _, p := range n.Pairs {
-		h = max(h, c.heightOf(p.Value))
-	}
-	return h + 1
-}
-
-func (c *converter) heightOf(n *Node) int {
-	if n == nil {
-		return 0
-	}
-	if h, ok := c.heights[n]; ok {
-		return h
-	}
-	return 1
+	return n, size, height
 }
 
 func addSize(a, b, limit int) int {
@@ -349,9 +328,9 @@ func (c *converter) reference(y *yaml.Node, n *Node) {
 // first position and takes the last value; `<<: *anchor` merges the
 // anchored mapping at that point (overwriting keys written before it), and
 // `<<: [*a, *b]` merges a list in which earlier mappings win.
-func (c *converter) mapping(y *yaml.Node, n *Node, depth int) int {
+func (c *converter) mapping(y *yaml.Node, n *Node, depth int) (int, int) {
 	n.Kind = Map
-	size := 1
+	size, height := 1, 0
 	index := make(map[string]int, len(y.Content)/2)
 	fromMerge := map[string]bool{}
 	set := func(p Pair, merged bool) {
@@ -366,19 +345,20 @@ func (c *converter) mapping(y *yaml.Node, n *Node, depth int) int {
 	}
 	for i := 0; i+1 < len(y.Content); i += 2 {
 		ky, vy := y.Content[i], y.Content[i+1]
-		key, ks := c.node(ky, depth+1)
+		key, ks, _ := c.node(ky, depth+1)
 		if c.aborted {
-			return 0
+			return 0, 0
 		}
 		if key == nil || !key.IsScalar() {
 			c.report(ky, finding.Error, rules.YAMLSyntax, "a mapping key must be a plain value such as a name, not a list or mapping")
 			continue
 		}
-		val, vs := c.node(vy, depth+1)
+		val, vs, vh := c.node(vy, depth+1)
 		if c.aborted {
-			return 0
+			return 0, 0
 		}
 		size = addSize(size, addSize(ks, vs, c.lim.MaxNodes), c.lim.MaxNodes)
+		height = max(height, vh)
 		if isMergeKey(ky) {
 			if merged, ok := mergeSources(val); ok {
 				for _, p := range merged {
@@ -395,7 +375,7 @@ func (c *converter) mapping(y *yaml.Node, n *Node, depth int) int {
 		}
 		set(Pair{Key: key, Value: val}, false)
 	}
-	return size
+	return size, height
 }
 
 func isMergeKey(k *yaml.Node) bool {

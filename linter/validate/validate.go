@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
@@ -45,11 +47,53 @@ func New() (*Validator, error) {
 
 // Validate checks root, the body (or header) of one configuration file,
 // and returns the schema findings, each in the file root came from.
+//
+// The top-level schema has no constraint that spans two keys, so each
+// top-level entry is validated on its own, in parallel on large files: the
+// validator allocates per value, and a pipeline of thousands of jobs is
+// where that shows.
 func (v *Validator) Validate(root *load.Node) []finding.Finding {
 	if root == nil {
 		return nil
 	}
-	err := v.compiled.Validate(toJSON(root, map[*load.Node]any{}))
+	if root.Kind != load.Map || len(root.Pairs) < parallelThreshold {
+		return v.validateDoc(root, root)
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(root.Pairs)/parallelThreshold+1)
+	results := make([][]finding.Finding, len(root.Pairs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				one := &load.Node{Kind: load.Map, Pos: root.Pos, Pairs: root.Pairs[i : i+1]}
+				results[i] = v.validateDoc(one, root)
+			}
+		}()
+	}
+	for i := range root.Pairs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var out []finding.Finding
+	for _, r := range results {
+		out = append(out, r...)
+	}
+	return out
+}
+
+// parallelThreshold is the number of top-level entries below which one
+// goroutine validates the whole document.
+const parallelThreshold = 64
+
+// validateDoc validates doc and explains the violations; root is the
+// document the instance locations are walked in (doc, or the file's
+// mapping when doc holds one of its entries).
+func (v *Validator) validateDoc(doc, root *load.Node) []finding.Finding {
+	err := v.compiled.Validate(toJSON(doc, map[*load.Node]any{}))
 	if err == nil {
 		return nil
 	}
@@ -59,8 +103,7 @@ func (v *Validator) Validate(root *load.Node) []finding.Finding {
 			Message: "internal error while validating: " + err.Error()}}
 	}
 	e := &explainer{doc: v.doc, root: root}
-	leaves := e.collect(ve)
-	return e.findings(leaves)
+	return e.findings(e.collect(ve))
 }
 
 // keywordOf splits an absolute keyword location into the failing keyword and

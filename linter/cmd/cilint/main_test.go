@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func runCLI(args []string, env map[string]string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	code := run(args, &out, &errOut, func(k string) string { return env[k] })
+	return code, out.String(), errOut.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	clean := write(t, "clean.yml", "build:\n  script: make\n")
+	warnOnly := write(t, "warn.yml", "build:\n  script: make\n  script: make all\n")
+	broken := write(t, "broken.yml", "build:\n  scripts: make\n")
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"clean", []string{"lint", clean}, 0},
+		{"warnings alone do not fail", []string{"lint", warnOnly}, 0},
+		{"errors", []string{"lint", broken}, 1},
+		{"errors in one of several files", []string{"lint", clean, broken}, 1},
+		{"no command", nil, 2},
+		{"unknown command", []string{"frobnicate"}, 2},
+		{"no file", []string{"lint"}, 2},
+		{"missing file", []string{"lint", filepath.Join(t.TempDir(), "nope.yml")}, 2},
+		{"bad format", []string{"lint", "--format", "xml", clean}, 2},
+		{"bad color", []string{"lint", "--color", "pink", clean}, 2},
+		{"unknown flag", []string{"lint", "--frob", clean}, 2},
+		{"help", []string{"lint", "-h"}, 0},
+		{"rules", []string{"rules"}, 0},
+		{"version", []string{"version"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCLI(tt.args, nil)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, out, errOut)
+			}
+			if strings.Contains(out+errOut, "goroutine ") {
+				t.Errorf("output has a stack trace:\n%s%s", out, errOut)
+			}
+		})
+	}
+}
+
+// TestJSONContract checks the --format json fields and that each kind of
+// problem comes back at the right line and column.
+func TestJSONContract(t *testing.T) {
+	tests := []struct {
+		name, src      string
+		line, col      int
+		rule, contains string
+	}{
+		{"syntax error", "build:\n  script: echo: hi\n", 2, 15, "yaml-syntax", "mapping values"},
+		{"unknown key", "build:\n  stage: test\n  scripts: make\n", 3, 3, "schema", "did you mean `script`"},
+		{"wrong type", "build:\n  script: make\n  tags: linux\n", 3, 9, "schema", "must be a list"},
+		{"bad enum", "build:\n  script: make\n  when: sometimes\n", 3, 9, "schema", "must be one of on_success"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := write(t, "ci.yml", tt.src)
+			code, out, _ := runCLI([]string{"lint", "--format", "json", path}, nil)
+			if code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			var got []map[string]any
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatalf("not a JSON array: %v\n%s", err, out)
+			}
+			if len(got) != 1 {
+				t.Fatalf("want one finding, got %v", got)
+			}
+			f := got[0]
+			for _, k := range []string{"file", "line", "column", "severity", "rule", "message"} {
+				if _, ok := f[k]; !ok {
+					t.Errorf("finding lacks %q: %v", k, f)
+				}
+			}
+			if f["file"] != path || f["line"] != float64(tt.line) || f["column"] != float64(tt.col) ||
+				f["severity"] != "error" || f["rule"] != tt.rule || !strings.Contains(f["message"].(string), tt.contains) {
+				t.Errorf("got %v, want %s:%d:%d %s containing %q", f, path, tt.line, tt.col, tt.rule, tt.contains)
+			}
+		})
+	}
+	clean := write(t, "clean.yml", "build:\n  script: make\n")
+	if _, out, _ := runCLI([]string{"lint", "--format", "json", clean}, nil); strings.TrimSpace(out) != "[]" {
+		t.Errorf("no findings must print [], got %q", out)
+	}
+}
+
+func TestTextReport(t *testing.T) {
+	path := write(t, "ci.yml", "build:\n  scripts: make\n")
+	_, out, _ := runCLI([]string{"lint", path}, nil)
+	want := path + ":2:3: error: job `build`: unknown key `scripts`; did you mean `script`? [schema]\n" +
+		"   2 |   scripts: make\n" +
+		"     |   ^~~~~~~\n"
+	if out != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+	if _, out, _ := runCLI([]string{"lint", "--color", "always", path}, nil); !strings.Contains(out, "\x1b[31merror") {
+		t.Errorf("--color always must colour: %q", out)
+	}
+	if _, out, _ := runCLI([]string{"lint", path}, map[string]string{"NO_COLOR": "1"}); strings.Contains(out, "\x1b[") {
+		t.Errorf("NO_COLOR must disable colour: %q", out)
+	}
+	if _, out, _ := runCLI([]string{"lint", "--oneline", path}, nil); strings.Count(out, "\n") != 1 {
+		t.Errorf("--oneline must print one line per finding: %q", out)
+	}
+}

@@ -1,0 +1,116 @@
+package lint
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"gitlab.com/trustci/cicd/linter/load"
+)
+
+// generatePipeline writes a pipeline of n jobs shaped like real ones:
+// stages, images, services, caches, rules, needs, artifacts, variables,
+// anchors and extends.
+func generatePipeline(n int) []byte {
+	var b strings.Builder
+	b.WriteString("stages: [build, test, deploy]\n")
+	b.WriteString("variables:\n  PIP_CACHE_DIR: .cache/pip\n  DJANGO_SETTINGS_MODULE: config.settings.test\n")
+	b.WriteString(".defaults: &defaults\n  image: python:3.12-slim\n  interruptible: true\n  retry: {max: 2, when: [runner_system_failure]}\n")
+	b.WriteString(".rules:\n  rules:\n    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\n")
+	stages := []string{"build", "test", "deploy"}
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "job-%d:\n  <<: *defaults\n  stage: %s\n", i, stages[i%3])
+		if i > 0 {
+			fmt.Fprintf(&b, "  needs:\n    - job: job-%d\n      artifacts: true\n", i-1)
+		}
+		fmt.Fprintf(&b, "  extends: .rules\n  variables:\n    SHARD: \"%d\"\n    DATABASE_URL: postgres://postgres@db/test_%d\n", i, i)
+		b.WriteString("  services:\n    - name: postgres:17\n      alias: db\n")
+		fmt.Fprintf(&b, "  cache:\n    key: {files: [requirements.txt], prefix: shard-%d}\n    paths: [.cache/pip]\n", i)
+		b.WriteString("  script:\n    - pip install -r requirements.txt\n    - python manage.py check\n")
+		fmt.Fprintf(&b, "    - pytest --junitxml=report-%d.xml tests/shard_%d\n", i, i)
+		fmt.Fprintf(&b, "  artifacts:\n    when: always\n    expire_in: 1 week\n    reports:\n      junit: report-%d.xml\n", i)
+	}
+	return []byte(b.String())
+}
+
+// benchLinter lifts the 2 MiB file limit: 5,000 realistic jobs take about
+// 3 MB in one file, which GitLab would refuse; split over includes they
+// would not be. The point here is the cost per job.
+func benchLinter(tb testing.TB) *Linter {
+	tb.Helper()
+	lim := load.DefaultLimits()
+	lim.MaxBytes = 64 << 20
+	l, err := New(Options{Limits: lim})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return l
+}
+
+func TestGeneratedPipelinesAreClean(t *testing.T) {
+	l := benchLinter(t)
+	for _, n := range []int{500, 5000} {
+		if res := l.Source("gen.yml", generatePipeline(n)); len(res.Findings) > 0 {
+			t.Errorf("%d jobs: want no findings, got %v", n, res.Findings[:min(3, len(res.Findings))])
+		}
+	}
+}
+
+// BenchmarkLint measures the whole run on one file (load, shape, schema).
+// Compare with BenchmarkYAMLNode: the bare yaml.v3 decode of the same bytes.
+func BenchmarkLint(b *testing.B) {
+	l := benchLinter(b)
+	for _, n := range []int{500, 5000} {
+		src := generatePipeline(n)
+		b.Run(fmt.Sprintf("jobs=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(src)))
+			b.ReportAllocs()
+			for b.Loop() {
+				l.Source("gen.yml", src)
+			}
+		})
+	}
+}
+
+func BenchmarkYAMLNode(b *testing.B) {
+	for _, n := range []int{500, 5000} {
+		src := generatePipeline(n)
+		b.Run(fmt.Sprintf("jobs=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(src)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var node yaml.Node
+				if err := yaml.Unmarshal(src, &node); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkYAMLAny(b *testing.B) {
+	for _, n := range []int{500, 5000} {
+		src := generatePipeline(n)
+		b.Run(fmt.Sprintf("jobs=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(src)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var v any
+				if err := yaml.Unmarshal(src, &v); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkNew is the fixed cost per process: compiling the schema.
+func BenchmarkNew(b *testing.B) {
+	for b.Loop() {
+		if _, err := New(Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

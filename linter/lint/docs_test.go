@@ -1,0 +1,81 @@
+package lint
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gitlab.com/trustci/cicd/linter/rules"
+)
+
+var (
+	ruleHeading = regexp.MustCompile("(?m)^## `([a-z0-9-]+)`\\s*$")
+	exampleRe   = regexp.MustCompile("(?s)(Bad|Good):\\s*```yaml\\n(.*?)```")
+)
+
+// TestRuleDocs keeps docs/rules.md and the rule list in step: every rule
+// has an entry and every entry a rule, and each entry's Bad example makes
+// that rule fire while its Good example lints clean.
+func TestRuleDocs(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "docs", "rules.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(src)
+	locs := ruleHeading.FindAllStringSubmatchIndex(doc, -1)
+	sections := map[string]string{}
+	var order []string
+	for i, loc := range locs {
+		end := len(doc)
+		if i+1 < len(locs) {
+			end = locs[i+1][0]
+		}
+		id := doc[loc[2]:loc[3]]
+		sections[id] = doc[loc[1]:end]
+		order = append(order, id)
+	}
+	var want []string
+	for _, r := range rules.All() {
+		want = append(want, r.ID)
+	}
+	if strings.Join(order, ",") != strings.Join(want, ",") {
+		t.Fatalf("docs/rules.md lists %v; the rule list (in its order) is %v", order, want)
+	}
+	l := newLinter(t)
+	for _, r := range rules.All() {
+		t.Run(r.ID, func(t *testing.T) {
+			sec := sections[r.ID]
+			if !strings.Contains(sec, "Severity: "+r.Severity.String()) {
+				t.Errorf("entry must state the severity %q", r.Severity)
+			}
+			examples := exampleRe.FindAllStringSubmatch(sec, -1)
+			var bad, good int
+			for _, ex := range examples {
+				res := l.Source("example.yml", []byte(ex[2]))
+				fired := false
+				for _, f := range res.Findings {
+					if f.Rule == r.ID {
+						fired = true
+					}
+				}
+				switch ex[1] {
+				case "Bad":
+					bad++
+					if !fired {
+						t.Errorf("Bad example does not trigger %s; findings: %v", r.ID, res.Findings)
+					}
+				case "Good":
+					good++
+					if len(res.Findings) > 0 {
+						t.Errorf("Good example must lint clean; findings: %v", res.Findings)
+					}
+				}
+			}
+			if bad == 0 || good == 0 {
+				t.Errorf("entry needs a Bad and a Good example (has %d and %d)", bad, good)
+			}
+		})
+	}
+}
