@@ -90,7 +90,7 @@ func Parse(path string, src []byte, lim Limits) (*File, []finding.Finding) {
 			Message: "file is not valid UTF-8 text"}}
 	}
 
-	c := &converter{path: path, lim: lim, memo: map[*yaml.Node]converted{}, busy: map[*yaml.Node]bool{}}
+	c := &converter{path: path, lim: lim, lines: bytes.Count(src, []byte{'\n'}) + 1, memo: map[*yaml.Node]converted{}, busy: map[*yaml.Node]bool{}}
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var docs []*yaml.Node
 	for {
@@ -107,7 +107,7 @@ func Parse(path string, src []byte, lim Limits) (*File, []finding.Finding) {
 		}
 		docs = append(docs, &doc)
 		if len(docs) > lim.MaxDocuments {
-			c.findings = append(c.findings, finding.Finding{Pos: docPos(&doc, at), Severity: finding.Error,
+			c.findings = append(c.findings, finding.Finding{Pos: c.docPos(&doc), Severity: finding.Error,
 				Rule: rules.YAMLDocuments, Message: fmt.Sprintf(
 					"file has more than %d YAML documents; GitLab allows a spec: header document and one body", lim.MaxDocuments)})
 			return file, c.findings
@@ -128,18 +128,18 @@ func Parse(path string, src []byte, lim Limits) (*File, []finding.Finding) {
 	case len(roots) == 2:
 		// GitLab reads only the first document when it is not a header.
 		file.Body = roots[0]
-		c.findings = append(c.findings, finding.Finding{Pos: docPos(docs[1], at), Severity: finding.Warning,
+		c.findings = append(c.findings, finding.Finding{Pos: c.docPos(docs[1]), Severity: finding.Warning,
 			Rule: rules.YAMLDocuments, Message: "GitLab ignores this second YAML document, because the first one is not a spec: header"})
 	}
 	return file, c.findings
 }
 
 // docPos is where a document's content starts.
-func docPos(doc *yaml.Node, at func(int, int) finding.Pos) finding.Pos {
+func (c *converter) docPos(doc *yaml.Node) finding.Pos {
 	if len(doc.Content) > 0 {
-		return at(doc.Content[0].Line, doc.Content[0].Column)
+		return c.pos(doc.Content[0])
 	}
-	return at(max(doc.Line, 1), 1)
+	return c.pos(doc)
 }
 
 // converted is a yaml.Node already turned into a Node, with the number of
@@ -153,6 +153,7 @@ type converted struct {
 type converter struct {
 	path     string
 	lim      Limits
+	lines    int // lines in the file
 	memo     map[*yaml.Node]converted
 	busy     map[*yaml.Node]bool // nodes being converted: an alias to one is a cycle
 	findings []finding.Finding
@@ -160,6 +161,11 @@ type converter struct {
 }
 
 func (c *converter) pos(y *yaml.Node) finding.Pos {
+	// yaml.v3 places an empty value at the end of a file without a final
+	// newline one line past the end; keep every position inside the file.
+	if y.Line > c.lines {
+		return finding.Pos{File: c.path, Line: c.lines, Col: 1}
+	}
 	return finding.Pos{File: c.path, Line: y.Line, Col: y.Column}
 }
 
