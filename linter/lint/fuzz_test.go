@@ -1,21 +1,16 @@
 package lint
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
+
+	"gitlab.com/trustci/cicd/linter/internal/corpus"
 )
 
 // FuzzLint runs the whole pipeline (load, shape, schema, explanations) on
 // arbitrary input: it must never panic.
 func FuzzLint(f *testing.F) {
-	for _, dir := range []string{"ok", "err"} {
-		files, _ := filepath.Glob(filepath.Join("..", "testdata", dir, "*.yml"))
-		for _, p := range files {
-			if src, err := os.ReadFile(p); err == nil {
-				f.Add(src)
-			}
-		}
+	for _, file := range corpus.Files(f, "ok", "err") {
+		f.Add(file.Src)
 	}
 	l := newLinter(f)
 	f.Fuzz(func(t *testing.T, src []byte) {

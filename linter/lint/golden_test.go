@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"flag"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"gitlab.com/trustci/cicd/linter/internal/corpus"
 	"gitlab.com/trustci/cicd/linter/report"
 )
 
@@ -26,20 +26,12 @@ func newLinter(t testing.TB) *Linter {
 // so cilint must report nothing at all.
 func TestOK(t *testing.T) {
 	l := newLinter(t)
-	files, _ := filepath.Glob(filepath.Join("..", "testdata", "ok", "*.yml"))
-	if len(files) == 0 {
-		t.Fatal("no testdata/ok files")
-	}
-	for _, path := range files {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			src, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res := l.Source(filepath.Base(path), src)
+	for _, f := range corpus.Files(t, "ok") {
+		t.Run(f.Name, func(t *testing.T) {
+			res := l.Source(f.Name, f.Src)
 			if len(res.Findings) > 0 {
 				var b bytes.Buffer
-				report.Text(&b, res.Findings, report.Sources{filepath.Base(path): src}, report.TextOptions{})
+				report.Text(&b, res.Findings, report.Sources{f.Name: f.Src}, report.TextOptions{})
 				t.Errorf("want no findings, got:\n%s", b.String())
 			}
 		})
@@ -50,20 +42,12 @@ func TestOK(t *testing.T) {
 // report with the .out file beside it, exactly.
 func TestErr(t *testing.T) {
 	l := newLinter(t)
-	files, _ := filepath.Glob(filepath.Join("..", "testdata", "err", "*.yml"))
-	if len(files) == 0 {
-		t.Fatal("no testdata/err files")
-	}
-	for _, path := range files {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			src, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res := l.Source(filepath.Base(path), src)
+	for _, f := range corpus.Files(t, "err") {
+		t.Run(f.Name, func(t *testing.T) {
+			res := l.Source(f.Name, f.Src)
 			var got bytes.Buffer
 			report.Text(&got, res.Findings, nil, report.TextOptions{OneLine: true})
-			outPath := strings.TrimSuffix(path, ".yml") + ".out"
+			outPath := strings.TrimSuffix(f.Path, ".yml") + ".out"
 			if *update {
 				if err := os.WriteFile(outPath, got.Bytes(), 0o644); err != nil {
 					t.Fatal(err)
@@ -75,7 +59,7 @@ func TestErr(t *testing.T) {
 				t.Fatalf("missing expected output (run go test ./linter/lint -update): %v", err)
 			}
 			if got.String() != string(want) {
-				t.Errorf("output differs from %s\n--- got\n%s--- want\n%s", filepath.Base(outPath), got.String(), want)
+				t.Errorf("output differs from %s\n--- got\n%s--- want\n%s", outPath, got.String(), want)
 			}
 			if got.Len() == 0 {
 				t.Errorf("an err case must produce findings")

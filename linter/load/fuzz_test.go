@@ -2,21 +2,16 @@ package load
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"gitlab.com/trustci/cicd/linter/internal/corpus"
 )
 
 // FuzzLoad feeds arbitrary bytes to the loader: it must never panic or
 // hang, and every position it reports must be inside the file.
 func FuzzLoad(f *testing.F) {
-	for _, dir := range []string{"ok", "err"} {
-		files, _ := filepath.Glob(filepath.Join("..", "testdata", dir, "*.yml"))
-		for _, p := range files {
-			if src, err := os.ReadFile(p); err == nil {
-				f.Add(src)
-			}
-		}
+	for _, file := range corpus.Files(f, "ok", "err") {
+		f.Add(file.Src)
 	}
 	for _, s := range []string{
 		"a: &a [*a]", "<<: *x", "a: !reference [b, [c]]", "? [a]\n: b", "a: 2024-01-01",
