@@ -183,7 +183,7 @@ func Parse(src string) (*Expr, error) {
 }
 
 func (p *parser) peek() token { return p.toks[p.pos] }
-func (p *parser) next() token  { t := p.toks[p.pos]; p.pos++; return t }
+func (p *parser) next() token { t := p.toks[p.pos]; p.pos++; return t }
 
 func (p *parser) or() (*Expr, *SyntaxError) {
 	left, err := p.and()

@@ -22,8 +22,9 @@ func generatePipeline(n int) []byte {
 	stages := []string{"build", "test", "deploy"}
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&b, "job-%d:\n  <<: *defaults\n  stage: %s\n", i, stages[i%3])
-		if i > 0 {
-			fmt.Fprintf(&b, "  needs:\n    - job: job-%d\n      artifacts: true\n", i-1)
+		if i >= 3 {
+			// The job three before is in the same stage.
+			fmt.Fprintf(&b, "  needs:\n    - job: job-%d\n      artifacts: true\n", i-3)
 		}
 		fmt.Fprintf(&b, "  extends: .rules\n  variables:\n    SHARD: \"%d\"\n    DATABASE_URL: postgres://postgres@db/test_%d\n", i, i)
 		b.WriteString("  services:\n    - name: postgres:17\n      alias: db\n")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,10 +23,20 @@ func newLinter(t testing.TB) *Linter {
 	return l
 }
 
+// rootedLinter resolves include:local in dir.
+func rootedLinter(t testing.TB, dir string) *Linter {
+	t.Helper()
+	l, err := New(Options{Root: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
 // TestOK lints every file in testdata/ok: each is a pipeline GitLab runs,
 // so cilint must report nothing at all.
 func TestOK(t *testing.T) {
-	l := newLinter(t)
+	l := rootedLinter(t, corpus.Dir("ok"))
 	for _, f := range corpus.Files(t, "ok") {
 		t.Run(f.Name, func(t *testing.T) {
 			res := l.Source(f.Name, f.Src)
@@ -41,29 +52,56 @@ func TestOK(t *testing.T) {
 // TestErr lints every file in testdata/err and compares the one-line text
 // report with the .out file beside it, exactly.
 func TestErr(t *testing.T) {
-	l := newLinter(t)
+	l := rootedLinter(t, corpus.Dir("err"))
 	for _, f := range corpus.Files(t, "err") {
 		t.Run(f.Name, func(t *testing.T) {
 			res := l.Source(f.Name, f.Src)
-			var got bytes.Buffer
-			report.Text(&got, res.Findings, nil, report.TextOptions{OneLine: true})
-			outPath := strings.TrimSuffix(f.Path, ".yml") + ".out"
-			if *update {
-				if err := os.WriteFile(outPath, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(outPath)
-			if err != nil {
-				t.Fatalf("missing expected output (run go test ./linter/lint -update): %v", err)
-			}
-			if got.String() != string(want) {
-				t.Errorf("output differs from %s\n--- got\n%s--- want\n%s", outPath, got.String(), want)
-			}
-			if got.Len() == 0 {
-				t.Errorf("an err case must produce findings")
-			}
+			golden(t, strings.TrimSuffix(f.Path, ".yml")+".out", res, true)
 		})
+	}
+}
+
+// TestProjects lints testdata/projects/<name>/.gitlab-ci.yml with the
+// project as the repository root, and compares with <name>.out (empty when
+// the project must lint clean).
+func TestProjects(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(corpus.Dir("projects"), "*", ".gitlab-ci.yml"))
+	if len(dirs) == 0 {
+		t.Fatal("no projects")
+	}
+	for _, main := range dirs {
+		dir := filepath.Dir(main)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			t.Chdir(dir)
+			res, err := rootedLinter(t, ".").File(".gitlab-ci.yml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, dir+".out", res, false)
+		})
+	}
+}
+
+// golden compares the one-line report with the file at outPath, or rewrites
+// it with -update.
+func golden(t *testing.T, outPath string, res *Result, mustFind bool) {
+	t.Helper()
+	var got bytes.Buffer
+	report.Text(&got, res.Findings, nil, report.TextOptions{OneLine: true})
+	if *update {
+		if err := os.WriteFile(outPath, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(outPath)
+	if err != nil {
+		t.Fatalf("missing expected output (run go test ./linter/lint -update): %v", err)
+	}
+	if got.String() != string(want) {
+		t.Errorf("output differs from %s\n--- got\n%s--- want\n%s", filepath.Base(outPath), got.String(), want)
+	}
+	if mustFind && got.Len() == 0 {
+		t.Errorf("an err case must produce findings")
 	}
 }

@@ -1,25 +1,34 @@
-// Package lint runs cilint's stages on a file, from load to findings:
-// load (YAML with positions and limits), then the shape of the file (header
-// and body), then the schema. Later stages (includes, the merged pipeline,
-// cross-job rules) plug in here.
+// Package lint runs cilint's stages on a pipeline file, from load to
+// findings: load (YAML with positions and limits), include (local files
+// merged, the rest recorded), pipeline (extends, !reference, defaults,
+// stages, jobs), validate (the schema, on the merged configuration), and
+// the checks GitLab makes when it creates a pipeline.
 package lint
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 
+	"gitlab.com/trustci/cicd/linter/checks"
 	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/load"
-	"gitlab.com/trustci/cicd/linter/rules"
+	"gitlab.com/trustci/cicd/linter/pipeline"
 	"gitlab.com/trustci/cicd/linter/validate"
 )
 
 // Options select what a run checks.
 type Options struct {
-	// SchemaOnly limits a run to the YAML and schema checks: no include
-	// resolution and no cross-job checks. Until those stages exist every
-	// run is schema-only, and each file is validated on its own.
+	// SchemaOnly limits a run to the YAML and schema checks of the named
+	// file alone: no include resolution, no merging, no cross-job checks.
 	SchemaOnly bool
 	Limits     load.Limits
+	// Root is the repository root for include:local. Empty means the git
+	// top level of the linted file, or its directory outside git.
+	Root string
+	// MaxIncludes overrides GitLab's default of 150 when positive.
+	MaxIncludes int
 }
 
 // Linter lints files. Create it once: it compiles the schema.
@@ -40,71 +49,126 @@ func New(opts Options) (*Linter, error) {
 	return &Linter{opts: opts, validator: v}, nil
 }
 
-// Result is what linting one file produced.
+// Result is what linting one pipeline produced.
 type Result struct {
-	File     *load.File
+	// Files are every file read, the linted one first: the sources of the
+	// findings.
+	Files    []*load.File
+	Pipeline *pipeline.Pipeline // nil in schema-only mode or when loading failed
 	Findings []finding.Finding
 }
 
-// File reads and lints the file at path. The error is for a file that
+// Sources maps each file's path to its text.
+func (r *Result) Sources() map[string][]byte {
+	out := make(map[string][]byte, len(r.Files))
+	for _, f := range r.Files {
+		out[f.Path] = f.Source
+	}
+	return out
+}
+
+// File reads and lints the pipeline at path. The error is for a file that
 // cannot be read at all.
 func (l *Linter) File(path string) (*Result, error) {
 	file, fs, err := load.Read(path, l.opts.Limits)
 	if err != nil {
 		return nil, err
 	}
-	return l.finish(file, fs), nil
+	return l.run(file, fs), nil
 }
 
 // Source lints src as if read from path.
 func (l *Linter) Source(path string, src []byte) *Result {
 	file, fs := load.Parse(path, src, l.opts.Limits)
-	return l.finish(file, fs)
+	return l.run(file, fs)
 }
 
-func (l *Linter) finish(file *load.File, fs []finding.Finding) *Result {
-	if !finding.HasErrors(fs) || file.Body != nil {
-		fs = append(fs, l.checkFile(file)...)
+func (l *Linter) run(file *load.File, fs []finding.Finding) *Result {
+	res := &Result{Files: []*load.File{file}, Findings: fs}
+	if file.Body == nil && finding.HasErrors(fs) {
+		finding.Sort(res.Findings)
+		return res
 	}
-	finding.Sort(fs)
-	return &Result{File: file, Findings: fs}
+	if l.opts.SchemaOnly {
+		// The file alone: its include entries are validated, not followed.
+		body, shape := include.Body(file, nil, l.opts.Limits)
+		res.Findings = append(res.Findings, shape...)
+		res.Findings = append(res.Findings, l.validateParts(file)...)
+		if body != nil {
+			res.Findings = append(res.Findings, l.validator.Validate(load.Without(body, "include"))...)
+		}
+		finding.Sort(res.Findings)
+		return res
+	}
+	opts := include.DefaultOptions(l.root(file.Path))
+	opts.Limits = l.opts.Limits
+	if l.opts.MaxIncludes > 0 {
+		opts.MaxIncludes = l.opts.MaxIncludes
+	}
+	inc := include.Resolve(file, opts)
+	res.Files = inc.Files
+	res.Findings = append(res.Findings, inc.Findings...)
+	for _, f := range inc.Files {
+		res.Findings = append(res.Findings, l.validateParts(f)...)
+	}
+	if inc.Config != nil {
+		p := pipeline.Build(inc.Config, inc.Unresolved)
+		res.Pipeline = p
+		res.Findings = append(res.Findings, p.Findings...)
+		res.Findings = append(res.Findings, l.validator.Validate(p.Config)...)
+		res.Findings = append(res.Findings, checks.Run(p, res.Sources())...)
+	}
+	finding.Sort(res.Findings)
+	return res
 }
 
-func (l *Linter) checkFile(file *load.File) []finding.Finding {
-	var fs []finding.Finding
-	shape := func(pos finding.Pos, format string, args ...any) {
-		fs = append(fs, finding.Finding{Pos: pos, Severity: finding.Error, Rule: rules.ConfigShape, Message: fmt.Sprintf(format, args...)})
-	}
-	if h := file.Header; h != nil {
-		spec := &load.Node{Kind: load.Map, Pos: h.Pos}
-		for _, p := range h.Pairs {
-			if p.Key.Name() == "spec" {
-				spec.Pairs = append(spec.Pairs, p)
-				continue
-			}
-			shape(p.Key.Pos, "the header document may hold only spec:; move `%s` below the --- line", p.Key.Name())
+// validateParts validates the parts of a file that do not survive the
+// merge: its spec: header and its include: entries.
+func (l *Linter) validateParts(f *load.File) []finding.Finding {
+	var out []finding.Finding
+	if h := f.Header; h != nil && h.Kind == load.Map {
+		if p := h.Pair("spec"); p != nil {
+			out = append(out, l.validator.Validate(&load.Node{Kind: load.Map, Pos: h.Pos, Pairs: []load.Pair{*p}})...)
 		}
-		fs = append(fs, l.validator.Validate(spec)...)
 	}
-	body := file.Body
-	switch {
-	case body == nil || body.Kind == load.Null:
-		shape(finding.Pos{File: file.Path, Line: 1, Col: 1}, "the configuration is empty; GitLab needs at least one job")
-		return fs
-	case body.Kind != load.Map:
-		shape(body.Pos, "the configuration must be a mapping of global keywords and jobs; got a %s", body.Kind)
-		return fs
-	}
-	if p := body.Pair("spec"); p != nil {
-		shape(p.Key.Pos, "spec: must be in its own header document, followed by a line with ---; here GitLab reads it as a job named spec")
-		rest := *body
-		rest.Pairs = nil
-		for _, q := range body.Pairs {
-			if q.Key.Name() != "spec" {
-				rest.Pairs = append(rest.Pairs, q)
-			}
+	if b := f.Body; b != nil && b.Kind == load.Map {
+		if p := b.Pair("include"); p != nil {
+			out = append(out, l.validator.Validate(&load.Node{Kind: load.Map, Pos: b.Pos, Pairs: []load.Pair{*p}})...)
 		}
-		body = &rest
 	}
-	return append(fs, l.validator.Validate(body)...)
+	return out
 }
+
+// root is the repository root for a linted file.
+func (l *Linter) root(path string) string {
+	if l.opts.Root != "" {
+		if abs, err := filepath.Abs(l.opts.Root); err == nil {
+			return abs
+		}
+		return l.opts.Root
+	}
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return filepath.Dir(path)
+	}
+	if top := gitTopLevel(dir); top != "" {
+		return top
+	}
+	return dir
+}
+
+// gitTopLevel finds the enclosing git work tree by looking for .git, so no
+// git binary is needed.
+func gitTopLevel(dir string) string {
+	for d := dir; ; {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return ""
+		}
+		d = parent
+	}
+}
+

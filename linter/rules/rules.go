@@ -23,6 +23,43 @@ const (
 	YAMLDocuments    = "yaml-documents"
 	ConfigShape      = "config-shape"
 	Schema           = "schema"
+
+	IncludeNotFound  = "include-not-found"
+	IncludeInvalid   = "include-invalid"
+	IncludeLimit     = "include-limit"
+	IncludeDuplicate = "include-duplicate"
+	IncludeCycle     = "include-cycle"
+	IncludeOffline   = "include-offline"
+	IncludeRules     = "include-rules"
+	Expression       = "expression"
+	Extends          = "extends"
+	Reference        = "reference"
+
+	StageUndefined         = "stage-undefined"
+	NeedsUnknown           = "needs-unknown"
+	NeedsLaterStage        = "needs-later-stage"
+	NeedsDuplicate         = "needs-duplicate"
+	NeedsCycle             = "needs-cycle"
+	NeedsTooMany           = "needs-too-many"
+	NeedsMatrix            = "needs-matrix"
+	DependenciesUnknown    = "dependencies-unknown"
+	DependenciesLaterStage = "dependencies-later-stage"
+	DependenciesNotInNeeds = "dependencies-not-in-needs"
+	EnvironmentOnStop      = "environment-on-stop"
+	StopNeverRuns          = "stop-never-runs"
+	JobNoScript            = "job-no-script"
+	TriggerKeys            = "trigger-keys"
+	RulesExclusive         = "rules-exclusive"
+	Delayed                = "delayed"
+	JobName                = "job-name"
+	NoVisibleJob           = "no-visible-job"
+	ScriptSyntax           = "script-syntax"
+	Shellcheck             = "shellcheck"
+	DeprecatedKeyword      = "deprecated-keyword"
+	ImageTag               = "image-tag"
+	VariableSecret         = "variable-secret"
+	DuplicatePipelines     = "duplicate-pipelines"
+	Config                 = "cilint-config"
 )
 
 // All returns every rule, in the order the docs list them. It builds a new
@@ -38,6 +75,41 @@ func All() []Rule {
 		{YAMLDocuments, finding.Error, "a file with more YAML documents than a spec: header and a body"},
 		{ConfigShape, finding.Error, "the configuration is empty, not a mapping, or has spec: outside a header"},
 		{Schema, finding.Error, "a keyword, type or value that GitLab does not accept"},
+		{IncludeNotFound, finding.Error, "an include:local file that does not exist"},
+		{IncludeInvalid, finding.Error, "an included file that GitLab cannot use: outside the repository, not .yml, empty or not a mapping"},
+		{IncludeLimit, finding.Error, "more includes, or deeper nesting, than GitLab allows"},
+		{IncludeDuplicate, finding.Info, "a file included again; GitLab ignores the repeat"},
+		{IncludeCycle, finding.Warning, "files that include each other"},
+		{IncludeOffline, finding.Info, "an include cilint cannot read offline (project, remote, template, component)"},
+		{IncludeRules, finding.Info, "include:rules whose outcome depends on the pipeline; the file is assumed included"},
+		{Expression, finding.Error, "a rules:if expression GitLab cannot parse"},
+		{Extends, finding.Error, "extends names an unknown or non-mapping entry, loops, or nests more than 10 levels"},
+		{Reference, finding.Error, "a !reference that cannot be resolved, loops, or nests too deeply"},
+		{StageUndefined, finding.Error, "a job's stage is not in stages"},
+		{NeedsUnknown, finding.Error, "needs names a job that does not exist"},
+		{NeedsLaterStage, finding.Error, "needs names a job of a later stage"},
+		{NeedsDuplicate, finding.Error, "needs names the same job twice"},
+		{NeedsCycle, finding.Error, "needs form a cycle"},
+		{NeedsTooMany, finding.Error, "a job needs more than 50 jobs"},
+		{NeedsMatrix, finding.Error, "needs:parallel:matrix names a combination the job does not generate"},
+		{DependenciesUnknown, finding.Error, "dependencies names a job that does not exist"},
+		{DependenciesLaterStage, finding.Error, "dependencies names a job of a later stage"},
+		{DependenciesNotInNeeds, finding.Error, "a dependency that is not also a need"},
+		{EnvironmentOnStop, finding.Error, "environment:on_stop names a missing job, or one that does not stop that environment"},
+		{StopNeverRuns, finding.Warning, "an on_stop job that can never run"},
+		{JobNoScript, finding.Error, "a job without script, run or trigger"},
+		{TriggerKeys, finding.Error, "a trigger job uses a keyword trigger jobs do not accept"},
+		{RulesExclusive, finding.Error, "rules together with only, except or start_in"},
+		{Delayed, finding.Error, "when: delayed without start_in, start_in without it, or longer than a week"},
+		{JobName, finding.Error, "a job name longer than 255 characters"},
+		{NoVisibleJob, finding.Error, "the pipeline has no visible job"},
+		{ScriptSyntax, finding.Error, "a script line that is not valid shell"},
+		{Shellcheck, finding.Warning, "a ShellCheck finding in a script (with --shellcheck)"},
+		{DeprecatedKeyword, finding.Warning, "only/except, or global image, services, cache, before_script, after_script"},
+		{ImageTag, finding.Warning, "an image without a tag, or with :latest"},
+		{VariableSecret, finding.Warning, "a credential written into variables"},
+		{DuplicatePipelines, finding.Warning, "rules that run a job in both branch and merge request pipelines"},
+		{Config, finding.Error, "a problem in .cilint.yml or in a cilint comment"},
 	}
 }
 

@@ -87,6 +87,8 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	color := fl.String("color", "auto", "colour the text output: auto (on a terminal, unless NO_COLOR is set), always or never")
 	noColor := fl.Bool("no-color", false, "same as --color=never")
 	oneLine := fl.Bool("oneline", false, "text format without the source snippet")
+	root := fl.String("root", "", "repository root for include:local (default: the git top level of each file)")
+	maxIncludes := fl.Int("max-includes", 0, "the instance's ci_max_includes, when it is not GitLab's default of 150")
 	fl.Usage = func() {
 		fmt.Fprint(stderr, "Usage: cilint lint [flags] FILE...\n\nFlags:\n")
 		fl.PrintDefaults()
@@ -118,7 +120,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		return exitUsage
 	}
 
-	l, err := lint.New(lint.Options{SchemaOnly: *schemaOnly})
+	l, err := lint.New(lint.Options{SchemaOnly: *schemaOnly, Root: *root, MaxIncludes: *maxIncludes})
 	if err != nil {
 		fmt.Fprintf(stderr, "cilint: %v\n", err)
 		return exitUsage
@@ -131,7 +133,9 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 			fmt.Fprintf(stderr, "cilint: %v\n", err)
 			return exitUsage
 		}
-		sources[path] = res.File.Source
+		for name, src := range res.Sources() {
+			sources[name] = src
+		}
 		all = append(all, res.Findings...)
 	}
 	if *format == "json" {

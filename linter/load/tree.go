@@ -1,10 +1,4 @@
-// Package pipeline builds the configuration GitLab runs from the loaded,
-// include-merged document: `extends`, `!reference`, `default:` and
-// `inherit:`, hidden jobs, stages and `parallel:matrix` job names. Every
-// value keeps the position it was written at, whichever file that was.
-package pipeline
-
-import "gitlab.com/trustci/cicd/linter/load"
+package load
 
 // DeepMerge returns base with over merged on top, the way GitLab merges
 // included files and `extends` (Ruby's Hash#deep_merge): mappings merge
@@ -12,11 +6,11 @@ import "gitlab.com/trustci/cicd/linter/load"
 // base. Neither argument is changed: loaded nodes may be shared through
 // aliases. Keys keep base's order, new keys follow; a key overridden by
 // over takes over's key node, so positions point at the winning text.
-func DeepMerge(base, over *load.Node) *load.Node {
-	if base == nil || base.Kind != load.Map || over == nil || over.Kind != load.Map {
+func DeepMerge(base, over *Node) *Node {
+	if base == nil || base.Kind != Map || over == nil || over.Kind != Map {
 		return over
 	}
-	out := &load.Node{Kind: load.Map, Pos: over.Pos, Pairs: make([]load.Pair, len(base.Pairs), len(base.Pairs)+len(over.Pairs))}
+	out := &Node{Kind: Map, Pos: over.Pos, Pairs: make([]Pair, len(base.Pairs), len(base.Pairs)+len(over.Pairs))}
 	copy(out.Pairs, base.Pairs)
 	index := make(map[string]int, len(out.Pairs))
 	for i, p := range out.Pairs {
@@ -25,7 +19,7 @@ func DeepMerge(base, over *load.Node) *load.Node {
 	for _, p := range over.Pairs {
 		name := p.Key.Name()
 		if i, ok := index[name]; ok {
-			out.Pairs[i] = load.Pair{Key: p.Key, Value: DeepMerge(out.Pairs[i].Value, p.Value)}
+			out.Pairs[i] = Pair{Key: p.Key, Value: DeepMerge(out.Pairs[i].Value, p.Value)}
 			continue
 		}
 		index[name] = len(out.Pairs)
@@ -35,11 +29,11 @@ func DeepMerge(base, over *load.Node) *load.Node {
 }
 
 // Without returns m without the entry named name (m itself when absent).
-func Without(m *load.Node, name string) *load.Node {
-	if m == nil || m.Kind != load.Map || m.Pair(name) == nil {
+func Without(m *Node, name string) *Node {
+	if m == nil || m.Kind != Map || m.Pair(name) == nil {
 		return m
 	}
-	out := &load.Node{Kind: load.Map, Pos: m.Pos, Pairs: make([]load.Pair, 0, len(m.Pairs)-1)}
+	out := &Node{Kind: Map, Pos: m.Pos, Pairs: make([]Pair, 0, len(m.Pairs)-1)}
 	for _, p := range m.Pairs {
 		if p.Key.Name() != name {
 			out.Pairs = append(out.Pairs, p)
@@ -50,16 +44,16 @@ func Without(m *load.Node, name string) *load.Node {
 
 // With returns m with name set to value, replacing an existing entry in
 // place or appending a new one.
-func With(m *load.Node, key, value *load.Node) *load.Node {
-	out := &load.Node{Kind: load.Map, Pos: m.Pos, Pairs: make([]load.Pair, len(m.Pairs), len(m.Pairs)+1)}
+func With(m *Node, key, value *Node) *Node {
+	out := &Node{Kind: Map, Pos: m.Pos, Pairs: make([]Pair, len(m.Pairs), len(m.Pairs)+1)}
 	copy(out.Pairs, m.Pairs)
 	name := key.Name()
 	for i, p := range out.Pairs {
 		if p.Key.Name() == name {
-			out.Pairs[i] = load.Pair{Key: p.Key, Value: value}
+			out.Pairs[i] = Pair{Key: p.Key, Value: value}
 			return out
 		}
 	}
-	out.Pairs = append(out.Pairs, load.Pair{Key: key, Value: value})
+	out.Pairs = append(out.Pairs, Pair{Key: key, Value: value})
 	return out
 }

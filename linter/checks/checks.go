@@ -1,0 +1,75 @@
+// Package checks holds the checks GitLab makes when it creates a pipeline,
+// and the hygiene warnings users ask for, each a small function over the
+// built pipeline. One file per concern; every rule ID they report is in
+// package rules and documented in docs/rules.md.
+package checks
+
+import (
+	"fmt"
+
+	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/pipeline"
+	"gitlab.com/trustci/cicd/linter/rules"
+)
+
+// Context is what a check sees: the pipeline and the file sources, and
+// where it reports.
+type Context struct {
+	P        *pipeline.Pipeline
+	Sources  map[string][]byte
+	findings []finding.Finding
+}
+
+// Report adds a finding with the rule's default severity.
+func (c *Context) Report(pos finding.Pos, rule, format string, args ...any) {
+	r, _ := rules.Lookup(rule)
+	c.findings = append(c.findings, finding.Finding{Pos: pos, Severity: r.Severity, Rule: rule, Message: fmt.Sprintf(format, args...)})
+}
+
+// Missing reports a reference to something that does not exist: an
+// error, or a warning when an unresolved include could define it.
+func (c *Context) Missing(pos finding.Pos, rule, format string, args ...any) {
+	c.findings = append(c.findings, c.P.Missing(pos, rule, fmt.Sprintf(format, args...)))
+}
+
+// A check inspects the pipeline and reports.
+type check func(*Context)
+
+func all() []check {
+	return []check{
+		checkJobs,
+		checkStages,
+		checkNeeds,
+		checkDependencies,
+		checkEnvironments,
+		checkExpressions,
+		checkScripts,
+		checkHygiene,
+	}
+}
+
+// Run runs every check.
+func Run(p *pipeline.Pipeline, sources map[string][]byte) []finding.Finding {
+	c := &Context{P: p, Sources: sources}
+	for _, chk := range all() {
+		chk(c)
+	}
+	return c.findings
+}
+
+// posOf is the position of n, or of fallback when n is nil.
+func posOf(n, fallback *load.Node) finding.Pos {
+	if n != nil {
+		return n.Pos
+	}
+	return fallback.Pos
+}
+
+// keyPos is where key name is written in mapping m, or m's position.
+func keyPos(m *load.Node, name string) finding.Pos {
+	if p := m.Pair(name); p != nil {
+		return p.Key.Pos
+	}
+	return m.Pos
+}

@@ -1,0 +1,140 @@
+package checks
+
+import (
+	"regexp"
+	"strings"
+
+	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/rules"
+)
+
+func checkHygiene(c *Context) {
+	checkDeprecated(c)
+	checkImages(c)
+	checkSecrets(c)
+	checkDuplicatePipelines(c)
+}
+
+func checkDeprecated(c *Context) {
+	for _, k := range []string{"image", "services", "cache", "before_script", "after_script"} {
+		if p := c.P.Config.Pair(k); p != nil {
+			c.Report(p.Key.Pos, rules.DeprecatedKeyword, "global `%s` is deprecated; move it under `default:`", k)
+		}
+	}
+	seen := map[*load.Node]bool{}
+	for _, j := range c.P.Jobs {
+		for _, k := range []string{"only", "except"} {
+			if p := j.Node.Pair(k); p != nil && !seen[p.Key] {
+				seen[p.Key] = true
+				c.Report(p.Key.Pos, rules.DeprecatedKeyword, "`%s` is deprecated; use `rules`", k)
+			}
+		}
+	}
+}
+
+// checkImages warns about images that are not pinned to a version.
+func checkImages(c *Context) {
+	seen := map[*load.Node]bool{}
+	check := func(n *load.Node, what string) {
+		name := n
+		if n != nil && n.Kind == load.Map {
+			name = n.Get("name")
+		}
+		if name == nil || name.Kind != load.String || seen[name] || strings.Contains(name.Text, "$") {
+			return
+		}
+		seen[name] = true
+		ref := name.Text
+		if strings.Contains(ref, "@sha256:") {
+			return
+		}
+		tag := ""
+		if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+			tag = ref[i+1:]
+		}
+		switch tag {
+		case "":
+			c.Report(name.Pos, rules.ImageTag, "%s `%s` has no tag, so it means :latest and changes under you; pin a version", what, ref)
+		case "latest":
+			c.Report(name.Pos, rules.ImageTag, "%s `%s` uses :latest, which changes under you; pin a version", what, ref)
+		}
+	}
+	for _, j := range c.P.Jobs {
+		check(j.Node.Get("image"), "image")
+		if s := j.Node.Get("services"); s != nil && s.Kind == load.Seq {
+			for _, it := range s.Items {
+				check(it, "service")
+			}
+		}
+	}
+}
+
+var (
+	secretName  = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)`)
+	secretValue = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----|\bglpat-[A-Za-z0-9_-]{20,}|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{36,}|\bxox[baprs]-[A-Za-z0-9-]{10,}|\bglrt-[A-Za-z0-9_-]{20,}`)
+)
+
+// looksRandom is true for values long and mixed enough to be a real
+// credential rather than a placeholder such as "postgres".
+func looksRandom(v string) bool {
+	if len(v) < 12 {
+		return false
+	}
+	var letter, digit bool
+	for _, r := range v {
+		switch {
+		case r >= '0' && r <= '9':
+			digit = true
+		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
+			letter = true
+		}
+	}
+	return letter && digit
+}
+
+// checkSecrets warns about credentials written into the file.
+func checkSecrets(c *Context) {
+	seen := map[*load.Node]bool{}
+	check := func(vars *load.Node) {
+		if vars == nil || vars.Kind != load.Map {
+			return
+		}
+		for _, p := range vars.Pairs {
+			v := p.Value
+			if v != nil && v.Kind == load.Map {
+				v = v.Get("value")
+			}
+			if v == nil || v.Kind != load.String || seen[v] || strings.Contains(v.Text, "$") {
+				continue
+			}
+			seen[v] = true
+			if secretValue.MatchString(v.Text) || (secretName.MatchString(p.Key.Name()) && looksRandom(v.Text)) {
+				c.Report(v.Pos, rules.VariableSecret, "variable `%s` looks like a credential written into the file; anyone who can read the repository can use it. Store it as a masked, protected CI/CD variable", p.Key.Name())
+			}
+		}
+	}
+	check(c.P.Config.Get("variables"))
+	for _, j := range c.P.Jobs {
+		check(j.Node.Get("variables"))
+	}
+}
+
+// checkDuplicatePipelines mirrors GitLab's warning: without
+// workflow:rules, a job whose last rule is a bare `when:` runs in both the
+// branch pipeline and the merge request pipeline of one push.
+func checkDuplicatePipelines(c *Context) {
+	if wf := c.P.Config.Get("workflow"); wf != nil && wf.Kind == load.Map && wf.Get("rules") != nil {
+		return
+	}
+	for _, j := range c.P.Jobs {
+		rl := flatRules(j.Node.Get("rules"))
+		if len(rl) == 0 {
+			continue
+		}
+		last := rl[len(rl)-1]
+		w := last.Get("when")
+		if len(last.Pairs) == 1 && w != nil && w.Kind == load.String && w.Text != "never" {
+			c.Report(w.Pos, rules.DuplicatePipelines, "job `%s` may run twice for one push (branch and merge request pipelines): its last rule is a bare `when: %s` and there are no workflow:rules", j.Name, w.Text)
+		}
+	}
+}

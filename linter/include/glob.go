@@ -1,0 +1,65 @@
+package include
+
+import (
+	"io/fs"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// wildcardRegexp turns an include:local pattern into the regular expression
+// GitLab matches repository paths with: the pattern is escaped, then `**/`
+// matches any run of directories (or none), `**` anything including `/`,
+// and `*` anything but `/`. No other character is special.
+func wildcardRegexp(pattern string) (*regexp.Regexp, error) {
+	s := regexp.QuoteMeta(strings.TrimPrefix(pattern, "/"))
+	s = strings.ReplaceAll(s, `\*\*/`, `(.*?/)?`)
+	s = strings.ReplaceAll(s, `\*\*`, `.*?`)
+	s = strings.ReplaceAll(s, `\*`, `[^/]*?`)
+	return regexp.Compile("^" + s + "$")
+}
+
+// maxRepoFiles bounds the walk of the repository for wildcard includes.
+const maxRepoFiles = 200_000
+
+// repoFiles lists the files under root as slash-separated relative paths,
+// sorted, skipping .git. It is computed once per resolver.
+func (r *Resolver) repoFiles() []string {
+	if r.files != nil {
+		return r.files
+	}
+	r.files = []string{}
+	filepath.WalkDir(r.root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() && d.Name() == ".git" {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && len(r.files) < maxRepoFiles {
+			rel, err := filepath.Rel(r.root, path)
+			if err == nil {
+				r.files = append(r.files, filepath.ToSlash(rel))
+			}
+		}
+		return nil
+	})
+	sort.Strings(r.files)
+	return r.files
+}
+
+// match returns the repository files a wildcard pattern names.
+func (r *Resolver) match(pattern string) ([]string, error) {
+	re, err := wildcardRegexp(pattern)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range r.repoFiles() {
+		if re.MatchString(f) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}

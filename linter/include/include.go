@@ -1,0 +1,262 @@
+// Package include resolves a configuration's `include:` entries the way
+// GitLab does, offline: local files (with wildcards, nesting, duplicates,
+// cycles and GitLab's limits) are read from the repository and merged; the
+// other kinds (project, remote, template, component) are recorded as
+// unresolved, so later checks can soften what their missing content might
+// explain. One file per include kind: local.go, offline.go; rules.go
+// decides include:rules where the answer is known offline.
+package include
+
+import (
+	"fmt"
+	"strings"
+
+	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/rules"
+)
+
+// Options configure a Resolver.
+type Options struct {
+	// Root is the repository root: include:local paths are relative to it
+	// and may not leave it.
+	Root   string
+	Limits load.Limits
+	// MaxIncludes is GitLab's ci_max_includes (150 by default), counting
+	// nested includes and duplicates.
+	MaxIncludes int
+	// MaxDepth is how deeply includes may nest (100 in GitLab).
+	MaxDepth int
+}
+
+// DefaultOptions returns GitLab's defaults for a repository at root.
+func DefaultOptions(root string) Options {
+	return Options{Root: root, Limits: load.DefaultLimits(), MaxIncludes: 150, MaxDepth: 100}
+}
+
+// Unresolved is an include cilint did not read.
+type Unresolved struct {
+	Kind     string // project, remote, template, component, or local (for a variable path)
+	Location string
+	Pos      finding.Pos
+}
+
+func (u Unresolved) String() string { return fmt.Sprintf("include:%s %s", u.Kind, u.Location) }
+
+// Result is the merged configuration and everything learnt on the way.
+type Result struct {
+	// Config is the main file's body with every resolved include merged
+	// under it and the include keys removed; nil when the main file has no
+	// usable body.
+	Config *load.Node
+	// Files are all files read, the main file first.
+	Files      []*load.File
+	Unresolved []Unresolved
+	Findings   []finding.Finding
+}
+
+// Resolver resolves the includes of one pipeline. Use it once.
+type Resolver struct {
+	opts     Options
+	root     string
+	files    []string // repository file list, for wildcards
+	cache    map[string]*load.File
+	seen     map[string]bool
+	count    int
+	limitHit bool
+	res      Result
+}
+
+// Resolve loads main's includes and merges them.
+func Resolve(main *load.File, opts Options) *Result {
+	r := &Resolver{opts: opts, root: opts.Root, cache: map[string]*load.File{}, seen: map[string]bool{}}
+	r.res.Files = append(r.res.Files, main)
+	if body := r.body(main, nil); body != nil {
+		r.res.Config = r.expand(body, 1, nil)
+	}
+	return &r.res
+}
+
+func (r *Resolver) report(pos finding.Pos, sev finding.Severity, rule, format string, args ...any) {
+	r.res.Findings = append(r.res.Findings, finding.Finding{Pos: pos, Severity: sev, Rule: rule, Message: fmt.Sprintf(format, args...)})
+}
+
+// body checks the shape of a loaded file and returns its configuration
+// mapping, or nil. at is the include that brought the file in (nil for the
+// main file).
+func (r *Resolver) body(f *load.File, at *load.Node) *load.Node {
+	b, fs := Body(f, at, r.opts.Limits)
+	r.res.Findings = append(r.res.Findings, fs...)
+	return b
+}
+
+// Body checks the shape of a loaded file (a mapping; spec: only in a header
+// document) and returns its configuration mapping without spec:, or nil.
+// at is the include entry that brought the file in, nil for the main file.
+func Body(f *load.File, at *load.Node, lim load.Limits) (*load.Node, []finding.Finding) {
+	var fs []finding.Finding
+	report := func(pos finding.Pos, rule, format string, args ...any) {
+		fs = append(fs, finding.Finding{Pos: pos, Severity: finding.Error, Rule: rule, Message: fmt.Sprintf(format, args...)})
+	}
+	b := f.Body
+	switch {
+	case b == nil || b.Kind == load.Null:
+		if at != nil {
+			report(at.Pos, rules.IncludeInvalid, "included file %s is empty", f.Path)
+		} else if int64(len(f.Source)) <= lim.MaxBytes {
+			report(finding.Pos{File: f.Path, Line: 1, Col: 1}, rules.ConfigShape, "the configuration is empty; GitLab needs at least one job")
+		}
+		return nil, fs
+	case b.Kind != load.Map:
+		if at != nil {
+			report(at.Pos, rules.IncludeInvalid, "included file %s must be a mapping of keywords and jobs, not a %s", f.Path, b.Kind)
+		}
+		report(b.Pos, rules.ConfigShape, "the configuration must be a mapping of global keywords and jobs; got a %s", b.Kind)
+		return nil, fs
+	}
+	if h := f.Header; h != nil {
+		for _, p := range h.Pairs {
+			if p.Key.Name() != "spec" {
+				report(p.Key.Pos, rules.ConfigShape, "the header document may hold only spec:; move `%s` below the --- line", p.Key.Name())
+			}
+		}
+	}
+	if p := b.Pair("spec"); p != nil {
+		report(p.Key.Pos, rules.ConfigShape, "spec: must be in its own header document, followed by a line with ---; here GitLab reads it as a job named spec")
+		b = load.Without(b, "spec")
+	}
+	return b, fs
+}
+
+// expand merges body's includes under it: included files first, in order,
+// each over the previous, then body itself on top (GitLab's
+// Processor: included content deep-merged, inline content last).
+func (r *Resolver) expand(body *load.Node, depth int, chain []string) *load.Node {
+	inc := body.Pair("include")
+	if inc == nil {
+		return body
+	}
+	var content *load.Node
+	for _, item := range items(inc.Value) {
+		for _, sub := range r.one(item, depth, chain) {
+			if content == nil {
+				content = sub
+			} else {
+				content = load.DeepMerge(content, sub)
+			}
+		}
+	}
+	own := load.Without(body, "include")
+	if content == nil {
+		return own
+	}
+	return load.DeepMerge(content, own)
+}
+
+// items lists the entries of an include: value, which may be one string,
+// one mapping, or a list of them.
+func items(v *load.Node) []*load.Node {
+	switch {
+	case v == nil:
+		return nil
+	case v.Kind == load.Seq:
+		return v.Items
+	case v.Kind == load.String || v.Kind == load.Map:
+		return []*load.Node{v}
+	}
+	return nil
+}
+
+// one resolves one include entry and returns the configurations it
+// contributes (a wildcard can name several files).
+func (r *Resolver) one(item *load.Node, depth int, chain []string) []*load.Node {
+	if item == nil {
+		return nil
+	}
+	kind, loc, locNode := classify(item)
+	if kind == "" || locNode == nil || locNode.Kind != load.String || strings.Contains(locNode.Text, "$[[") || !wellFormed(kind, item, locNode) {
+		// Malformed entries are the schema's to report; interpolated ones
+		// wait for inputs.
+		return nil
+	}
+	if item.Kind == load.Map {
+		if rl := item.Get("rules"); rl != nil {
+			switch r.decide(rl) {
+			case excluded:
+				return nil
+			case undecided:
+				r.report(locNode.Pos, finding.Info, rules.IncludeRules,
+					"whether %s is included depends on the pipeline (its include:rules use values only known when it runs); cilint assumes it is", loc)
+			}
+		}
+	}
+	if kind != "local" {
+		r.offline(kind, loc, locNode)
+		return nil
+	}
+	return r.local(item, loc, locNode, depth, chain)
+}
+
+// wellFormed rejects entries the schema reports, so they are not reported
+// twice.
+func wellFormed(kind string, item, loc *load.Node) bool {
+	switch kind {
+	case "local":
+		return loc.Text != ""
+	case "project":
+		f := item.Get("file")
+		return f != nil && (f.Kind == load.String || f.Kind == load.Seq) &&
+			(strings.Contains(loc.Text, "/") || strings.HasPrefix(loc.Text, "$"))
+	case "remote":
+		return strings.HasPrefix(loc.Text, "https://") || strings.HasPrefix(loc.Text, "http://")
+	case "component":
+		return strings.Contains(loc.Text, "@")
+	}
+	return true
+}
+
+// classify returns an include entry's kind and location.
+func classify(item *load.Node) (kind, loc string, locNode *load.Node) {
+	if item.Kind == load.String {
+		if strings.HasPrefix(item.Text, "http://") || strings.HasPrefix(item.Text, "https://") {
+			return "remote", item.Text, item
+		}
+		return "local", item.Text, item
+	}
+	for _, k := range []string{"local", "project", "remote", "template", "component"} {
+		if v := item.Get(k); v != nil {
+			loc := v.Text
+			if k == "project" {
+				files := []string{}
+				if f := item.Get("file"); f != nil {
+					if f.Kind == load.String {
+						files = append(files, f.Text)
+					}
+					for _, x := range f.Items {
+						files = append(files, x.Text)
+					}
+				}
+				loc = v.Text + ":" + strings.Join(files, ",")
+				if ref := item.Get("ref"); ref != nil {
+					loc += "@" + ref.Text
+				}
+			}
+			return k, loc, v
+		}
+	}
+	return "", "", nil
+}
+
+// count adds one include to the total and reports the limit once.
+func (r *Resolver) countOne(at *load.Node) bool {
+	r.count++
+	if r.count > r.opts.MaxIncludes {
+		if !r.limitHit {
+			r.limitHit = true
+			r.report(at.Pos, finding.Error, rules.IncludeLimit,
+				"more than %d files are included (nested includes and repeats count); GitLab refuses the pipeline", r.opts.MaxIncludes)
+		}
+		return false
+	}
+	return true
+}

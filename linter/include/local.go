@@ -1,0 +1,177 @@
+package include
+
+import (
+	"errors"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/rules"
+)
+
+// local resolves include:local: a path from the repository root, possibly
+// with wildcards.
+func (r *Resolver) local(item *load.Node, loc string, at *load.Node, depth int, chain []string) []*load.Node {
+	if strings.Contains(loc, "$") {
+		if r.countOne(at) {
+			r.res.Unresolved = append(r.res.Unresolved, Unresolved{Kind: "local", Location: loc, Pos: at.Pos})
+			r.report(at.Pos, finding.Info, rules.IncludeOffline,
+				"include:local %s uses a variable, which cilint cannot expand offline; checks its content could satisfy are warnings", loc)
+		}
+		return nil
+	}
+	paths := []string{loc}
+	if strings.Contains(loc, "*") {
+		matched, err := r.match(loc)
+		if err != nil {
+			r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:local pattern %s is not valid: %v", loc, err)
+			return nil
+		}
+		var yml []string
+		for _, m := range matched {
+			if hasYAMLExt(m) {
+				yml = append(yml, m)
+			}
+		}
+		if len(yml) == 0 {
+			r.report(at.Pos, finding.Warning, rules.IncludeNotFound, "include:local pattern %s matches no .yml or .yaml file in the repository", loc)
+			return nil
+		}
+		paths = yml
+	}
+	inputs := ""
+	if in := item.Get("inputs"); in != nil && item.Kind == load.Map {
+		inputs = nodeKey(in)
+	}
+	var out []*load.Node
+	for _, p := range paths {
+		if body := r.localFile(p, inputs, at, depth, chain); body != nil {
+			out = append(out, body)
+		}
+	}
+	return out
+}
+
+func hasYAMLExt(p string) bool { return strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml") }
+
+// localFile loads one included repository file and expands its own
+// includes.
+func (r *Resolver) localFile(p, inputs string, at *load.Node, depth int, chain []string) *load.Node {
+	rel := path.Clean(strings.TrimPrefix(p, "/"))
+	if rel == ".." || strings.HasPrefix(rel, "../") || filepath.IsAbs(rel) {
+		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:local %s leaves the repository; GitLab only includes files inside it", p)
+		return nil
+	}
+	if !hasYAMLExt(rel) {
+		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:local %s does not end in .yml or .yaml; GitLab refuses it", p)
+		return nil
+	}
+	if !r.countOne(at) {
+		return nil
+	}
+	key := "local:" + rel + "|" + inputs
+	if slices.Contains(chain, rel) {
+		r.report(at.Pos, finding.Warning, rules.IncludeCycle, "%s includes itself through %s; GitLab ignores the repeated include", rel, strings.Join(append(chain, rel), " -> "))
+		return nil
+	}
+	if r.seen[key] {
+		r.report(at.Pos, finding.Info, rules.IncludeDuplicate, "%s is already included; GitLab ignores the repeat", rel)
+		return nil
+	}
+	r.seen[key] = true
+	if depth > r.opts.MaxDepth {
+		r.report(at.Pos, finding.Error, rules.IncludeLimit, "includes are nested more than %d levels deep; GitLab refuses the pipeline", r.opts.MaxDepth)
+		return nil
+	}
+	f, ok := r.cache[rel]
+	if !ok {
+		abs := filepath.Join(r.root, filepath.FromSlash(rel))
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			if within, _ := filepath.Rel(r.realRoot(), real); within == ".." || strings.HasPrefix(within, ".."+string(filepath.Separator)) {
+				r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:local %s is a link to a file outside the repository", p)
+				return nil
+			}
+		}
+		loaded, found, err := load.Read(r.display(abs), r.opts.Limits)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				r.report(at.Pos, finding.Error, rules.IncludeNotFound, "include:local %s does not exist in the repository", p)
+			} else {
+				r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:local %s cannot be read: %v", p, err)
+			}
+			return nil
+		}
+		r.res.Findings = append(r.res.Findings, found...)
+		r.res.Files = append(r.res.Files, loaded)
+		r.cache[rel] = loaded
+		f = loaded
+		if finding.HasErrors(found) && f.Body == nil {
+			return nil
+		}
+	}
+	body := r.body(f, at)
+	if body == nil {
+		return nil
+	}
+	return r.expand(body, depth+1, append(slices.Clip(chain), rel))
+}
+
+// realRoot is the root with links resolved, to compare resolved paths.
+func (r *Resolver) realRoot() string {
+	if real, err := filepath.EvalSymlinks(r.root); err == nil {
+		return real
+	}
+	return r.root
+}
+
+// display is how an included file is named in findings: relative to the
+// current directory when that is shorter, as a user would type it.
+func (r *Resolver) display(abs string) string {
+	if rel, err := filepath.Rel(".", abs); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	if wd, err := filepath.Abs("."); err == nil {
+		if rel, err := filepath.Rel(wd, abs); err == nil && len(rel) < len(abs) {
+			return rel
+		}
+	}
+	return abs
+}
+
+// nodeKey is a canonical text of a value, to tell includes with different
+// inputs apart.
+func nodeKey(n *load.Node) string {
+	if n == nil {
+		return ""
+	}
+	var b strings.Builder
+	var walk func(n *load.Node)
+	walk = func(n *load.Node) {
+		switch n.Kind {
+		case load.Map:
+			b.WriteByte('{')
+			for _, p := range n.Pairs {
+				b.WriteString(p.Key.Name())
+				b.WriteByte(':')
+				walk(p.Value)
+				b.WriteByte(',')
+			}
+			b.WriteByte('}')
+		case load.Seq:
+			b.WriteByte('[')
+			for _, it := range n.Items {
+				walk(it)
+				b.WriteByte(',')
+			}
+			b.WriteByte(']')
+		default:
+			b.WriteString(n.Kind.String() + "=" + n.Name())
+		}
+	}
+	walk(n)
+	return b.String()
+}

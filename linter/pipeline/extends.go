@@ -1,0 +1,112 @@
+package pipeline
+
+import (
+	"fmt"
+	"strings"
+
+	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/rules"
+)
+
+// maxExtendsDepth is GitLab's MAX_NESTING_LEVELS for extends.
+const maxExtendsDepth = 10
+
+// extends resolves `extends` for every top-level entry: the bases, each
+// resolved first, are deep-merged in order (a later base wins), then the
+// entry itself on top. Hashes merge key by key; lists and scalars are
+// replaced.
+func (b *builder) extends(config *load.Node) *load.Node {
+	x := &extender{b: b, config: config, done: map[string]*load.Node{}, failed: map[string]bool{}}
+	out := config
+	for _, p := range config.Pairs {
+		if p.Value == nil || p.Value.Kind != load.Map || p.Value.Get("extends") == nil {
+			continue
+		}
+		if v := x.resolve(p.Key.Name(), nil); v != nil {
+			out = load.With(out, p.Key, v)
+		}
+	}
+	return out
+}
+
+type extender struct {
+	b      *builder
+	config *load.Node
+	done   map[string]*load.Node
+	failed map[string]bool
+}
+
+// resolve returns entry name with its extends applied, or nil when that
+// failed (already reported).
+func (x *extender) resolve(name string, chain []string) *load.Node {
+	if v, ok := x.done[name]; ok {
+		return v
+	}
+	if x.failed[name] {
+		return nil
+	}
+	entry := x.config.Get(name)
+	ext := entry.Get("extends")
+	if ext == nil {
+		return entry
+	}
+	at := ext.Pos
+	for i, c := range chain {
+		if c == name {
+			x.b.report(at, finding.Error, rules.Extends, "`%s` extends itself through %s", name, strings.Join(append(chain[i:], name), " -> "))
+			x.failed[name] = true
+			return nil
+		}
+	}
+	if len(chain) >= maxExtendsDepth {
+		x.b.report(at, finding.Error, rules.Extends, "extends is nested more than %d levels deep (%s -> %s); GitLab refuses the pipeline",
+			maxExtendsDepth, strings.Join(chain, " -> "), name)
+		x.failed[name] = true
+		return nil
+	}
+	var bases []*load.Node
+	switch ext.Kind {
+	case load.String:
+		bases = []*load.Node{ext}
+	case load.Seq:
+		bases = ext.Items
+	default:
+		return entry // the schema reports the type
+	}
+	var merged *load.Node
+	ok := true
+	for _, bn := range bases {
+		if bn == nil || bn.Kind != load.String {
+			continue
+		}
+		base := x.config.Get(bn.Text)
+		switch {
+		case x.config.Pair(bn.Text) == nil:
+			msg := fmt.Sprintf("`%s` extends `%s`, which is not defined", name, bn.Text)
+			if s := closestKey(x.config, bn.Text); s != "" {
+				msg += fmt.Sprintf("; did you mean `%s`?", s)
+			}
+			x.b.p.Findings = append(x.b.p.Findings, x.b.p.Missing(bn.Pos, rules.Extends, msg))
+			ok = false
+			continue
+		case base == nil || base.Kind != load.Map:
+			x.b.report(bn.Pos, finding.Error, rules.Extends, "`%s` extends `%s`, which is not a mapping of keywords", name, bn.Text)
+			ok = false
+			continue
+		}
+		resolved := x.resolve(bn.Text, append(chain, name))
+		if resolved == nil {
+			ok = false
+			continue
+		}
+		merged = load.DeepMerge(merged, resolved)
+	}
+	if !ok && merged == nil {
+		x.failed[name] = true
+		return nil
+	}
+	out := load.DeepMerge(merged, entry)
+	x.done[name] = out
+	return out
+}
