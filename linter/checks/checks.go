@@ -5,6 +5,7 @@
 package checks
 
 import (
+	"context"
 	"fmt"
 
 	"gitlab.com/trustci/cicd/linter/finding"
@@ -49,13 +50,19 @@ func all() []check {
 	}
 }
 
-// Run runs every check.
-func Run(p *pipeline.Pipeline, sources map[string][]byte) []finding.Finding {
+// Run runs every check. With shellcheck set to ShellCheck's path, it also
+// runs ShellCheck over the scripts; the error is for ShellCheck failing.
+func Run(ctx context.Context, p *pipeline.Pipeline, sources map[string][]byte, shellcheck string) ([]finding.Finding, error) {
 	c := &Context{P: p, Sources: sources}
 	for _, chk := range all() {
 		chk(c)
 	}
-	return c.findings
+	if shellcheck != "" {
+		if err := Shellcheck(ctx, c, shellcheck); err != nil {
+			return c.findings, err
+		}
+	}
+	return c.findings, nil
 }
 
 // posOf is the position of n, or of fallback when n is nil.

@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/pipeline"
 	"gitlab.com/trustci/cicd/linter/rules"
+	"gitlab.com/trustci/cicd/linter/suggest"
 )
 
 // triggerKeys are the keywords a trigger (bridge) job accepts.
@@ -36,8 +38,12 @@ func checkJobs(c *Context) {
 						j.Name, p.Key.Name(), strings.Join(triggerKeys(), ", "))
 				}
 			}
-		} else if n.Get("script") == nil && n.Get("run") == nil {
-			c.Missing(j.Key.Pos, rules.JobNoScript, "job `%s` has no script, run or trigger, so GitLab cannot run it", j.Name)
+		} else if n.Get("script") == nil && n.Get("run") == nil && !misspeltScript(n) {
+			msg := "job `" + j.Name + "` has no script, run or trigger, so GitLab cannot run it"
+			if g := suggest.Closest(j.Name, pipeline.GlobalKeywords()); g != "" {
+				msg += "; did you mean the global keyword `" + g + "`?"
+			}
+			c.Missing(j.Key.Pos, rules.JobNoScript, "%s", msg)
 		}
 		if n.Get("rules") != nil {
 			for _, k := range []string{"only", "except"} {
@@ -116,4 +122,15 @@ func parseDuration(s string) (time.Duration, bool) {
 		total += time.Duration(num) * time.Second
 	}
 	return total, len(fields) > 0
+}
+
+// misspeltScript reports a key that is a typo of script, run or trigger:
+// the schema already says "did you mean", so "no script" would repeat it.
+func misspeltScript(job *load.Node) bool {
+	for _, p := range job.Pairs {
+		if suggest.Closest(p.Key.Name(), []string{"script", "run", "trigger"}) != "" {
+			return true
+		}
+	}
+	return false
 }

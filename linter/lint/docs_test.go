@@ -43,7 +43,6 @@ func TestRuleDocs(t *testing.T) {
 	if strings.Join(order, ",") != strings.Join(want, ",") {
 		t.Fatalf("docs/rules.md lists %v; the rule list (in its order) is %v", order, want)
 	}
-	l := newLinter(t)
 	for _, r := range rules.All() {
 		t.Run(r.ID, func(t *testing.T) {
 			sec := sections[r.ID]
@@ -53,7 +52,7 @@ func TestRuleDocs(t *testing.T) {
 			examples := exampleRe.FindAllStringSubmatch(sec, -1)
 			var bad, good int
 			for _, ex := range examples {
-				res := l.Source("example.yml", []byte(ex[2]))
+				res := lintExample(t, ex[2], exampleOptions(r.ID))
 				fired := false
 				for _, f := range res.Findings {
 					if f.Rule == r.ID {
@@ -78,4 +77,54 @@ func TestRuleDocs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lintExample writes a docs example into a fresh repository and lints its
+// .gitlab-ci.yml. A line `# --- file: PATH` starts another file of the
+// example, for rules about includes.
+func lintExample(t *testing.T, text string, opts Options) *Result {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]*strings.Builder{".gitlab-ci.yml": {}}
+	cur := files[".gitlab-ci.yml"]
+	for _, line := range strings.SplitAfter(text, "\n") {
+		if name, ok := strings.CutPrefix(strings.TrimSpace(line), "# --- file: "); ok {
+			cur = &strings.Builder{}
+			files[name] = cur
+			continue
+		}
+		cur.WriteString(line)
+	}
+	for name, b := range files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	opts.Root = "."
+	l, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.File(".gitlab-ci.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// exampleOptions are the options a rule's examples are linted with, as its
+// entry in docs/rules.md says.
+func exampleOptions(rule string) Options {
+	switch rule {
+	case "include-limit":
+		return Options{MaxIncludes: 20}
+	case "shellcheck":
+		return Options{Shellcheck: true}
+	}
+	return Options{}
 }

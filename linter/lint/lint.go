@@ -6,15 +6,20 @@
 package lint
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"gitlab.com/trustci/cicd/linter/checks"
+	"gitlab.com/trustci/cicd/linter/config"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
+	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/validate"
 )
 
@@ -29,12 +34,18 @@ type Options struct {
 	Root string
 	// MaxIncludes overrides GitLab's default of 150 when positive.
 	MaxIncludes int
+	// Shellcheck runs ShellCheck (found on PATH) over the scripts.
+	Shellcheck bool
+	// ConfigPath is the .cilint.yml to use; empty means the one at the
+	// repository root, if any.
+	ConfigPath string
 }
 
 // Linter lints files. Create it once: it compiles the schema.
 type Linter struct {
-	opts      Options
-	validator *validate.Validator
+	opts       Options
+	validator  *validate.Validator
+	shellcheck string // ShellCheck's path, when asked for
 }
 
 // New prepares a Linter.
@@ -46,7 +57,13 @@ func New(opts Options) (*Linter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare schema: %w", err)
 	}
-	return &Linter{opts: opts, validator: v}, nil
+	l := &Linter{opts: opts, validator: v}
+	if opts.Shellcheck {
+		if l.shellcheck, err = exec.LookPath("shellcheck"); err != nil {
+			return nil, fmt.Errorf("--shellcheck needs shellcheck on PATH (for example apt-get install shellcheck): %w", err)
+		}
+	}
+	return l, nil
 }
 
 // Result is what linting one pipeline produced.
@@ -84,6 +101,38 @@ func (l *Linter) Source(path string, src []byte) *Result {
 }
 
 func (l *Linter) run(file *load.File, fs []finding.Finding) *Result {
+	res := l.collect(file, fs)
+	path := l.opts.ConfigPath
+	if path == "" {
+		path = displayPath(filepath.Join(l.root(file.Path), config.FileName))
+	}
+	cfg, cfs, err := config.Load(path)
+	if err != nil {
+		res.Findings = append(res.Findings, finding.Finding{Pos: finding.Pos{File: path}, Severity: finding.Error, Rule: rules.Config, Message: err.Error()})
+		finding.Sort(res.Findings)
+		return res
+	}
+	if cfg.Path != "" {
+		res.Files = append(res.Files, &load.File{Path: cfg.Path, Source: cfg.Source})
+	}
+	res.Findings = cfg.Apply(append(res.Findings, cfs...), res.Sources())
+	finding.Sort(res.Findings)
+	return res
+}
+
+// displayPath names a file relative to the working directory when it is
+// inside it, as a user would type it.
+func displayPath(abs string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return abs
+}
+
+// collect runs the stages and gathers their findings, unfiltered.
+func (l *Linter) collect(file *load.File, fs []finding.Finding) *Result {
 	res := &Result{Files: []*load.File{file}, Findings: fs}
 	if file.Body == nil && finding.HasErrors(fs) {
 		finding.Sort(res.Findings)
@@ -116,7 +165,12 @@ func (l *Linter) run(file *load.File, fs []finding.Finding) *Result {
 		res.Pipeline = p
 		res.Findings = append(res.Findings, p.Findings...)
 		res.Findings = append(res.Findings, l.validator.Validate(p.Config)...)
-		res.Findings = append(res.Findings, checks.Run(p, res.Sources())...)
+		found, err := checks.Run(context.Background(), p, res.Sources(), l.shellcheck)
+		res.Findings = append(res.Findings, found...)
+		if err != nil {
+			res.Findings = append(res.Findings, finding.Finding{Pos: finding.Pos{File: file.Path}, Severity: finding.Warning,
+				Rule: rules.Shellcheck, Message: "ShellCheck could not run: " + err.Error()})
+		}
 	}
 	finding.Sort(res.Findings)
 	return res
@@ -171,4 +225,3 @@ func gitTopLevel(dir string) string {
 		d = parent
 	}
 }
-

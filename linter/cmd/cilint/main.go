@@ -88,6 +88,8 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	noColor := fl.Bool("no-color", false, "same as --color=never")
 	oneLine := fl.Bool("oneline", false, "text format without the source snippet")
 	root := fl.String("root", "", "repository root for include:local (default: the git top level of each file)")
+	configPath := fl.String("config", "", "settings file (default: .cilint.yml at the repository root)")
+	shellcheck := fl.Bool("shellcheck", false, "also run ShellCheck (on PATH) over every script, in batches")
 	maxIncludes := fl.Int("max-includes", 0, "the instance's ci_max_includes, when it is not GitLab's default of 150")
 	fl.Usage = func() {
 		fmt.Fprint(stderr, "Usage: cilint lint [flags] FILE...\n\nFlags:\n")
@@ -120,7 +122,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		return exitUsage
 	}
 
-	l, err := lint.New(lint.Options{SchemaOnly: *schemaOnly, Root: *root, MaxIncludes: *maxIncludes})
+	l, err := lint.New(lint.Options{SchemaOnly: *schemaOnly, Root: *root, MaxIncludes: *maxIncludes, Shellcheck: *shellcheck, ConfigPath: *configPath})
 	if err != nil {
 		fmt.Fprintf(stderr, "cilint: %v\n", err)
 		return exitUsage

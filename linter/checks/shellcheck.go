@@ -1,0 +1,135 @@
+package checks
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/rules"
+)
+
+// shellcheckExcluded are ShellCheck codes that are noise in CI scripts:
+// variables come from GitLab (SC2154, SC2034), sourced files are not
+// there to follow (SC1090, SC1091).
+const shellcheckExcluded = "SC1090,SC1091,SC2034,SC2154"
+
+// shellcheckBatch is how many script files one ShellCheck process reads.
+const shellcheckBatch = 400
+
+// lineRef maps a line of a generated script file back to the YAML.
+type lineRef struct {
+	node *load.Node
+	line int // line inside the node's text
+}
+
+// Shellcheck runs ShellCheck over every job's scripts: the before_script
+// and script lines of a job as one file (they share a shell), after_script
+// as another. All files go to a few ShellCheck processes, not one each.
+// It returns an error only when ShellCheck could not be run.
+func Shellcheck(ctx context.Context, c *Context, binary string) error {
+	dir, err := os.MkdirTemp("", "cilint-shellcheck-")
+	if err != nil {
+		return fmt.Errorf("shellcheck: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	maps := map[string][]lineRef{}
+	var files []string
+	groups := map[string][]ScriptLine{}
+	var order []string
+	for _, s := range Scripts(c) {
+		shell := "main"
+		if s.Key == "after_script" || strings.HasPrefix(s.Key, "hooks") {
+			shell = s.Key
+		}
+		k := s.Job + "\x00" + shell
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], s)
+	}
+	for i, k := range order {
+		var b strings.Builder
+		refs := []lineRef{{}} // line 1 is the shebang
+		b.WriteString("#!/bin/bash\n")
+		for _, s := range groups[k] {
+			for li, line := range strings.Split(Shellable(s.Node.Text), "\n") {
+				b.WriteString(line)
+				b.WriteByte('\n')
+				refs = append(refs, lineRef{node: s.Node, line: li + 1})
+			}
+		}
+		name := filepath.Join(dir, fmt.Sprintf("s%d.sh", i))
+		if err := os.WriteFile(name, []byte(b.String()), 0o600); err != nil {
+			return fmt.Errorf("shellcheck: %w", err)
+		}
+		maps[name] = refs
+		files = append(files, name)
+	}
+	seen := map[string]bool{}
+	for start := 0; start < len(files); start += shellcheckBatch {
+		batch := files[start:min(start+shellcheckBatch, len(files))]
+		comments, err := runShellcheck(ctx, binary, batch)
+		if err != nil {
+			return err
+		}
+		for _, cm := range comments {
+			refs := maps[cm.File]
+			if cm.Line < 1 || cm.Line > len(refs) {
+				continue
+			}
+			ref := refs[cm.Line-1]
+			if ref.node == nil {
+				continue
+			}
+			pos := ScriptPos(ref.node, ref.line, cm.Column, c.Sources[ref.node.Pos.File])
+			key := fmt.Sprintf("%v|%d", pos, cm.Code)
+			if seen[key] {
+				continue // a default script shared by many jobs
+			}
+			seen[key] = true
+			c.findings = append(c.findings, finding.Finding{Pos: pos, Severity: finding.Warning, Rule: rules.Shellcheck,
+				Message: fmt.Sprintf("SC%d: %s", cm.Code, cm.Message)})
+		}
+	}
+	return nil
+}
+
+type shellcheckComment struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Level   string `json:"level"`
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+}
+
+func runShellcheck(ctx context.Context, binary string, files []string) ([]shellcheckComment, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	args := append([]string{"-f", "json1", "-s", "bash", "-e", shellcheckExcluded}, files...)
+	cmd := exec.CommandContext(ctx, binary, args...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 1 {
+		err = nil // 1 means "found something"
+	}
+	if err != nil {
+		return nil, fmt.Errorf("shellcheck: %w: %s", err, strings.TrimSpace(errOut.String()))
+	}
+	var res struct {
+		Comments []shellcheckComment `json:"comments"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		return nil, fmt.Errorf("shellcheck: unexpected output: %w", err)
+	}
+	return res.Comments, nil
+}
