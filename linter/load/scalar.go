@@ -125,3 +125,11 @@ func sexagesimal(s string) float64 {
 	}
 	return total
 }
+
+// PlainIsString reports whether text, written as a plain (unquoted)
+// scalar, would be read by GitLab as the same string. Writers quote
+// strings for which it is false ("yes", "3.10", "2024-01-01", "").
+func PlainIsString(text string) bool {
+	n := &Node{Text: text}
+	return resolvePlain(n) == "" && n.Kind == String
+}

@@ -16,6 +16,7 @@ import (
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/lint"
+	"gitlab.com/trustci/cicd/linter/render"
 	"gitlab.com/trustci/cicd/linter/report"
 	"gitlab.com/trustci/cicd/linter/rules"
 )
@@ -30,6 +31,7 @@ const usage = `cilint checks GitLab CI/CD pipelines before GitLab does.
 
 Usage:
   cilint lint [flags] FILE...   lint pipeline files
+  cilint render [flags] FILE    print the merged configuration (includes, extends, !reference)
   cilint rules                  list the rules and their IDs
   cilint version                print the version
 
@@ -56,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (c
 	switch args[0] {
 	case "lint":
 		return runLint(args[1:], stdout, stderr, getenv)
+	case "render":
+		return runRender(args[1:], stdout, stderr)
 	case "rules":
 		for _, r := range rules.All() {
 			fmt.Fprintf(stdout, "%-20s %-8s %s\n", r.ID, r.Severity, r.Summary)
@@ -162,4 +166,53 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func runRender(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("cilint render", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	format := fl.String("format", "yaml", "output format: yaml or json")
+	root := fl.String("root", "", "repository root for include:local (default: the git top level of the file)")
+	fl.Usage = func() {
+		fmt.Fprint(stderr, "Usage: cilint render [flags] FILE\n\nPrints the configuration GitLab builds from FILE: includes merged,\nextends and !reference resolved, in GitLab's order.\n\nFlags:\n")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fl.NArg() != 1 || (*format != "yaml" && *format != "json") {
+		fl.Usage()
+		return exitUsage
+	}
+	l, err := lint.New(lint.Options{Root: *root})
+	if err != nil {
+		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		return exitUsage
+	}
+	res, err := l.File(fl.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		return exitUsage
+	}
+	if res.Pipeline == nil || res.Pipeline.Config == nil {
+		report.Text(stderr, res.Findings, res.Sources(), report.TextOptions{OneLine: true})
+		fmt.Fprintln(stderr, "cilint render: the configuration could not be built")
+		return exitFindings
+	}
+	if finding.HasErrors(res.Findings) {
+		fmt.Fprintln(stderr, "cilint render: the configuration has errors (cilint lint shows them); printing what could be built")
+	}
+	if *format == "json" {
+		err = render.JSON(stdout, res.Pipeline.Config)
+	} else {
+		err = render.YAML(stdout, res.Pipeline.Config)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		return exitUsage
+	}
+	return exitOK
 }

@@ -1,0 +1,77 @@
+package render_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"testing"
+
+	"gitlab.com/trustci/cicd/linter/internal/corpus"
+	"gitlab.com/trustci/cicd/linter/lint"
+	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/render"
+)
+
+// TestRenderMatchesHandCheckedFile renders testdata/render (includes, an
+// override of an included job, multi-level and multi-parent extends, merge
+// keys and !reference) and compares with expected.yml, which was worked
+// out by hand from GitLab's merge rules.
+func TestRenderMatchesHandCheckedFile(t *testing.T) {
+	t.Chdir(corpus.Dir("render"))
+	l, err := lint.New(lint.Options{Root: "."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.File(".gitlab-ci.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) > 0 {
+		t.Fatalf("the render project must lint clean: %v", res.Findings)
+	}
+	var got bytes.Buffer
+	if err := render.YAML(&got, res.Pipeline.Config); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("expected.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != string(want) {
+		t.Errorf("render differs from expected.yml:\n%s", got.String())
+	}
+
+	// The rendered YAML reads back as the same configuration, and the JSON
+	// form is valid JSON with the same top-level order.
+	again, fs := load.Parse("again.yml", got.Bytes(), load.DefaultLimits())
+	if len(fs) > 0 {
+		t.Fatalf("rendered YAML does not load cleanly: %v", fs)
+	}
+	var again2 bytes.Buffer
+	render.YAML(&again2, again.Body)
+	if again2.String() != got.String() {
+		t.Errorf("render is not stable across a round trip")
+	}
+	var js bytes.Buffer
+	if err := render.JSON(&js, res.Pipeline.Config); err != nil {
+		t.Fatal(err)
+	}
+	var decoded map[string]any
+	if err := json.Unmarshal(js.Bytes(), &decoded); err != nil {
+		t.Fatalf("render JSON is not JSON: %v", err)
+	}
+	if len(decoded) != len(res.Pipeline.Config.Pairs) {
+		t.Errorf("JSON has %d keys, want %d", len(decoded), len(res.Pipeline.Config.Pairs))
+	}
+}
+
+func TestQuotesWhatYAMLWouldRetype(t *testing.T) {
+	src := "a: 'yes'\nb: '3.10'\nc: '2024-01-01'\nd: ''\ne: plain\nf: 'on'\ng: \"0755\"\n"
+	f, _ := load.Parse("q.yml", []byte(src), load.DefaultLimits())
+	var out bytes.Buffer
+	render.YAML(&out, f.Body)
+	want := "a: \"yes\"\nb: \"3.10\"\nc: \"2024-01-01\"\nd: \"\"\ne: plain\nf: \"on\"\ng: \"0755\"\n"
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}
