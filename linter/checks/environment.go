@@ -57,7 +57,11 @@ func checkEnvironments(c *Context) {
 			c.Report(stopEnv.Pos, rules.EnvironmentOnStop, "on_stop job `%s` needs `action: stop` in its environment", stop.Name)
 		}
 		if neverRuns(stop.Node) {
-			c.Report(keyPos(stop.Node, "when"), rules.StopNeverRuns, "on_stop job `%s` can never run (when: never), so environment `%s` is never stopped", stop.Name, name)
+			at := keyPos(stop.Node, "rules")
+			if stop.Node.Get("rules") == nil {
+				at = keyPos(stop.Node, "when")
+			}
+			c.Report(at, rules.StopNeverRuns, "on_stop job `%s` can never run (when: never), so environment `%s` is never stopped", stop.Name, name)
 		}
 	}
 }

@@ -38,7 +38,7 @@ func checkJobs(c *Context) {
 						j.Name, p.Key.Name(), strings.Join(triggerKeys(), ", "))
 				}
 			}
-		} else if n.Get("script") == nil && n.Get("run") == nil && !misspeltScript(n) {
+		} else if n.Get("script") == nil && n.Get("run") == nil && !misspeltScript(n) && !c.P.ExtendsFailed[j.Name] {
 			msg := "job `" + j.Name + "` has no script, run or trigger, so GitLab cannot run it"
 			if g := suggest.Closest(j.Name, pipeline.GlobalKeywords()); g != "" {
 				msg += "; did you mean the global keyword `" + g + "`?"

@@ -73,6 +73,20 @@ func Sort(fs []Finding) {
 	})
 }
 
+// Dedupe drops repeats of the same finding (same place, rule and
+// message) from a sorted slice: a value shared by several jobs, through
+// anchors, defaults or extends, is reported once.
+func Dedupe(fs []Finding) []Finding {
+	out := fs[:0]
+	for i, f := range fs {
+		if i > 0 && f == fs[i-1] {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 // HasErrors reports whether any finding is an error.
 func HasErrors(fs []Finding) bool {
 	for _, f := range fs {

@@ -110,8 +110,9 @@ func Body(f *load.File, at *load.Node, lim load.Limits) (*load.Node, []finding.F
 	case b.Kind != load.Map:
 		if at != nil {
 			report(at.Pos, rules.IncludeInvalid, "included file %s must be a mapping of keywords and jobs, not a %s", f.Path, b.Kind)
+		} else {
+			report(b.Pos, rules.ConfigShape, "the configuration must be a mapping of global keywords and jobs; got a %s", b.Kind)
 		}
-		report(b.Pos, rules.ConfigShape, "the configuration must be a mapping of global keywords and jobs; got a %s", b.Kind)
 		return nil, fs
 	}
 	if h := f.Header; h != nil {

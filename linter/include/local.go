@@ -74,8 +74,9 @@ func (r *Resolver) localFile(p, inputs string, at *load.Node, depth int, chain [
 		return nil
 	}
 	key := "local:" + rel + "|" + inputs
-	if slices.Contains(chain, rel) {
-		r.report(at.Pos, finding.Warning, rules.IncludeCycle, "%s includes itself through %s; GitLab ignores the repeated include", rel, strings.Join(append(chain, rel), " -> "))
+	if i := slices.Index(chain, rel); i >= 0 {
+		loop := append(slices.Clone(chain[i:]), rel)
+		r.report(at.Pos, finding.Warning, rules.IncludeCycle, "%s includes itself (%s); GitLab ignores the repeated include", rel, strings.Join(loop, " -> "))
 		return nil
 	}
 	if r.seen[key] {

@@ -28,7 +28,10 @@ func (r *Resolver) decide(list *load.Node) decision {
 		if rule == nil || rule.Kind != load.Map {
 			return undecided
 		}
-		t := r.holds(rule)
+		t, broken := r.holds(rule)
+		if broken {
+			return included // the expression error is reported; no second word
+		}
 		if t == expr.Unknown {
 			return undecided
 		}
@@ -42,8 +45,9 @@ func (r *Resolver) decide(list *load.Node) decision {
 	return excluded
 }
 
-// holds evaluates one rule's conditions (they all must hold).
-func (r *Resolver) holds(rule *load.Node) expr.Truth {
+// holds evaluates one rule's conditions (they all must hold). broken is
+// true when its `if` does not parse (and was reported).
+func (r *Resolver) holds(rule *load.Node) (truth expr.Truth, broken bool) {
 	result := expr.True
 	and := func(t expr.Truth) {
 		switch {
@@ -59,7 +63,7 @@ func (r *Resolver) holds(rule *load.Node) expr.Truth {
 			se := err.(*expr.SyntaxError)
 			r.res.Findings = append(r.res.Findings, finding.Finding{Pos: ExprPos(n, se.Offset), Severity: finding.Error,
 				Rule: rules.Expression, Message: "include:rules:if is not a valid expression: " + se.Msg})
-			return expr.Unknown
+			return expr.Unknown, true
 		}
 		and(expr.Eval(e, func(string) (string, bool, bool) { return "", false, false }))
 	}
@@ -69,7 +73,7 @@ func (r *Resolver) holds(rule *load.Node) expr.Truth {
 	if rule.Get("changes") != nil {
 		and(expr.Unknown)
 	}
-	return result
+	return result, false
 }
 
 // exists is true when any pattern matches a file of this repository.

@@ -117,6 +117,7 @@ func (l *Linter) run(file *load.File, fs []finding.Finding) *Result {
 	}
 	res.Findings = cfg.Apply(append(res.Findings, cfs...), res.Sources())
 	finding.Sort(res.Findings)
+	res.Findings = finding.Dedupe(res.Findings)
 	return res
 }
 

@@ -17,14 +17,14 @@ const maxExtendsDepth = 10
 // entry itself on top. Hashes merge key by key; lists and scalars are
 // replaced.
 func (b *builder) extends(config *load.Node) *load.Node {
-	x := &extender{b: b, config: config, done: map[string]*load.Node{}, failed: map[string]bool{}}
+	x := &extender{b: b, config: config, done: map[string]resolved{}, failed: map[string]bool{}}
 	out := config
 	for _, p := range config.Pairs {
 		if p.Value == nil || p.Value.Kind != load.Map || p.Value.Get("extends") == nil {
 			continue
 		}
-		if v := x.resolve(p.Key.Name(), nil); v != nil {
-			out = load.With(out, p.Key, v)
+		if v := x.resolve(p.Key.Name(), nil); v.node != nil {
+			out = load.With(out, p.Key, v.node)
 		}
 	}
 	return out
@@ -33,37 +33,40 @@ func (b *builder) extends(config *load.Node) *load.Node {
 type extender struct {
 	b      *builder
 	config *load.Node
-	done   map[string]*load.Node
+	done   map[string]resolved
 	failed map[string]bool
 }
 
-// resolve returns entry name with its extends applied, or nil when that
-// failed (already reported).
-func (x *extender) resolve(name string, chain []string) *load.Node {
+// resolved is an entry with extends applied, and its deepest chain of
+// bases (itself first), whose length GitLab limits.
+type resolved struct {
+	node  *load.Node
+	chain []string
+}
+
+// resolve returns entry name with its extends applied, or a nil node when
+// that failed (already reported). chain is the entries being resolved, to
+// find loops.
+func (x *extender) resolve(name string, chain []string) resolved {
 	if v, ok := x.done[name]; ok {
 		return v
 	}
 	if x.failed[name] {
-		return nil
+		return resolved{}
 	}
 	entry := x.config.Get(name)
 	ext := entry.Get("extends")
 	if ext == nil {
-		return entry
+		return resolved{node: entry, chain: []string{name}}
 	}
 	at := ext.Pos
 	for i, c := range chain {
 		if c == name {
 			x.b.report(at, finding.Error, rules.Extends, "`%s` extends itself through %s", name, strings.Join(append(chain[i:], name), " -> "))
 			x.failed[name] = true
-			return nil
+			x.b.p.ExtendsFailed[name] = true
+			return resolved{}
 		}
-	}
-	if len(chain) >= maxExtendsDepth {
-		x.b.report(at, finding.Error, rules.Extends, "extends is nested more than %d levels deep (%s -> %s); GitLab refuses the pipeline",
-			maxExtendsDepth, strings.Join(chain, " -> "), name)
-		x.failed[name] = true
-		return nil
 	}
 	var bases []*load.Node
 	switch ext.Kind {
@@ -72,9 +75,10 @@ func (x *extender) resolve(name string, chain []string) *load.Node {
 	case load.Seq:
 		bases = ext.Items
 	default:
-		return entry // the schema reports the type
+		return resolved{node: entry, chain: []string{name}} // the schema reports the type
 	}
 	var merged *load.Node
+	var deepest []string
 	ok := true
 	for _, bn := range bases {
 		if bn == nil || bn.Kind != load.String {
@@ -95,18 +99,31 @@ func (x *extender) resolve(name string, chain []string) *load.Node {
 			ok = false
 			continue
 		}
-		resolved := x.resolve(bn.Text, append(chain, name))
-		if resolved == nil {
+		base2 := x.resolve(bn.Text, append(chain, name))
+		if base2.node == nil {
 			ok = false
 			continue
 		}
-		merged = load.DeepMerge(merged, resolved)
+		if len(base2.chain) > len(deepest) {
+			deepest = base2.chain
+		}
+		merged = load.DeepMerge(merged, base2.node)
+	}
+	if !ok {
+		x.b.p.ExtendsFailed[name] = true
 	}
 	if !ok && merged == nil {
 		x.failed[name] = true
-		return nil
+		return resolved{}
 	}
-	out := load.DeepMerge(merged, entry)
+	full := append([]string{name}, deepest...)
+	if len(full)-1 > maxExtendsDepth {
+		x.b.report(at, finding.Error, rules.Extends, "`%s` extends through %d levels (%s); GitLab allows %d", name, len(full)-1, strings.Join(full, " -> "), maxExtendsDepth)
+		x.failed[name] = true
+		x.b.p.ExtendsFailed[name] = true
+		return resolved{}
+	}
+	out := resolved{node: load.DeepMerge(merged, entry), chain: full}
 	x.done[name] = out
 	return out
 }

@@ -58,6 +58,9 @@ type Pipeline struct {
 	jobIndex       map[string]*Job
 	// Unresolved lists includes whose content is unknown.
 	Unresolved []include.Unresolved
+	// ExtendsFailed names the entries whose extends could not be applied
+	// (already reported): checks on their content would only repeat it.
+	ExtendsFailed map[string]bool
 	Findings   []finding.Finding
 }
 
@@ -84,7 +87,7 @@ func Hidden(name string) bool { return strings.HasPrefix(name, ".") }
 
 // Build turns the include-merged configuration into a Pipeline.
 func Build(config *load.Node, unresolved []include.Unresolved) *Pipeline {
-	p := &Pipeline{Unresolved: unresolved, jobIndex: map[string]*Job{}}
+	p := &Pipeline{Unresolved: unresolved, jobIndex: map[string]*Job{}, ExtendsFailed: map[string]bool{}}
 	if config == nil || config.Kind != load.Map {
 		return p
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -56,6 +57,11 @@ func (v *Validator) Validate(root *load.Node) []finding.Finding {
 	if root == nil {
 		return nil
 	}
+	if root.Kind == load.Map {
+		if fs, rest := jobsNamedLikeKeywords(root); fs != nil {
+			return append(fs, v.Validate(rest)...)
+		}
+	}
 	if root.Kind != load.Map || len(root.Pairs) < parallelThreshold {
 		return v.validateDoc(root, root)
 	}
@@ -83,6 +89,24 @@ func (v *Validator) Validate(root *load.Node) []finding.Finding {
 		out = append(out, r...)
 	}
 	return out
+}
+
+// jobsNamedLikeKeywords finds top-level global keywords written as jobs
+// (`image:` with a script): one clear finding each, instead of an unknown
+// key for every job keyword in it. It returns the rest of root to validate.
+func jobsNamedLikeKeywords(root *load.Node) ([]finding.Finding, *load.Node) {
+	var fs []finding.Finding
+	rest := root
+	for _, p := range root.Pairs {
+		name := p.Key.Name()
+		if !slices.Contains([]string{"image", "cache", "workflow", "include", "spec"}, name) || p.Value == nil || p.Value.Kind != load.Map || p.Value.Get("script") == nil {
+			continue
+		}
+		fs = append(fs, finding.Finding{Pos: p.Key.Pos, EndCol: spanEnd(p.Key), Severity: finding.Error, Rule: "schema",
+			Message: fmt.Sprintf("`%s` is a global keyword, so GitLab does not read it as a job (it has a script); rename the job", name)})
+		rest = load.Without(rest, name)
+	}
+	return fs, rest
 }
 
 // parallelThreshold is the number of top-level entries below which one
