@@ -61,7 +61,7 @@ type Pipeline struct {
 	// ExtendsFailed names the entries whose extends could not be applied
 	// (already reported): checks on their content would only repeat it.
 	ExtendsFailed map[string]bool
-	Findings   []finding.Finding
+	Findings      []finding.Finding
 }
 
 // Job returns the visible job named name, or nil. Names after parallel
