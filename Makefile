@@ -20,6 +20,7 @@ lint-examples:
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzLoad -fuzztime=$(FUZZTIME) ./linter/load
 	$(GO) test -run='^$$' -fuzz=FuzzLint -fuzztime=$(FUZZTIME) ./linter/lint
+	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./linter/expr
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./linter/...

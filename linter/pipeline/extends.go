@@ -18,16 +18,24 @@ const maxExtendsDepth = 10
 // replaced.
 func (b *builder) extends(config *load.Node) *load.Node {
 	x := &extender{b: b, config: config, done: map[string]resolved{}, failed: map[string]bool{}}
-	out := config
-	for _, p := range config.Pairs {
+	var pairs []load.Pair // a copy of config's entries, made on the first change
+	for i, p := range config.Pairs {
 		if p.Value == nil || p.Value.Kind != load.Map || p.Value.Get("extends") == nil {
 			continue
 		}
 		if v := x.resolve(p.Key.Name(), nil); v.node != nil {
-			out = load.With(out, p.Key, v.node)
+			if pairs == nil {
+				pairs = append([]load.Pair(nil), config.Pairs...)
+			}
+			pairs[i].Value = v.node
 		}
 	}
-	return out
+	if pairs == nil {
+		return config
+	}
+	out := *config
+	out.Pairs = pairs
+	return &out
 }
 
 type extender struct {

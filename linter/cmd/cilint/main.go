@@ -39,6 +39,12 @@ Run 'cilint lint -h' for the lint flags.
 `
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		// cilint is short-lived and allocates a tree per file: trading
+		// memory for fewer collections makes large pipelines about 20%
+		// faster (see the closing note of issue 3).
+		debug.SetGCPercent(400)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
 }
 
