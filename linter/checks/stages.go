@@ -3,6 +3,7 @@ package checks
 import (
 	"strings"
 
+	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/suggest"
 )
@@ -23,6 +24,13 @@ func checkStages(c *Context) {
 		}
 		if s := suggest.Closest(j.Stage, names); s != "" {
 			msg += "; did you mean `" + s + "`?"
+		}
+		if c.P.Template && !c.P.StagesDeclared {
+			// A component's stage is declared by the pipelines that
+			// include it: only a warning when the template is linted alone.
+			c.findings = append(c.findings, finding.Finding{Pos: pos, Severity: finding.Warning, Rule: rules.StageUndefined,
+				Message: msg + " (pipelines that include this file must declare it)"})
+			continue
 		}
 		c.Missing(pos, rules.StageUndefined, "%s", msg)
 	}

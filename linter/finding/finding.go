@@ -47,6 +47,19 @@ type Pos struct {
 	File string
 	Line int
 	Col  int
+	// Via is where the file was included from, for values that come from
+	// a component or a file included with inputs: the same template lines
+	// mean different things for each include. Nil otherwise.
+	Via *Pos
+}
+
+// Chain lists the include positions p came through, innermost first.
+func (p Pos) Chain() []Pos {
+	var out []Pos
+	for v := p.Via; v != nil && len(out) < 100; v = v.Via {
+		out = append(out, *v)
+	}
+	return out
 }
 
 // Finding is one problem. EndCol, when larger than Col, marks the end

@@ -26,27 +26,35 @@ const maxRepoFiles = 200_000
 // repoFiles lists the files under root as slash-separated relative paths,
 // sorted, skipping .git. It is computed once per resolver.
 func (r *Resolver) repoFiles() []string {
-	if r.files != nil {
-		return r.files
+	repo := r.repo
+	if repo.files != nil {
+		return repo.files
 	}
-	r.files = []string{}
-	filepath.WalkDir(r.root, func(path string, d fs.DirEntry, err error) error {
+	repo.files = []string{}
+	filepath.WalkDir(repo.root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
 		}
 		if d.IsDir() && d.Name() == ".git" {
 			return filepath.SkipDir
 		}
-		if !d.IsDir() && len(r.files) < maxRepoFiles {
-			rel, err := filepath.Rel(r.root, path)
+		if !d.IsDir() && len(repo.files) < maxRepoFiles {
+			rel, err := filepath.Rel(repo.root, path)
 			if err == nil {
-				r.files = append(r.files, filepath.ToSlash(rel))
+				repo.files = append(repo.files, filepath.ToSlash(rel))
 			}
 		}
 		return nil
 	})
-	sort.Strings(r.files)
-	return r.files
+	sort.Strings(repo.files)
+	return repo.files
+}
+
+// repo is a repository include:local paths are read from: the linted
+// project, or a local catalog whose component includes its own files.
+type repo struct {
+	root  string
+	files []string // lazily listed, for wildcards
 }
 
 // match returns the repository files a wildcard pattern names.

@@ -27,6 +27,13 @@ type Options struct {
 	MaxIncludes int
 	// MaxDepth is how deeply includes may nest (100 in GitLab).
 	MaxDepth int
+	// ServerFQDN is the instance $CI_SERVER_FQDN stands for.
+	ServerFQDN string
+	// Catalogs finds component catalogs; nil means none are known.
+	Catalogs CatalogSource
+	// PipelineInputs are the values of the main file's own spec:inputs
+	// (cilint lint --input name=value), as text.
+	PipelineInputs map[string]string
 }
 
 // DefaultOptions returns GitLab's defaults for a repository at root.
@@ -58,8 +65,8 @@ type Result struct {
 // Resolver resolves the includes of one pipeline. Use it once.
 type Resolver struct {
 	opts     Options
-	root     string
-	files    []string // repository file list, for wildcards
+	repo     *repo // the repository include:local reads from now
+	repos    map[string]*repo
 	cache    map[string]*load.File
 	seen     map[string]bool
 	count    int
@@ -69,9 +76,13 @@ type Resolver struct {
 
 // Resolve loads main's includes and merges them.
 func Resolve(main *load.File, opts Options) *Result {
-	r := &Resolver{opts: opts, root: opts.Root, cache: map[string]*load.File{}, seen: map[string]bool{}}
+	r := &Resolver{opts: opts, cache: map[string]*load.File{}, seen: map[string]bool{}, repos: map[string]*repo{}}
+	r.repo = r.repoAt(opts.Root)
 	r.res.Files = append(r.res.Files, main)
 	if body := r.body(main, nil); body != nil {
+		if main.Header != nil {
+			body = r.pipelineInputs(main, body)
+		}
 		r.res.Config = r.expand(body, 1, nil)
 	}
 	return &r.res
@@ -79,6 +90,16 @@ func Resolve(main *load.File, opts Options) *Result {
 
 func (r *Resolver) report(pos finding.Pos, sev finding.Severity, rule, format string, args ...any) {
 	r.res.Findings = append(r.res.Findings, finding.Finding{Pos: pos, Severity: sev, Rule: rule, Message: fmt.Sprintf(format, args...)})
+}
+
+// repoAt returns the repository rooted at dir, listing its files once.
+func (r *Resolver) repoAt(dir string) *repo {
+	if rp, ok := r.repos[dir]; ok {
+		return rp
+	}
+	rp := &repo{root: dir}
+	r.repos[dir] = rp
+	return rp
 }
 
 // body checks the shape of a loaded file and returns its configuration
@@ -191,11 +212,14 @@ func (r *Resolver) one(item *load.Node, depth int, chain []string) []*load.Node 
 			}
 		}
 	}
-	if kind != "local" {
-		r.offline(kind, loc, locNode)
-		return nil
+	switch kind {
+	case "local":
+		return r.local(item, loc, locNode, depth, chain)
+	case "component":
+		return r.component(item, loc, locNode, depth, chain)
 	}
-	return r.local(item, loc, locNode, depth, chain)
+	r.offline(kind, loc, locNode)
+	return nil
 }
 
 // wellFormed rejects entries the schema reports, so they are not reported
@@ -211,7 +235,7 @@ func wellFormed(kind string, item, loc *load.Node) bool {
 	case "remote":
 		return strings.HasPrefix(loc.Text, "https://") || strings.HasPrefix(loc.Text, "http://")
 	case "component":
-		return strings.Contains(loc.Text, "@")
+		return strings.Contains(loc.Text, "@") // else the schema reports it
 	}
 	return true
 }

@@ -43,13 +43,13 @@ func (r *Resolver) local(item *load.Node, loc string, at *load.Node, depth int, 
 		}
 		paths = yml
 	}
-	inputs := ""
-	if in := item.Get("inputs"); in != nil && item.Kind == load.Map {
-		inputs = nodeKey(in)
+	var given *load.Node
+	if item.Kind == load.Map {
+		given = item.Get("inputs")
 	}
 	var out []*load.Node
 	for _, p := range paths {
-		if body := r.localFile(p, inputs, at, depth, chain); body != nil {
+		if body := r.localFile(p, given, at, depth, chain); body != nil {
 			out = append(out, body)
 		}
 	}
@@ -60,7 +60,7 @@ func hasYAMLExt(p string) bool { return strings.HasSuffix(p, ".yml") || strings.
 
 // localFile loads one included repository file and expands its own
 // includes.
-func (r *Resolver) localFile(p, inputs string, at *load.Node, depth int, chain []string) *load.Node {
+func (r *Resolver) localFile(p string, given, at *load.Node, depth int, chain []string) *load.Node {
 	rel := path.Clean(strings.TrimPrefix(p, "/"))
 	if rel == ".." || strings.HasPrefix(rel, "../") || filepath.IsAbs(rel) {
 		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:local %s leaves the repository; GitLab only includes files inside it", p)
@@ -73,7 +73,7 @@ func (r *Resolver) localFile(p, inputs string, at *load.Node, depth int, chain [
 	if !r.countOne(at) {
 		return nil
 	}
-	key := "local:" + rel + "|" + inputs
+	key := "local:" + r.repo.root + ":" + rel + "|" + nodeKey(given)
 	if i := slices.Index(chain, rel); i >= 0 {
 		loop := append(slices.Clone(chain[i:]), rel)
 		r.report(at.Pos, finding.Warning, rules.IncludeCycle, "%s includes itself (%s); GitLab ignores the repeated include", rel, strings.Join(loop, " -> "))
@@ -88,9 +88,9 @@ func (r *Resolver) localFile(p, inputs string, at *load.Node, depth int, chain [
 		r.report(at.Pos, finding.Error, rules.IncludeLimit, "includes are nested more than %d levels deep; GitLab refuses the pipeline", r.opts.MaxDepth)
 		return nil
 	}
-	f, ok := r.cache[rel]
+	f, ok := r.cache[r.repo.root+":"+rel]
 	if !ok {
-		abs := filepath.Join(r.root, filepath.FromSlash(rel))
+		abs := filepath.Join(r.repo.root, filepath.FromSlash(rel))
 		if real, err := filepath.EvalSymlinks(abs); err == nil {
 			if within, _ := filepath.Rel(r.realRoot(), real); within == ".." || strings.HasPrefix(within, ".."+string(filepath.Separator)) {
 				r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:local %s is a link to a file outside the repository", p)
@@ -108,7 +108,7 @@ func (r *Resolver) localFile(p, inputs string, at *load.Node, depth int, chain [
 		}
 		r.res.Findings = append(r.res.Findings, found...)
 		r.res.Files = append(r.res.Files, loaded)
-		r.cache[rel] = loaded
+		r.cache[r.repo.root+":"+rel] = loaded
 		f = loaded
 		if finding.HasErrors(found) && f.Body == nil {
 			return nil
@@ -118,15 +118,16 @@ func (r *Resolver) localFile(p, inputs string, at *load.Node, depth int, chain [
 	if body == nil {
 		return nil
 	}
+	body = r.interpolate(f, body, given, at, rel, nil)
 	return r.expand(body, depth+1, append(slices.Clip(chain), rel))
 }
 
 // realRoot is the root with links resolved, to compare resolved paths.
 func (r *Resolver) realRoot() string {
-	if real, err := filepath.EvalSymlinks(r.root); err == nil {
+	if real, err := filepath.EvalSymlinks(r.repo.root); err == nil {
 		return real
 	}
-	return r.root
+	return r.repo.root
 }
 
 // display is how an included file is named in findings: relative to the

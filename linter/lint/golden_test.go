@@ -73,7 +73,11 @@ func TestProjects(t *testing.T) {
 		dir := filepath.Dir(main)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			t.Chdir(dir)
-			res, err := rootedLinter(t, ".").File(".gitlab-ci.yml")
+			l, err := New(Options{Root: ".", ServerFQDN: "gitlab.example.com"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := l.File(".gitlab-ci.yml")
 			if err != nil {
 				t.Fatal(err)
 			}

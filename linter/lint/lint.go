@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/checks"
+	"gitlab.com/trustci/cicd/linter/component"
 	"gitlab.com/trustci/cicd/linter/config"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/include"
@@ -39,6 +40,14 @@ type Options struct {
 	// ConfigPath is the .cilint.yml to use; empty means the one at the
 	// repository root, if any.
 	ConfigPath string
+	// Catalogs maps component prefixes (<host>/<project path>) to local
+	// catalog directories, on top of .cilint.yml's catalogs.
+	Catalogs map[string]string
+	// Inputs are values for the linted file's own spec:inputs.
+	Inputs map[string]string
+	// ServerFQDN is what $CI_SERVER_FQDN means in component references
+	// (default gitlab.com).
+	ServerFQDN string
 }
 
 // Linter lints files. Create it once: it compiles the schema.
@@ -101,17 +110,17 @@ func (l *Linter) Source(path string, src []byte) *Result {
 }
 
 func (l *Linter) run(file *load.File, fs []finding.Finding) *Result {
-	res := l.collect(file, fs)
 	path := l.opts.ConfigPath
 	if path == "" {
 		path = displayPath(filepath.Join(l.root(file.Path), config.FileName))
 	}
 	cfg, cfs, err := config.Load(path)
 	if err != nil {
-		res.Findings = append(res.Findings, finding.Finding{Pos: finding.Pos{File: path}, Severity: finding.Error, Rule: rules.Config, Message: err.Error()})
+		res := &Result{Files: []*load.File{file}, Findings: append(fs, finding.Finding{Pos: finding.Pos{File: path}, Severity: finding.Error, Rule: rules.Config, Message: err.Error()})}
 		finding.Sort(res.Findings)
 		return res
 	}
+	res := l.collect(file, fs, cfg)
 	if cfg.Path != "" {
 		res.Files = append(res.Files, &load.File{Path: cfg.Path, Source: cfg.Source})
 	}
@@ -133,7 +142,7 @@ func displayPath(abs string) string {
 }
 
 // collect runs the stages and gathers their findings, unfiltered.
-func (l *Linter) collect(file *load.File, fs []finding.Finding) *Result {
+func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Config) *Result {
 	res := &Result{Files: []*load.File{file}, Findings: fs}
 	if file.Body == nil && finding.HasErrors(fs) {
 		finding.Sort(res.Findings)
@@ -155,6 +164,12 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding) *Result {
 	if l.opts.MaxIncludes > 0 {
 		opts.MaxIncludes = l.opts.MaxIncludes
 	}
+	opts.ServerFQDN = l.opts.ServerFQDN
+	if opts.ServerFQDN == "" {
+		opts.ServerFQDN = "gitlab.com"
+	}
+	opts.PipelineInputs = l.opts.Inputs
+	opts.Catalogs = l.catalogs(cfg)
 	inc := include.Resolve(file, opts)
 	res.Files = inc.Files
 	res.Findings = append(res.Findings, inc.Findings...)
@@ -163,6 +178,7 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding) *Result {
 	}
 	if inc.Config != nil {
 		p := pipeline.Build(inc.Config, inc.Unresolved)
+		p.Template = file.Header != nil
 		res.Pipeline = p
 		res.Findings = append(res.Findings, p.Findings...)
 		res.Findings = append(res.Findings, l.validator.Validate(p.Config)...)
@@ -175,6 +191,21 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding) *Result {
 	}
 	finding.Sort(res.Findings)
 	return res
+}
+
+// catalogs finds a component catalog by prefix: --catalog first, then
+// .cilint.yml.
+func (l *Linter) catalogs(cfg *config.Config) include.CatalogSource {
+	return func(prefix string) (component.Catalog, string) {
+		dir, ok := l.opts.Catalogs[prefix]
+		if !ok {
+			dir, ok = cfg.Catalogs[prefix]
+		}
+		if !ok {
+			return nil, ""
+		}
+		return component.Local{Dir: dir}, dir
+	}
 }
 
 // validateParts validates the parts of a file that do not survive the

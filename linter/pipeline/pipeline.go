@@ -58,6 +58,10 @@ type Pipeline struct {
 	jobIndex       map[string]*Job
 	// Unresolved lists includes whose content is unknown.
 	Unresolved []include.Unresolved
+	// Template is true when the linted file has a spec: header: a
+	// component or a pipeline with inputs, whose stages may be declared by
+	// the pipelines that include it.
+	Template bool
 	// ExtendsFailed names the entries whose extends could not be applied
 	// (already reported): checks on their content would only repeat it.
 	ExtendsFailed map[string]bool

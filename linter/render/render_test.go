@@ -12,13 +12,29 @@ import (
 	"gitlab.com/trustci/cicd/linter/render"
 )
 
-// TestRenderMatchesHandCheckedFile renders testdata/render (includes, an
-// override of an included job, multi-level and multi-parent extends, merge
-// keys and !reference) and compares with expected.yml, which was worked
-// out by hand from GitLab's merge rules.
+// TestRenderMatchesHandCheckedFile renders each project and compares with
+// its expected.yml, worked out by hand from GitLab's rules:
+//   - render: includes, an override of an included job, multi-level and
+//     multi-parent extends, merge keys and !reference;
+//   - render-components: one component included twice with different
+//     inputs, number, boolean and array inputs as whole values, a chain of
+//     functions (truncate, posix_escape) and $[[ component.* ]].
 func TestRenderMatchesHandCheckedFile(t *testing.T) {
-	t.Chdir(corpus.Dir("render"))
-	l, err := lint.New(lint.Options{Root: "."})
+	for _, tt := range []struct {
+		dir  string
+		opts lint.Options
+	}{
+		{"render", lint.Options{}},
+		{"render-components", lint.Options{ServerFQDN: "gitlab.example.com"}},
+	} {
+		t.Run(tt.dir, func(t *testing.T) { renderProject(t, tt.dir, tt.opts) })
+	}
+}
+
+func renderProject(t *testing.T, dir string, opts lint.Options) {
+	t.Chdir(corpus.Dir(dir))
+	opts.Root = "."
+	l, err := lint.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,8 +44,12 @@ func Text(w io.Writer, fs []finding.Finding, src Sources, opt TextOptions) error
 	var b bytes.Buffer
 	for _, f := range fs {
 		sevColor := map[finding.Severity]string{finding.Error: ansiRed, finding.Warning: ansiYellow, finding.Info: ansiCyan}[f.Severity]
-		fmt.Fprintf(&b, "%s: %s: %s %s\n",
-			paint(ansiBold, Location(f.Pos)), paint(sevColor, f.Severity.String()), f.Message, paint(ansiGray, "["+f.Rule+"]"))
+		via := ""
+		for _, v := range f.Pos.Chain() {
+			via += " (included from " + Location(v) + ")"
+		}
+		fmt.Fprintf(&b, "%s: %s: %s%s %s\n",
+			paint(ansiBold, Location(f.Pos)), paint(sevColor, f.Severity.String()), f.Message, via, paint(ansiGray, "["+f.Rule+"]"))
 		if opt.OneLine || f.Pos.Line < 1 {
 			continue
 		}
@@ -99,21 +103,32 @@ func sourceLine(src []byte, line int) (string, bool) {
 
 // jsonFinding is the JSON contract: stable field names for tools.
 type jsonFinding struct {
-	File      string `json:"file"`
-	Line      int    `json:"line"`
-	Column    int    `json:"column"`
-	EndColumn int    `json:"end_column,omitempty"`
-	Severity  string `json:"severity"`
-	Rule      string `json:"rule"`
-	Message   string `json:"message"`
+	File         string    `json:"file"`
+	Line         int       `json:"line"`
+	Column       int       `json:"column"`
+	EndColumn    int       `json:"end_column,omitempty"`
+	Severity     string    `json:"severity"`
+	Rule         string    `json:"rule"`
+	Message      string    `json:"message"`
+	IncludedFrom []jsonPos `json:"included_from,omitempty"`
+}
+
+type jsonPos struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
 }
 
 // JSON writes the findings as one JSON array ([] when there are none).
 func JSON(w io.Writer, fs []finding.Finding) error {
 	out := make([]jsonFinding, 0, len(fs))
 	for _, f := range fs {
-		out = append(out, jsonFinding{File: f.Pos.File, Line: f.Pos.Line, Column: f.Pos.Col, EndColumn: f.EndCol,
-			Severity: f.Severity.String(), Rule: f.Rule, Message: f.Message})
+		jf := jsonFinding{File: f.Pos.File, Line: f.Pos.Line, Column: f.Pos.Col, EndColumn: f.EndCol,
+			Severity: f.Severity.String(), Rule: f.Rule, Message: f.Message}
+		for _, v := range f.Pos.Chain() {
+			jf.IncludedFrom = append(jf.IncludedFrom, jsonPos{File: v.File, Line: v.Line, Column: v.Col})
+		}
+		out = append(out, jf)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

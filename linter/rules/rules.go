@@ -60,6 +60,18 @@ const (
 	VariableSecret         = "variable-secret"
 	DuplicatePipelines     = "duplicate-pipelines"
 	Config                 = "cilint-config"
+
+	InputMissing      = "input-missing"
+	InputUnknown      = "input-unknown"
+	InputType         = "input-type"
+	InputOptions      = "input-options"
+	InputRegex        = "input-regex"
+	InputSpec         = "input-spec"
+	InputUnused       = "input-unused"
+	Interpolation     = "interpolation"
+	ComponentRef      = "component-ref"
+	ComponentNotFound = "component-not-found"
+	ComponentVersion  = "component-version"
 )
 
 // All returns every rule, in the order the docs list them. It builds a new
@@ -110,6 +122,17 @@ func All() []Rule {
 		{VariableSecret, finding.Warning, "a credential written into variables"},
 		{DuplicatePipelines, finding.Warning, "rules that run a job in both branch and merge request pipelines"},
 		{Config, finding.Error, "a problem in .cilint.yml or in a cilint comment"},
+		{InputMissing, finding.Error, "a required input (one without default) is not given"},
+		{InputUnknown, finding.Error, "an input the file or component does not declare"},
+		{InputType, finding.Error, "an input value of the wrong type"},
+		{InputOptions, finding.Error, "an input value that is not one of its options"},
+		{InputRegex, finding.Error, "an input value that does not match its regex"},
+		{InputSpec, finding.Error, "a spec:inputs declaration whose default breaks its own options or regex, or whose regex is not RE2"},
+		{InputUnused, finding.Warning, "an input declared in spec:inputs but never used"},
+		{Interpolation, finding.Error, "a $[[ ]] block with an unknown key or function, or malformed"},
+		{ComponentRef, finding.Error, "an include:component reference that is not <host>/<project>/<name>@<version>"},
+		{ComponentNotFound, finding.Error, "a component, or a version of it, that the catalog does not have"},
+		{ComponentVersion, finding.Warning, "a component used at a moving reference (a branch or ~latest) although releases exist"},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/lint"
@@ -65,7 +66,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (c
 	case "lint":
 		return runLint(args[1:], stdout, stderr, getenv)
 	case "render":
-		return runRender(args[1:], stdout, stderr)
+		return runRender(args[1:], stdout, stderr, getenv)
 	case "rules":
 		for _, r := range rules.All() {
 			fmt.Fprintf(stdout, "%-20s %-8s %s\n", r.ID, r.Severity, r.Summary)
@@ -89,18 +90,45 @@ func version() string {
 	return "devel"
 }
 
+// optionFlags are the flags lint and render share: they decide what the
+// configuration is.
+type optionFlags struct {
+	root, configPath, serverFQDN string
+	maxIncludes                  int
+	catalogs, inputs             pairsFlag
+}
+
+func (o *optionFlags) register(fl *flag.FlagSet) {
+	fl.StringVar(&o.root, "root", "", "repository root for include:local (default: the git top level of each file)")
+	fl.StringVar(&o.configPath, "config", "", "settings file (default: .cilint.yml at the repository root)")
+	fl.StringVar(&o.serverFQDN, "server-fqdn", "", "what $CI_SERVER_FQDN means in component references (default: $CI_SERVER_FQDN, $CI_SERVER_HOST, else gitlab.com)")
+	fl.IntVar(&o.maxIncludes, "max-includes", 0, "the instance's ci_max_includes, when it is not GitLab's default of 150")
+	fl.Var(&o.catalogs, "catalog", "PREFIX=DIR: read components <PREFIX>/<name>@<version> from the catalog project in DIR (repeatable)")
+	fl.Var(&o.inputs, "input", "NAME=VALUE: a value for the linted file's own spec:inputs (repeatable)")
+}
+
+func (o *optionFlags) options(getenv func(string) string) lint.Options {
+	fqdn := o.serverFQDN
+	for _, v := range []string{"CI_SERVER_FQDN", "CI_SERVER_HOST"} {
+		if fqdn == "" {
+			fqdn = getenv(v)
+		}
+	}
+	return lint.Options{Root: o.root, MaxIncludes: o.maxIncludes, ConfigPath: o.configPath,
+		Catalogs: o.catalogs.m, Inputs: o.inputs.m, ServerFQDN: fqdn}
+}
+
 func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	fl := flag.NewFlagSet("cilint lint", flag.ContinueOnError)
 	fl.SetOutput(stderr)
+	var of optionFlags
+	of.register(fl)
 	format := fl.String("format", "text", "output format: text or json")
 	schemaOnly := fl.Bool("schema-only", false, "only YAML and schema checks: no include resolution, no cross-job checks")
 	color := fl.String("color", "auto", "colour the text output: auto (on a terminal, unless NO_COLOR is set), always or never")
 	noColor := fl.Bool("no-color", false, "same as --color=never")
 	oneLine := fl.Bool("oneline", false, "text format without the source snippet")
-	root := fl.String("root", "", "repository root for include:local (default: the git top level of each file)")
-	configPath := fl.String("config", "", "settings file (default: .cilint.yml at the repository root)")
 	shellcheck := fl.Bool("shellcheck", false, "also run ShellCheck (on PATH) over every script, in batches")
-	maxIncludes := fl.Int("max-includes", 0, "the instance's ci_max_includes, when it is not GitLab's default of 150")
 	fl.Usage = func() {
 		fmt.Fprint(stderr, "Usage: cilint lint [flags] FILE...\n\nFlags:\n")
 		fl.PrintDefaults()
@@ -131,8 +159,9 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		fmt.Fprintf(stderr, "cilint lint: unknown --color %q (auto, always or never)\n", *color)
 		return exitUsage
 	}
-
-	l, err := lint.New(lint.Options{SchemaOnly: *schemaOnly, Root: *root, MaxIncludes: *maxIncludes, Shellcheck: *shellcheck, ConfigPath: *configPath})
+	opts := of.options(getenv)
+	opts.SchemaOnly, opts.Shellcheck = *schemaOnly, *shellcheck
+	l, err := lint.New(opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "cilint: %v\n", err)
 		return exitUsage
@@ -174,11 +203,12 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-func runRender(args []string, stdout, stderr io.Writer) int {
+func runRender(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	fl := flag.NewFlagSet("cilint render", flag.ContinueOnError)
 	fl.SetOutput(stderr)
+	var of optionFlags
+	of.register(fl)
 	format := fl.String("format", "yaml", "output format: yaml or json")
-	root := fl.String("root", "", "repository root for include:local (default: the git top level of the file)")
 	fl.Usage = func() {
 		fmt.Fprint(stderr, "Usage: cilint render [flags] FILE\n\nPrints the configuration GitLab builds from FILE: includes merged,\nextends and !reference resolved, in GitLab's order.\n\nFlags:\n")
 		fl.PrintDefaults()
@@ -193,7 +223,7 @@ func runRender(args []string, stdout, stderr io.Writer) int {
 		fl.Usage()
 		return exitUsage
 	}
-	l, err := lint.New(lint.Options{Root: *root})
+	l, err := lint.New(of.options(getenv))
 	if err != nil {
 		fmt.Fprintf(stderr, "cilint: %v\n", err)
 		return exitUsage
@@ -221,4 +251,21 @@ func runRender(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	return exitOK
+}
+
+// pairsFlag collects repeated NAME=VALUE flags.
+type pairsFlag struct{ m map[string]string }
+
+func (p *pairsFlag) String() string { return "" }
+
+func (p *pairsFlag) Set(s string) error {
+	name, value, ok := strings.Cut(s, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("%q is not NAME=VALUE", s)
+	}
+	if p.m == nil {
+		p.m = map[string]string{}
+	}
+	p.m[name] = value
+	return nil
 }

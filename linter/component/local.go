@@ -1,0 +1,171 @@
+package component
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Template is one component's template file.
+type Template struct {
+	Name   string
+	Path   string // where it was read from (a file path, or a cache path)
+	Source []byte
+	// SHA is the commit the template was read at, when known.
+	SHA string
+	// Version is the release the reference resolved to ("" for a SHA or a
+	// branch, which GitLab reports as null).
+	Version string
+}
+
+// Catalog is a place components are read from.
+type Catalog interface {
+	// Components lists the component names, sorted.
+	Components() ([]string, error)
+	// Template reads component name at version (already resolved).
+	Template(name, version string) (*Template, error)
+	// Releases lists the catalog's release tags, when known.
+	Releases() ([]string, error)
+}
+
+// ErrNotFound is returned for a component or version a catalog lacks.
+var ErrNotFound = errors.New("not found")
+
+// Local is a catalog project checked out in a directory, laid out as
+// GitLab requires: templates/<name>.yml or templates/<name>/template.yml.
+// Every version reference reads the working tree: it is the code under
+// development.
+type Local struct {
+	Dir string
+}
+
+// TemplatePath returns the template file of component name, or "".
+func (l Local) TemplatePath(name string) string {
+	for _, p := range []string{filepath.Join(l.Dir, "templates", name+".yml"), filepath.Join(l.Dir, "templates", name, "template.yml")} {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p
+		}
+	}
+	return ""
+}
+
+// Components lists templates/<name>.yml and templates/<name>/template.yml.
+func (l Local) Components() ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(l.Dir, "templates"))
+	if err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", l.Dir, err)
+	}
+	var out []string
+	for _, e := range entries {
+		switch {
+		case e.IsDir():
+			if _, err := os.Stat(filepath.Join(l.Dir, "templates", e.Name(), "template.yml")); err == nil {
+				out = append(out, e.Name())
+			}
+		case strings.HasSuffix(e.Name(), ".yml"):
+			out = append(out, strings.TrimSuffix(e.Name(), ".yml"))
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Template reads the working-tree template.
+func (l Local) Template(name, version string) (*Template, error) {
+	p := l.TemplatePath(name)
+	if p == "" {
+		return nil, fmt.Errorf("component %s in %s: %w", name, l.Dir, ErrNotFound)
+	}
+	src, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("component %s: %w", name, err)
+	}
+	t := &Template{Name: name, Path: p, Source: src, SHA: gitHead(l.Dir)}
+	if KindOf(version) == Exact {
+		t.Version = version
+	}
+	return t, nil
+}
+
+// Releases lists the semantic-version tags of the git repository holding
+// the catalog, read from .git without a git binary.
+func (l Local) Releases() ([]string, error) {
+	gitDir := findGitDir(l.Dir)
+	if gitDir == "" {
+		return nil, nil
+	}
+	var tags []string
+	entries, _ := os.ReadDir(filepath.Join(gitDir, "refs", "tags"))
+	for _, e := range entries {
+		tags = append(tags, e.Name())
+	}
+	if f, err := os.Open(filepath.Join(gitDir, "packed-refs")); err == nil {
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) == 2 && strings.HasPrefix(fields[1], "refs/tags/") {
+				tags = append(tags, strings.TrimPrefix(fields[1], "refs/tags/"))
+			}
+		}
+	}
+	var out []string
+	for _, t := range tags {
+		if _, ok := ParseSemver(t); ok {
+			out = append(out, t)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func findGitDir(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	for d := abs; ; {
+		if st, err := os.Stat(filepath.Join(d, ".git")); err == nil && st.IsDir() {
+			return filepath.Join(d, ".git")
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return ""
+		}
+		d = parent
+	}
+}
+
+// gitHead is the commit checked out in the repository holding dir, or "".
+func gitHead(dir string) string {
+	gitDir := findGitDir(dir)
+	if gitDir == "" {
+		return ""
+	}
+	head, err := os.ReadFile(filepath.Join(gitDir, "HEAD"))
+	if err != nil {
+		return ""
+	}
+	ref, ok := strings.CutPrefix(strings.TrimSpace(string(head)), "ref: ")
+	if !ok {
+		return strings.TrimSpace(string(head))
+	}
+	if sha, err := os.ReadFile(filepath.Join(gitDir, filepath.FromSlash(ref))); err == nil {
+		return strings.TrimSpace(string(sha))
+	}
+	if f, err := os.Open(filepath.Join(gitDir, "packed-refs")); err == nil {
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) == 2 && fields[1] == ref {
+				return fields[0]
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,169 @@
+// Package component finds CI/CD components: it parses references
+// (`<host>/<project path>/<name>@<version>`), resolves versions the way the
+// CI/CD Catalog does, and reads templates from local catalog directories
+// (local.go) or from a GitLab instance (remote.go).
+package component
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Ref is a parsed component reference.
+type Ref struct {
+	Host    string // the instance, with $CI_SERVER_FQDN / $CI_SERVER_HOST expanded
+	Project string // the catalog project's full path
+	Name    string // the component
+	Version string // what follows @: a version, ~latest, a SHA or a branch
+}
+
+// Prefix is the catalog's address, <host>/<project path>, as catalogs are
+// configured.
+func (r Ref) Prefix() string { return r.Host + "/" + r.Project }
+
+func (r Ref) String() string { return r.Prefix() + "/" + r.Name + "@" + r.Version }
+
+// ParseRef parses a component reference. serverFQDN replaces
+// $CI_SERVER_FQDN and $CI_SERVER_HOST (the instance the pipeline runs on).
+func ParseRef(s, serverFQDN string) (Ref, error) {
+	for _, v := range []string{"$CI_SERVER_FQDN", "${CI_SERVER_FQDN}", "$CI_SERVER_HOST", "${CI_SERVER_HOST}"} {
+		s = strings.ReplaceAll(s, v, serverFQDN)
+	}
+	at := strings.LastIndex(s, "@")
+	if at < 0 {
+		return Ref{}, fmt.Errorf("%s has no @version; pin a release, for example @1.0.0", s)
+	}
+	path, version := s[:at], s[at+1:]
+	if version == "" {
+		return Ref{}, fmt.Errorf("%s has an empty version after @", s)
+	}
+	parts := strings.Split(path, "/")
+	if len(parts) < 4 {
+		return Ref{}, fmt.Errorf("%s is not <host>/<group>/<project>/<component>@<version>", s)
+	}
+	for _, p := range parts {
+		if p == "" {
+			return Ref{}, fmt.Errorf("%s has an empty path segment", s)
+		}
+	}
+	if strings.Contains(path, "$") {
+		return Ref{}, fmt.Errorf("%s uses a variable other than $CI_SERVER_FQDN; GitLab cannot resolve it either", s)
+	}
+	return Ref{Host: parts[0], Project: strings.Join(parts[1:len(parts)-1], "/"), Name: parts[len(parts)-1], Version: version}, nil
+}
+
+// Semver is a release version MAJOR.MINOR.PATCH with an optional
+// pre-release.
+type Semver struct {
+	Major, Minor, Patch int
+	Pre                 string
+	Text                string
+}
+
+var semverPattern = regexp.MustCompile(`^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$`)
+
+// ParseSemver parses a full version.
+func ParseSemver(s string) (Semver, bool) {
+	m := semverPattern.FindStringSubmatch(s)
+	if m == nil {
+		return Semver{}, false
+	}
+	v := Semver{Pre: m[4], Text: s}
+	v.Major, _ = strconv.Atoi(m[1])
+	v.Minor, _ = strconv.Atoi(m[2])
+	v.Patch, _ = strconv.Atoi(m[3])
+	return v, true
+}
+
+// Less orders versions; a pre-release comes before its release.
+func (a Semver) Less(b Semver) bool {
+	if a.Major != b.Major {
+		return a.Major < b.Major
+	}
+	if a.Minor != b.Minor {
+		return a.Minor < b.Minor
+	}
+	if a.Patch != b.Patch {
+		return a.Patch < b.Patch
+	}
+	return a.Pre != "" && (b.Pre == "" || a.Pre < b.Pre)
+}
+
+var (
+	partialPattern = regexp.MustCompile(`^v?\d+(\.\d+)?$`)
+	shaPattern     = regexp.MustCompile(`^[0-9a-f]{7,40}$`)
+)
+
+// Kind of a version reference.
+type Kind uint8
+
+const (
+	Exact   Kind = iota // a full semantic version
+	Partial             // 1 or 1.2: the highest matching release
+	Latest              // ~latest: the highest release
+	SHA                 // a commit
+	Branch              // anything else: a branch (or a non-semver tag)
+)
+
+// KindOf classifies a version reference.
+func KindOf(v string) Kind {
+	switch {
+	case v == "~latest":
+		return Latest
+	case semverPattern.MatchString(v):
+		return Exact
+	case partialPattern.MatchString(v):
+		return Partial
+	case shaPattern.MatchString(v):
+		return SHA
+	}
+	return Branch
+}
+
+// Moving reports whether a reference can point at different code tomorrow.
+func (k Kind) Moving() bool { return k == Latest || k == Branch }
+
+// Resolve picks the release a reference means among releases (tag
+// names): an exact version must exist; a partial one and ~latest take the
+// highest matching release, never a pre-release. ok is false when nothing
+// matches; SHAs and branches resolve to themselves.
+func Resolve(version string, releases []string) (string, bool) {
+	kind := KindOf(version)
+	if kind == SHA || kind == Branch {
+		return version, true
+	}
+	var vs []Semver
+	for _, r := range releases {
+		if v, ok := ParseSemver(r); ok {
+			vs = append(vs, v)
+		}
+	}
+	sort.Slice(vs, func(i, j int) bool { return vs[j].Less(vs[i]) })
+	switch kind {
+	case Exact:
+		for _, v := range vs {
+			if v.Text == version {
+				return v.Text, true
+			}
+		}
+		return "", false
+	case Latest:
+		for _, v := range vs {
+			if v.Pre == "" {
+				return v.Text, true
+			}
+		}
+		return "", false
+	}
+	parts := strings.Split(strings.TrimPrefix(version, "v"), ".")
+	for _, v := range vs {
+		if v.Pre != "" || strconv.Itoa(v.Major) != parts[0] || (len(parts) > 1 && strconv.Itoa(v.Minor) != parts[1]) {
+			continue
+		}
+		return v.Text, true
+	}
+	return "", false
+}

@@ -1,0 +1,153 @@
+package include
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"gitlab.com/trustci/cicd/linter/component"
+	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/inputs"
+	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/rules"
+	"gitlab.com/trustci/cicd/linter/suggest"
+)
+
+// CatalogSource finds the catalog for a component prefix
+// (<host>/<project path>), or returns nil when there is none to read.
+type CatalogSource func(prefix string) (component.Catalog, string)
+
+// component resolves include:component: the reference, the version, the
+// template, its inputs, and its interpolated body.
+func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth int, chain []string) []*load.Node {
+	ref, err := component.ParseRef(loc, r.opts.ServerFQDN)
+	if err != nil {
+		r.report(at.Pos, finding.Error, rules.ComponentRef, "%v", err)
+		return nil
+	}
+	var cat component.Catalog
+	var catDir string
+	if r.opts.Catalogs != nil {
+		cat, catDir = r.opts.Catalogs(ref.Prefix())
+	}
+	if cat == nil {
+		r.offline("component", loc, at)
+		return nil
+	}
+	if !r.countOne(at) {
+		return nil
+	}
+	releases, err := cat.Releases()
+	if err != nil {
+		r.report(at.Pos, finding.Warning, rules.ComponentNotFound, "cannot list the releases of %s: %v", ref.Prefix(), err)
+	}
+	kind := component.KindOf(ref.Version)
+	version := ref.Version
+	if len(releases) > 0 {
+		resolved, ok := component.Resolve(ref.Version, releases)
+		if !ok {
+			r.report(at.Pos, finding.Error, rules.ComponentNotFound, "%s has no release matching %s; its releases are %s",
+				ref.Prefix(), ref.Version, strings.Join(lastN(releases, 8), ", "))
+			return nil
+		}
+		version = resolved
+		if kind.Moving() {
+			r.report(at.Pos, finding.Warning, rules.ComponentVersion, "%s is used at %s, which moves; pin a release such as %s so the pipeline does not change under you",
+				ref.Name, ref.Version, releases[len(releases)-1])
+		}
+	}
+	tmpl, err := cat.Template(ref.Name, version)
+	if errors.Is(err, component.ErrNotFound) {
+		msg := fmt.Sprintf("catalog %s has no component %s", ref.Prefix(), ref.Name)
+		if names, lerr := cat.Components(); lerr == nil {
+			if s := suggest.Closest(ref.Name, names); s != "" {
+				msg += fmt.Sprintf("; did you mean %s?", s)
+			} else if len(names) > 0 {
+				msg += "; it has " + strings.Join(names, ", ")
+			}
+		}
+		r.report(at.Pos, finding.Error, rules.ComponentNotFound, "%s", msg)
+		return nil
+	}
+	if err != nil {
+		r.report(at.Pos, finding.Error, rules.ComponentNotFound, "cannot read component %s: %v", ref, err)
+		return nil
+	}
+	key := "component:" + ref.String() + "|" + nodeKey(item.Get("inputs"))
+	if r.seen[key] {
+		r.report(at.Pos, finding.Info, rules.IncludeDuplicate, "%s is already included with the same inputs; GitLab ignores the repeat", ref)
+		return nil
+	}
+	r.seen[key] = true
+	f := r.template(tmpl)
+	if f == nil {
+		return nil
+	}
+	body := r.body(f, at)
+	if body == nil {
+		return nil
+	}
+	comp := map[string]*string{"name": &ref.Name, "reference": &ref.Version}
+	if tmpl.SHA != "" {
+		comp["sha"] = &tmpl.SHA
+	} else {
+		comp["sha"] = nil
+	}
+	if tmpl.Version != "" {
+		comp["version"] = &tmpl.Version
+	} else if component.KindOf(version) == component.Exact {
+		comp["version"] = &version
+	} else {
+		comp["version"] = nil
+	}
+	body = r.interpolate(f, body, item.Get("inputs"), at, "component "+ref.Name, comp)
+	if catDir == "" {
+		return []*load.Node{body}
+	}
+	// A component's own include:local entries name files of its project.
+	prev := r.repo
+	r.repo = r.repoAt(catDir)
+	defer func() { r.repo = prev }()
+	return []*load.Node{r.expand(body, depth+1, chain)}
+}
+
+// template loads a component template once per path.
+func (r *Resolver) template(t *component.Template) *load.File {
+	key := "template:" + t.Path
+	if f, ok := r.cache[key]; ok {
+		return f
+	}
+	f, fs := load.Parse(r.display(t.Path), t.Source, r.opts.Limits)
+	r.res.Findings = append(r.res.Findings, fs...)
+	r.res.Files = append(r.res.Files, f)
+	r.cache[key] = f
+	if f.Body == nil && finding.HasErrors(fs) {
+		return nil
+	}
+	return f
+}
+
+// interpolate checks the inputs one include gives to file f and returns
+// its body with them interpolated. Values differ per include, so every
+// position of the result records the include it came through.
+func (r *Resolver) interpolate(f *load.File, body, given, at *load.Node, what string, comp map[string]*string) *load.Node {
+	spec, sfs := inputs.ParseSpec(f.Header)
+	if f.Header == nil && given == nil {
+		return body
+	}
+	r.res.Findings = append(r.res.Findings, sfs...)
+	vals, vfs := inputs.Resolve(spec, given, at.Pos, what)
+	r.res.Findings = append(r.res.Findings, vfs...)
+	via := at.Pos
+	res := inputs.Interpolate(body, inputs.Context{Spec: spec, Values: vals, Component: comp, Via: &via})
+	r.res.Findings = append(r.res.Findings, res.Findings...)
+	r.res.Findings = append(r.res.Findings, inputs.Unused(spec, res.Used)...)
+	return res.Body
+}
+
+func lastN(xs []string, n int) []string {
+	if len(xs) > n {
+		return xs[len(xs)-n:]
+	}
+	return xs
+}

@@ -1,0 +1,218 @@
+package inputs
+
+import (
+	"fmt"
+	"strings"
+
+	"gitlab.com/trustci/cicd/linter/expr"
+	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/rules"
+	"gitlab.com/trustci/cicd/linter/suggest"
+)
+
+// Values are the resolved inputs of one use of a file: name to value.
+// A missing required input has no entry: interpolations of it stay as
+// written (opaque), so nothing else is reported about them.
+type Values map[string]*load.Node
+
+// Resolve checks the inputs given to one use of a file (given is the
+// `inputs:` mapping, or nil) against spec, and returns the values to
+// interpolate. at is where the file is used (the include entry); what
+// names the file for messages.
+func Resolve(spec *Spec, given *load.Node, at finding.Pos, what string) (Values, []finding.Finding) {
+	var fs []finding.Finding
+	report := func(pos finding.Pos, rule, format string, args ...any) {
+		fs = append(fs, finding.Finding{Pos: pos, Severity: finding.Error, Rule: rule, Message: fmt.Sprintf(format, args...)})
+	}
+	vals := Values{}
+	provided := map[string]*load.Node{}
+	if given != nil && given.Kind == load.Map {
+		for _, p := range given.Pairs {
+			name := p.Key.Name()
+			if spec.Lookup(name) == nil {
+				switch {
+				case !spec.Present:
+					report(p.Key.Pos, rules.InputUnknown, "%s has no spec:inputs header, so it takes no inputs; `%s` is not used", what, name)
+				default:
+					msg := fmt.Sprintf("%s has no input `%s`", what, name)
+					if s := suggest.Closest(name, spec.Names()); s != "" {
+						msg += fmt.Sprintf("; did you mean `%s`?", s)
+					} else if len(spec.Inputs) > 0 {
+						msg += "; its inputs are " + strings.Join(spec.Names(), ", ")
+					}
+					report(p.Key.Pos, rules.InputUnknown, "%s", msg)
+				}
+				continue
+			}
+			provided[name] = orNull(p.Value, p.Key)
+		}
+	}
+	for _, in := range spec.Inputs {
+		options := in.Options
+		var def *load.Node
+		if in.Default != nil {
+			def = in.Default
+		}
+		if len(in.Rules) > 0 {
+			if r := matchRule(in.Rules, vals); r != nil {
+				options = r.Options
+				if r.HasDef {
+					def = r.Default
+				}
+			}
+		}
+		v, ok := provided[in.Name]
+		if !ok {
+			if def == nil || def.Kind == load.Null {
+				report(at, rules.InputMissing, "%s needs input `%s`%s, and no value is given", what, in.Name, describe(in))
+				continue
+			}
+			vals[in.Name] = def
+			continue
+		}
+		fs = append(fs, checkValue(in, v, options, "the value")...)
+		vals[in.Name] = v
+	}
+	return vals, fs
+}
+
+func describe(in *Input) string {
+	if in.Description != "" {
+		return " (" + in.Description + ")"
+	}
+	return ""
+}
+
+// matchRule returns the first input rule whose `if` holds for the values
+// resolved so far (a rule without `if` always does).
+func matchRule(rs []Rule, vals Values) *Rule {
+	for i := range rs {
+		r := &rs[i]
+		if r.If == nil || r.If.Kind != load.String {
+			return r
+		}
+		src := substituteForRule(r.If.Text, vals)
+		e, err := expr.Parse(src)
+		if err != nil {
+			continue
+		}
+		if expr.Eval(e, func(string) (string, bool, bool) { return "", false, false }) == expr.True {
+			return r
+		}
+	}
+	return nil
+}
+
+// substituteForRule writes the values of other inputs into a rule's `if`
+// as quoted strings, so `$[[ inputs.env ]] == "prod"` can be evaluated.
+func substituteForRule(src string, vals Values) string {
+	return blockPattern.ReplaceAllStringFunc(src, func(m string) string {
+		b, err := parseBlock(m[3 : len(m)-2])
+		if err != nil || b.scope != "inputs" {
+			return m
+		}
+		v, ok := vals[b.name]
+		if !ok {
+			return m
+		}
+		s := Text(v)
+		// Inside a quoted string already ('"$[[ … ]]"'), the value goes in as is.
+		return strings.ReplaceAll(s, `"`, `'`)
+	})
+}
+
+// typeOK reports whether v has the input type t.
+func typeOK(t string, v *load.Node) bool {
+	switch t {
+	case "number":
+		return v.Kind == load.Int || v.Kind == load.Float
+	case "boolean":
+		return v.Kind == load.Bool
+	case "array":
+		return v.Kind == load.Seq
+	}
+	return v.Kind == load.String
+}
+
+// checkValue checks one value against an input's type, options and regex.
+func checkValue(in *Input, v *load.Node, options []*load.Node, what string) []finding.Finding {
+	var fs []finding.Finding
+	rule := rules.InputType
+	if what == "its default" {
+		rule = rules.InputSpec
+	}
+	report := func(r, format string, args ...any) {
+		fs = append(fs, finding.Finding{Pos: v.Pos, Severity: finding.Error, Rule: r, Message: fmt.Sprintf(format, args...)})
+	}
+	if strings.Contains(v.Text, "$[[") && v.Kind == load.String {
+		return nil // an input passed on from the including file's own inputs
+	}
+	if !typeOK(in.Type, v) {
+		if what == "its default" {
+			return nil // the schema reports a default of the wrong type
+		}
+		msg := fmt.Sprintf("input `%s` is a %s, but %s is %s", in.Name, in.Type, what, kindWords(v))
+		if v.Plain && in.Type == "string" && v.IsScalar() && v.Kind != load.Null {
+			msg += fmt.Sprintf("; YAML reads the unquoted %s as %s, so quote it", v.Text, kindWords(v))
+		}
+		report(rule, "%s", msg)
+		return fs
+	}
+	if len(options) > 0 {
+		found := false
+		var names []string
+		for _, o := range options {
+			if o != nil {
+				names = append(names, Text(o))
+				if Text(o) == Text(v) && o.Kind == v.Kind {
+					found = true
+				}
+			}
+		}
+		if !found {
+			r := rules.InputOptions
+			if what == "its default" {
+				r = rules.InputSpec
+			}
+			msg := fmt.Sprintf("input `%s` must be one of %s; %s is %s", in.Name, strings.Join(names, ", "), what, quoteText(v))
+			if s := suggest.Closest(Text(v), names); s != "" {
+				msg += fmt.Sprintf("; did you mean %s?", s)
+			}
+			report(r, "%s", msg)
+		}
+	}
+	if in.Regex != nil && v.Kind == load.String && !in.Regex.MatchString(v.Text) {
+		r := rules.InputRegex
+		if what == "its default" {
+			r = rules.InputSpec
+		}
+		report(r, "input `%s` must match the regex %s; %s %s does not", in.Name, in.RegexText, what, quoteText(v))
+	}
+	return fs
+}
+
+func kindWords(v *load.Node) string {
+	switch v.Kind {
+	case load.String:
+		return fmt.Sprintf("the string %q", v.Text)
+	case load.Int, load.Float:
+		return "the number " + v.Name()
+	case load.Bool:
+		return "the boolean " + v.Name()
+	case load.Seq:
+		return "a list"
+	case load.Map:
+		return "a mapping"
+	case load.Null:
+		return "empty"
+	}
+	return v.Kind.String()
+}
+
+func quoteText(v *load.Node) string {
+	if v.Kind == load.String {
+		return fmt.Sprintf("%q", v.Text)
+	}
+	return Text(v)
+}
