@@ -105,21 +105,30 @@ func matchRule(rs []Rule, vals Values) *Rule {
 }
 
 // substituteForRule writes the values of other inputs into a rule's `if`
-// as quoted strings, so `$[[ inputs.env ]] == "prod"` can be evaluated.
+// so `$[[ inputs.env ]] == "prod"` can be evaluated: as a quoted string,
+// or as is where the block is already inside quotes.
 func substituteForRule(src string, vals Values) string {
-	return blockPattern.ReplaceAllStringFunc(src, func(m string) string {
-		b, err := parseBlock(m[3 : len(m)-2])
-		if err != nil || b.scope != "inputs" {
-			return m
+	var b strings.Builder
+	last := 0
+	for _, loc := range blockPattern.FindAllStringSubmatchIndex(src, -1) {
+		b.WriteString(src[last:loc[0]])
+		last = loc[1]
+		blk, err := parseBlock(src[loc[2]:loc[3]])
+		v, ok := vals[blk.name]
+		if err != nil || blk.scope != "inputs" || !ok {
+			b.WriteString(src[loc[0]:loc[1]])
+			continue
 		}
-		v, ok := vals[b.name]
-		if !ok {
-			return m
+		text := Text(v)
+		quoted := loc[0] > 0 && (src[loc[0]-1] == '"' || src[loc[0]-1] == '\'')
+		if quoted {
+			b.WriteString(strings.NewReplacer(`"`, "", "'", "").Replace(text))
+		} else {
+			b.WriteString(`"` + strings.ReplaceAll(text, `"`, "") + `"`)
 		}
-		s := Text(v)
-		// Inside a quoted string already ('"$[[ … ]]"'), the value goes in as is.
-		return strings.ReplaceAll(s, `"`, `'`)
-	})
+	}
+	b.WriteString(src[last:])
+	return b.String()
 }
 
 // typeOK reports whether v has the input type t.

@@ -33,6 +33,7 @@ const usage = `cilint checks GitLab CI/CD pipelines before GitLab does.
 Usage:
   cilint lint [flags] FILE...   lint pipeline files
   cilint render [flags] FILE    print the merged configuration (includes, extends, !reference)
+  cilint catalog list|show|docs browse a component catalog, keep README inputs tables current
   cilint rules                  list the rules and their IDs
   cilint version                print the version
 
@@ -67,6 +68,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (c
 		return runLint(args[1:], stdout, stderr, getenv)
 	case "render":
 		return runRender(args[1:], stdout, stderr, getenv)
+	case "catalog":
+		return runCatalog(args[1:], stdout, stderr)
 	case "rules":
 		for _, r := range rules.All() {
 			fmt.Fprintf(stdout, "%-20s %-8s %s\n", r.ID, r.Severity, r.Summary)

@@ -1,0 +1,136 @@
+package inputs
+
+import (
+	"strings"
+	"testing"
+
+	"gitlab.com/trustci/cicd/linter/load"
+)
+
+func TestParseBlock(t *testing.T) {
+	good := []string{"inputs.stage", " inputs.stage ", "component.name", "inputs.x | truncate(0,8)", "inputs.x|expand_vars|posix_escape", "inputs.a-b_c"}
+	for _, s := range good {
+		if _, err := parseBlock(s); err != nil {
+			t.Errorf("parseBlock(%q): %v", s, err)
+		}
+	}
+	bad := map[string]string{
+		"input.stage":               "is not inputs.NAME",
+		"inputs":                    "is not inputs.NAME",
+		"inputs.x | upper":          "no function",
+		"inputs.x | truncate(1)":    "two numbers",
+		"inputs.x | truncate(a,b)":  "whole numbers",
+		"inputs.x | truncate(-1,2)": "negative",
+		"inputs.x | expand_vars(1)": "no arguments",
+		"inputs.x | posix_escape | posix_escape | posix_escape | posix_escape": "at most 3",
+		"inputs.x | expnd_vars": "did you mean expand_vars",
+	}
+	for s, want := range bad {
+		if _, err := parseBlock(s); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("parseBlock(%q) = %v, want %q", s, err, want)
+		}
+	}
+}
+
+func TestFunctions(t *testing.T) {
+	tests := []struct {
+		f        fn
+		in, want string
+	}{
+		{fn{name: "truncate", args: []int{0, 3}}, "abcdef", "abc"},
+		{fn{name: "truncate", args: []int{2, 10}}, "abcdef", "cdef"},
+		{fn{name: "truncate", args: []int{10, 2}}, "abc", ""},
+		{fn{name: "truncate", args: []int{0, 2}}, "héllo", "hé"},
+		{fn{name: "posix_escape"}, "my app (prod)", `my\ app\ \(prod\)`},
+		{fn{name: "posix_escape"}, "a;b&&$c", `a\;b\&\&\$c`},
+		{fn{name: "posix_escape"}, "", "''"},
+		{fn{name: "posix_escape"}, "safe-/path_1.2:3+@x,", "safe-/path_1.2:3+@x,"},
+		{fn{name: "expand_vars"}, "$CI_PROJECT_NAME", "$CI_PROJECT_NAME"},
+	}
+	for _, tt := range tests {
+		if got := apply(tt.f, tt.in); got != tt.want {
+			t.Errorf("%s(%q) = %q, want %q", tt.f.name, tt.in, got, tt.want)
+		}
+	}
+}
+
+func parseFile(t *testing.T, src string) *load.File {
+	t.Helper()
+	f, fs := load.Parse("t.yml", []byte(src), load.DefaultLimits())
+	if len(fs) > 0 {
+		t.Fatal(fs)
+	}
+	return f
+}
+
+func TestInterpolateTypes(t *testing.T) {
+	f := parseFile(t, `spec:
+  inputs:
+    n: {type: number, default: 3}
+    b: {type: boolean, default: true}
+    a: {type: array, default: [x, y]}
+    s: {default: hello}
+    req: {}
+---
+job:
+  parallel: $[[ inputs.n ]]
+  allow_failure: $[[ inputs.b ]]
+  tags: $[[ inputs.a ]]
+  script: echo $[[ inputs.s ]] $[[ inputs.n ]] $[[ inputs.b ]] $[[ inputs.a ]]
+  stage: $[[ inputs.req ]]
+`)
+	spec, fs := ParseSpec(f.Header)
+	if len(fs) > 0 {
+		t.Fatal(fs)
+	}
+	vals, _ := Resolve(spec, &load.Node{Kind: load.Map}, f.Body.Pos, "t.yml")
+	res := Interpolate(f.Body, Context{Spec: spec, Values: vals})
+	job := res.Body.Get("job")
+	if p := job.Get("parallel"); p.Kind != load.Int || p.Int != 3 {
+		t.Errorf("number stays a number: %+v", p)
+	}
+	if b := job.Get("allow_failure"); b.Kind != load.Bool || !b.Bool {
+		t.Errorf("boolean stays a boolean: %+v", b)
+	}
+	if a := job.Get("tags"); a.Kind != load.Seq || len(a.Items) != 2 {
+		t.Errorf("array stays an array: %+v", a)
+	}
+	if s := job.Get("script").Text; s != `echo hello 3 true ["x","y"]` {
+		t.Errorf("inside a string: %q", s)
+	}
+	if s := job.Get("stage").Text; s != "$[[ inputs.req ]]" {
+		t.Errorf("a required input without value stays as written: %q", s)
+	}
+	if len(res.Findings) != 0 {
+		t.Errorf("findings: %v", res.Findings)
+	}
+}
+
+func TestInputRules(t *testing.T) {
+	f := parseFile(t, `spec:
+  inputs:
+    env:
+      default: dev
+    tier:
+      rules:
+        - if: $[[ inputs.env ]] == "prod"
+          options: [large, xlarge]
+          default: large
+        - default: small
+---
+job:
+  script: echo $[[ inputs.tier ]]
+`)
+	spec, _ := ParseSpec(f.Header)
+	for env, want := range map[string]string{"dev": "small", "prod": "large"} {
+		given := parseFile(t, "env: "+env+"\n").Body
+		vals, fs := Resolve(spec, given, f.Body.Pos, "t.yml")
+		if len(fs) > 0 || Text(vals["tier"]) != want {
+			t.Errorf("env=%s: tier = %q (%v), want %q", env, Text(vals["tier"]), fs, want)
+		}
+	}
+	given := parseFile(t, "env: prod\ntier: small\n").Body
+	if _, fs := Resolve(spec, given, f.Body.Pos, "t.yml"); len(fs) != 1 || fs[0].Rule != "input-options" {
+		t.Errorf("a rule's options apply: %v", fs)
+	}
+}
