@@ -119,7 +119,7 @@ func (l Local) Releases() ([]string, error) {
 			out = append(out, t)
 		}
 	}
-	sort.Strings(out)
+	SortReleases(out)
 	return out, nil
 }
 

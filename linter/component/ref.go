@@ -167,3 +167,19 @@ func Resolve(version string, releases []string) (string, bool) {
 	}
 	return "", false
 }
+
+// SortReleases orders versions oldest first; what is not a version goes
+// first, by name.
+func SortReleases(vs []string) {
+	sort.SliceStable(vs, func(i, j int) bool {
+		a, okA := ParseSemver(vs[i])
+		b, okB := ParseSemver(vs[j])
+		switch {
+		case okA && okB:
+			return a.Less(b)
+		case okA != okB:
+			return okB
+		}
+		return vs[i] < vs[j]
+	})
+}

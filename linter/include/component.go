@@ -38,6 +38,10 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 		return nil
 	}
 	releases, err := cat.Releases()
+	if errors.Is(err, component.ErrUnavailable) {
+		r.unreachable(loc, at, err)
+		return nil
+	}
 	if err != nil {
 		r.report(at.Pos, finding.Warning, rules.ComponentNotFound, "cannot list the releases of %s: %v", ref.Prefix(), err)
 	}
@@ -52,8 +56,12 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 		}
 		version = resolved
 		if kind.Moving() {
+			latest, _ := component.Resolve("~latest", releases)
+			if latest == "" {
+				latest = releases[len(releases)-1]
+			}
 			r.report(at.Pos, finding.Warning, rules.ComponentVersion, "%s is used at %s, which moves; pin a release such as %s so the pipeline does not change under you",
-				ref.Name, ref.Version, releases[len(releases)-1])
+				ref.Name, ref.Version, latest)
 		}
 	}
 	tmpl, err := cat.Template(ref.Name, version)
@@ -67,6 +75,10 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 			}
 		}
 		r.report(at.Pos, finding.Error, rules.ComponentNotFound, "%s", msg)
+		return nil
+	}
+	if errors.Is(err, component.ErrUnavailable) {
+		r.unreachable(loc, at, err)
 		return nil
 	}
 	if err != nil {
@@ -109,6 +121,13 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 	r.repo = r.repoAt(catDir)
 	defer func() { r.repo = prev }()
 	return []*load.Node{r.expand(body, depth+1, chain)}
+}
+
+// unreachable records a component whose catalog could not be read: like
+// an offline include, its content is unknown.
+func (r *Resolver) unreachable(loc string, at *load.Node, err error) {
+	r.res.Unresolved = append(r.res.Unresolved, Unresolved{Kind: "component", Location: loc, Pos: at.Pos})
+	r.report(at.Pos, finding.Info, rules.IncludeOffline, "include:component %s could not be read (%v); checks its content could satisfy are warnings", loc, err)
 }
 
 // template loads a component template once per path.

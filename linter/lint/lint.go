@@ -8,15 +8,18 @@ package lint
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"gitlab.com/trustci/cicd/linter/checks"
 	"gitlab.com/trustci/cicd/linter/component"
 	"gitlab.com/trustci/cicd/linter/config"
 	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/gitlabapi"
 	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
@@ -48,6 +51,21 @@ type Options struct {
 	// ServerFQDN is what $CI_SERVER_FQDN means in component references
 	// (default gitlab.com).
 	ServerFQDN string
+	// Remote, when set, lets components without a local catalog be read
+	// from their GitLab instance. Nil means offline.
+	Remote *Remote
+}
+
+// Remote configures reading catalogs through the GitLab API.
+type Remote struct {
+	// GitLabURL is the instance for components on its host (for example
+	// a self-managed https://git.example.com); other hosts are reached
+	// at https://<host>.
+	GitLabURL       string
+	Token, JobToken string
+	CacheDir        string
+	Timeout         time.Duration
+	Context         context.Context
 }
 
 // Linter lints files. Create it once: it compiles the schema.
@@ -194,17 +212,41 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 }
 
 // catalogs finds a component catalog by prefix: --catalog first, then
-// .cilint.yml.
+// .cilint.yml, then (unless offline) the GitLab instance of the prefix.
 func (l *Linter) catalogs(cfg *config.Config) include.CatalogSource {
+	remotes := map[string]*component.Remote{}
 	return func(prefix string) (component.Catalog, string) {
 		dir, ok := l.opts.Catalogs[prefix]
 		if !ok {
 			dir, ok = cfg.Catalogs[prefix]
 		}
-		if !ok {
+		if ok {
+			return component.Local{Dir: dir}, dir
+		}
+		rm := l.opts.Remote
+		if rm == nil {
 			return nil, ""
 		}
-		return component.Local{Dir: dir}, dir
+		if c, ok := remotes[prefix]; ok {
+			return c, ""
+		}
+		host, project, _ := strings.Cut(prefix, "/")
+		base := "https://" + host
+		if u, err := url.Parse(rm.GitLabURL); err == nil && u.Host == host {
+			base = rm.GitLabURL
+		}
+		client, err := gitlabapi.New(gitlabapi.Options{BaseURL: base, Token: rm.Token, JobToken: rm.JobToken,
+			CacheDir: rm.CacheDir, Timeout: rm.Timeout, RetryMax: 2})
+		if err != nil {
+			return nil, ""
+		}
+		ctx := rm.Context
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		c := &component.Remote{Client: client, Host: host, Project: project, Ctx: ctx}
+		remotes[prefix] = c
+		return c, ""
 	}
 }
 

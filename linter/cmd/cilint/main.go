@@ -14,8 +14,10 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/gitlabapi"
 	"gitlab.com/trustci/cicd/linter/lint"
 	"gitlab.com/trustci/cicd/linter/render"
 	"gitlab.com/trustci/cicd/linter/report"
@@ -96,9 +98,10 @@ func version() string {
 // optionFlags are the flags lint and render share: they decide what the
 // configuration is.
 type optionFlags struct {
-	root, configPath, serverFQDN string
-	maxIncludes                  int
-	catalogs, inputs             pairsFlag
+	root, configPath, serverFQDN, gitlabURL string
+	maxIncludes                             int
+	offline                                 bool
+	catalogs, inputs                        pairsFlag
 }
 
 func (o *optionFlags) register(fl *flag.FlagSet) {
@@ -108,6 +111,8 @@ func (o *optionFlags) register(fl *flag.FlagSet) {
 	fl.IntVar(&o.maxIncludes, "max-includes", 0, "the instance's ci_max_includes, when it is not GitLab's default of 150")
 	fl.Var(&o.catalogs, "catalog", "PREFIX=DIR: read components <PREFIX>/<name>@<version> from the catalog project in DIR (repeatable)")
 	fl.Var(&o.inputs, "input", "NAME=VALUE: a value for the linted file's own spec:inputs (repeatable)")
+	fl.BoolVar(&o.offline, "offline", false, "never use the network: components without a local catalog are not read")
+	fl.StringVar(&o.gitlabURL, "gitlab-url", "", "the GitLab instance for components on its host (default: $CI_SERVER_URL; other hosts: https://HOST)")
 }
 
 func (o *optionFlags) options(getenv func(string) string) lint.Options {
@@ -117,8 +122,17 @@ func (o *optionFlags) options(getenv func(string) string) lint.Options {
 			fqdn = getenv(v)
 		}
 	}
-	return lint.Options{Root: o.root, MaxIncludes: o.maxIncludes, ConfigPath: o.configPath,
+	opts := lint.Options{Root: o.root, MaxIncludes: o.maxIncludes, ConfigPath: o.configPath,
 		Catalogs: o.catalogs.m, Inputs: o.inputs.m, ServerFQDN: fqdn}
+	if !o.offline {
+		token, job := gitlabapi.TokensFromEnv(getenv)
+		gl := o.gitlabURL
+		if gl == "" {
+			gl = getenv("CI_SERVER_URL")
+		}
+		opts.Remote = &lint.Remote{GitLabURL: gl, Token: token, JobToken: job, CacheDir: gitlabapi.DefaultCacheDir(), Timeout: 15 * time.Second}
+	}
+	return opts
 }
 
 func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string) int {

@@ -1,0 +1,252 @@
+// Package gitlabapi talks to a GitLab instance through the official Go
+// client (gitlab.com/gitlab-org/api/client-go): with a context, timeouts
+// and retries, a token read from the environment and never printed, and
+// an on-disk cache of files read at a commit.
+package gitlabapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+)
+
+// Options configure a Client.
+type Options struct {
+	// BaseURL is the instance, such as https://gitlab.com.
+	BaseURL string
+	// Token is a personal, project or group access token (sent as
+	// PRIVATE-TOKEN); JobToken a CI job token (sent as JOB-TOKEN). Both
+	// empty means anonymous access, enough for public projects.
+	Token, JobToken string
+	// Timeout bounds each request (default 20 s).
+	Timeout time.Duration
+	// RetryMax is how often a request is retried after a 429 or 5xx
+	// (default 3, with backoff that honours Retry-After).
+	RetryMax int
+	// CacheDir holds files read at a commit; "" means no cache.
+	CacheDir string
+	// RetryWaitMax caps the backoff between retries (default 5 s).
+	RetryWaitMax time.Duration
+}
+
+// TokensFromEnv reads GITLAB_TOKEN, then CI_JOB_TOKEN.
+func TokensFromEnv(getenv func(string) string) (token, jobToken string) {
+	return getenv("GITLAB_TOKEN"), getenv("CI_JOB_TOKEN")
+}
+
+// DefaultCacheDir is the user's cache directory for cilint, or "".
+func DefaultCacheDir() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "cilint")
+}
+
+// Client is a GitLab API client.
+type Client struct {
+	api   *gitlab.Client
+	base  string
+	cache string
+}
+
+// Errors callers tell apart. The messages never contain the token.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrUnauthorized = errors.New("the token was refused (401): check GITLAB_TOKEN")
+	ErrForbidden    = errors.New("access denied (403): the token lacks access to this project")
+	ErrUnavailable  = errors.New("GitLab could not be reached")
+)
+
+// New creates a client.
+func New(o Options) (*Client, error) {
+	if o.Timeout == 0 {
+		o.Timeout = 20 * time.Second
+	}
+	if o.RetryMax == 0 {
+		o.RetryMax = 3
+	}
+	if o.RetryWaitMax == 0 {
+		o.RetryWaitMax = 5 * time.Second
+	}
+	opts := []gitlab.ClientOptionFunc{
+		gitlab.WithBaseURL(o.BaseURL),
+		gitlab.WithHTTPClient(&http.Client{Timeout: o.Timeout}),
+		gitlab.WithCustomRetryMax(o.RetryMax),
+		gitlab.WithCustomRetryWaitMinMax(min(100*time.Millisecond, o.RetryWaitMax), o.RetryWaitMax),
+		gitlab.WithCustomBackoff(backoff),
+		gitlab.WithUserAgent("cilint"),
+	}
+	var api *gitlab.Client
+	var err error
+	switch {
+	case o.Token != "":
+		api, err = gitlab.NewClient(o.Token, opts...)
+	case o.JobToken != "":
+		api, err = gitlab.NewJobClient(o.JobToken, opts...)
+	default:
+		api, err = gitlab.NewAuthSourceClient(gitlab.Unauthenticated{}, opts...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gitlab client for %s: %w", o.BaseURL, err)
+	}
+	return &Client{api: api, base: strings.TrimRight(o.BaseURL, "/"), cache: o.CacheDir}, nil
+}
+
+// backoff waits as the server asks (Retry-After, or RateLimit-Reset on a
+// 429), else exponentially from min, never longer than max.
+func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
+			return min(time.Duration(s)*time.Second, maxWait)
+		}
+		if resp.StatusCode == http.StatusTooManyRequests {
+			if reset, err := strconv.ParseInt(resp.Header.Get("RateLimit-Reset"), 10, 64); err == nil {
+				if d := time.Until(time.Unix(reset, 0)); d > 0 {
+					return min(d, maxWait)
+				}
+			}
+		}
+	}
+	d := minWait << min(attempt, 10)
+	return min(d, maxWait)
+}
+
+// classify maps a client error to one of the errors above, keeping what
+// GitLab said and dropping anything that could hold credentials.
+func classify(what string, resp *gitlab.Response, err error) error {
+	if err == nil {
+		return nil
+	}
+	if resp != nil {
+		switch resp.StatusCode {
+		case http.StatusNotFound:
+			return fmt.Errorf("%s: %w", what, ErrNotFound)
+		case http.StatusUnauthorized:
+			return fmt.Errorf("%s: %w", what, ErrUnauthorized)
+		case http.StatusForbidden:
+			return fmt.Errorf("%s: %w", what, ErrForbidden)
+		}
+		return fmt.Errorf("%s: %w (HTTP %d)", what, ErrUnavailable, resp.StatusCode)
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%s: %w (timed out)", what, ErrUnavailable)
+	}
+	return fmt.Errorf("%s: %w: %v", what, ErrUnavailable, scrub(err))
+}
+
+// scrub keeps an error's text short and free of query strings.
+func scrub(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, "?"); i >= 0 {
+		if j := strings.IndexAny(s[i:], " \""); j >= 0 {
+			s = s[:i] + s[i+j:]
+		} else {
+			s = s[:i]
+		}
+	}
+	return s
+}
+
+// Tag is a tag with its commit.
+type Tag struct {
+	Name, Commit string
+}
+
+// Tags lists a project's tags (up to 1,000, newest first).
+func (c *Client) Tags(ctx context.Context, project string) ([]Tag, error) {
+	var out []Tag
+	opt := &gitlab.ListTagsOptions{ListOptions: gitlab.ListOptions{PerPage: 100, Page: 1}}
+	for page := 0; page < 10; page++ {
+		tags, resp, err := c.api.Tags.ListTags(project, opt, gitlab.WithContext(ctx))
+		if err := classify("list tags of "+project, resp, err); err != nil {
+			return nil, err
+		}
+		for _, t := range tags {
+			commit := ""
+			if t.Commit != nil {
+				commit = t.Commit.ID
+			}
+			out = append(out, Tag{Name: t.Name, Commit: commit})
+		}
+		if resp == nil || resp.NextPage == 0 {
+			break
+		}
+		opt.Page = resp.NextPage
+	}
+	return out, nil
+}
+
+// BranchCommit is the commit a branch points at.
+func (c *Client) BranchCommit(ctx context.Context, project, branch string) (string, error) {
+	b, resp, err := c.api.Branches.GetBranch(project, branch, gitlab.WithContext(ctx))
+	if err := classify("branch "+branch+" of "+project, resp, err); err != nil {
+		return "", err
+	}
+	if b.Commit == nil {
+		return "", fmt.Errorf("branch %s of %s: %w", branch, project, ErrNotFound)
+	}
+	return b.Commit.ID, nil
+}
+
+// TreeNames lists the entries of a folder at ref.
+func (c *Client) TreeNames(ctx context.Context, project, path, ref string) ([]string, error) {
+	opt := &gitlab.ListTreeOptions{Path: &path, Ref: &ref, ListOptions: gitlab.ListOptions{PerPage: 100}}
+	nodes, resp, err := c.api.Repositories.ListTree(project, opt, gitlab.WithContext(ctx))
+	if err := classify("list "+path+" of "+project, resp, err); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, n := range nodes {
+		out = append(out, n.Name)
+	}
+	return out, nil
+}
+
+// RawFile reads a file at ref. When ref is a commit SHA the file cannot
+// change, so it is cached on disk.
+func (c *Client) RawFile(ctx context.Context, project, path, ref string) ([]byte, error) {
+	key := ""
+	if c.cache != "" && isSHA(ref) {
+		sum := sha256.Sum256([]byte(c.base + "\x00" + project + "\x00" + path + "\x00" + ref))
+		key = filepath.Join(c.cache, "files", hex.EncodeToString(sum[:]))
+		if b, err := os.ReadFile(key); err == nil {
+			return b, nil
+		}
+	}
+	b, resp, err := c.api.RepositoryFiles.GetRawFile(project, path, &gitlab.GetRawFileOptions{Ref: &ref}, gitlab.WithContext(ctx))
+	if err := classify(path+" of "+project+" at "+ref, resp, err); err != nil {
+		return nil, err
+	}
+	if key != "" {
+		if err := os.MkdirAll(filepath.Dir(key), 0o755); err == nil {
+			tmp := key + ".tmp"
+			if os.WriteFile(tmp, b, 0o644) == nil {
+				os.Rename(tmp, key)
+			}
+		}
+	}
+	return b, nil
+}
+
+func isSHA(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,133 @@
+// Package fakegitlab is a test double of GitLab's REST API: the parts cilint
+// uses, with token checks and injectable failures. Only tests import it.
+package fakegitlab
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// FakeGitLab is a small server that speaks the parts of GitLab's REST API
+// cilint uses: repository tags (paged), branches, tree and raw files, with
+// PRIVATE-TOKEN checks and injectable failures.
+type FakeGitLab struct {
+	*httptest.Server
+	Token string
+	// Projects maps a project path to its files by commit: commit -> path -> content.
+	Projects map[string]*FakeProject
+	mu       sync.Mutex
+	// Fail makes the next requests for a path prefix answer with a status
+	// (consumed one by one), to test retries.
+	Fail     map[string][]int
+	Requests []string
+}
+
+// FakeProject is one repository.
+type FakeProject struct {
+	Tags     map[string]string            // tag -> commit
+	Branches map[string]string            // branch -> commit
+	Files    map[string]map[string]string // commit -> path -> content
+	Private  bool
+}
+
+// NewFakeGitLab starts the server.
+func New(t testing.TB, token string) *FakeGitLab {
+	f := &FakeGitLab{Token: token, Projects: map[string]*FakeProject{}, Fail: map[string][]int{}}
+	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *FakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.EscapedPath()
+	f.mu.Lock()
+	f.Requests = append(f.Requests, r.Method+" "+path+"?"+r.URL.RawQuery)
+	for prefix, codes := range f.Fail {
+		if strings.HasPrefix(path, prefix) && len(codes) > 0 {
+			f.Fail[prefix] = codes[1:]
+			f.mu.Unlock()
+			if codes[0] == http.StatusTooManyRequests {
+				w.Header().Set("Retry-After", "0")
+			}
+			http.Error(w, `{"message":"injected"}`, codes[0])
+			return
+		}
+	}
+	f.mu.Unlock()
+	rest, ok := strings.CutPrefix(path, "/api/v4/projects/")
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	id, rest, _ := strings.Cut(rest, "/")
+	id, _ = url.PathUnescape(id)
+	p := f.Projects[id]
+	if p == nil {
+		http.Error(w, `{"message":"404 Project Not Found"}`, http.StatusNotFound)
+		return
+	}
+	if p.Private && r.Header.Get("PRIVATE-TOKEN") != f.Token {
+		http.Error(w, `{"message":"401 Unauthorized"}`, http.StatusUnauthorized)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case rest == "repository/tags":
+		var all []map[string]any
+		for name, commit := range p.Tags {
+			all = append(all, map[string]any{"name": name, "commit": map[string]string{"id": commit}})
+		}
+		page, per := 1, 20
+		fmt.Sscan(r.URL.Query().Get("page"), &page)
+		fmt.Sscan(r.URL.Query().Get("per_page"), &per)
+		per = min(per, 2) // force paging
+		start := min((page-1)*per, len(all))
+		end := min(start+per, len(all))
+		if end < len(all) {
+			w.Header().Set("X-Next-Page", fmt.Sprint(page+1))
+		}
+		json.NewEncoder(w).Encode(all[start:end])
+	case strings.HasPrefix(rest, "repository/branches/"):
+		b := strings.TrimPrefix(rest, "repository/branches/")
+		c, ok := p.Branches[b]
+		if !ok {
+			http.Error(w, `{"message":"404 Branch Not Found"}`, http.StatusNotFound)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"name": b, "commit": map[string]string{"id": c}})
+	case rest == "repository/tree":
+		ref := r.URL.Query().Get("ref")
+		if c, ok := p.Tags[ref]; ok {
+			ref = c
+		}
+		seen := map[string]bool{}
+		var out []map[string]string
+		for path := range p.Files[ref] {
+			if name, ok := strings.CutPrefix(path, r.URL.Query().Get("path")+"/"); ok {
+				name, _, _ = strings.Cut(name, "/")
+				if !seen[name] {
+					seen[name] = true
+					out = append(out, map[string]string{"name": name})
+				}
+			}
+		}
+		json.NewEncoder(w).Encode(out)
+	case strings.HasPrefix(rest, "repository/files/") && strings.HasSuffix(rest, "/raw"):
+		file, _ := url.PathUnescape(strings.TrimSuffix(strings.TrimPrefix(rest, "repository/files/"), "/raw"))
+		content, ok := p.Files[r.URL.Query().Get("ref")][file]
+		if !ok {
+			http.Error(w, `{"message":"404 File Not Found"}`, http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprint(w, content)
+	default:
+		http.NotFound(w, r)
+	}
+}
