@@ -32,14 +32,20 @@ func Describe(l Local, name string) (*Info, error) {
 		return nil, fmt.Errorf("%s: %s", t.Path, fs[0].Message)
 	}
 	spec, _ := inputs.ParseSpec(f.Header)
-	info := &Info{Name: name, Spec: spec, Template: t.Path}
-	if d := f.Header.Get("spec").Get("description"); d != nil && d.Kind == load.String {
-		info.Description = d.Text
-	}
+	info := &Info{Name: name, Spec: spec, Template: t.Path, Description: DescriptionOf(t.Source)}
 	if filepath.Base(t.Path) == "template.yml" {
 		info.README = filepath.Join(filepath.Dir(t.Path), "README.md")
 	}
 	return info, nil
+}
+
+// DescriptionOf reads spec:description from a template's text.
+func DescriptionOf(src []byte) string {
+	f, _ := load.Parse("template.yml", src, load.DefaultLimits())
+	if d := f.Header.Get("spec").Get("description"); d != nil && d.Kind == load.String {
+		return d.Text
+	}
+	return ""
 }
 
 // InputsTable is the Markdown table of a component's inputs.

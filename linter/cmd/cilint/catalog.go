@@ -1,18 +1,22 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"gitlab.com/trustci/cicd/linter/component"
 	"gitlab.com/trustci/cicd/linter/config"
+	"gitlab.com/trustci/cicd/linter/gitlabapi"
 )
 
 const catalogUsage = `Usage:
@@ -24,7 +28,7 @@ DIR is a catalog project (with templates/); PREFIX is a catalog configured in
 .cilint.yml. The default is ./components, else the first catalog in .cilint.yml.
 `
 
-func runCatalog(args []string, stdout, stderr io.Writer) int {
+func runCatalog(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, catalogUsage)
 		return exitUsage
@@ -43,6 +47,9 @@ func runCatalog(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "list":
 		dir, err := catalogDir(fl.Arg(0))
+		if err != nil && looksLikePrefix(fl.Arg(0)) {
+			return remoteList(fl.Arg(0), stdout, stderr, getenv)
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
 			return exitUsage
@@ -146,5 +153,52 @@ func catalogList(l component.Local, stdout, stderr io.Writer) int {
 	}
 	w.Flush()
 	fmt.Fprintf(stdout, "\n%d components in %s\n", len(names), filepath.Clean(l.Dir))
+	return exitOK
+}
+
+// looksLikePrefix tells <host>/<group>/<project> from a directory name.
+func looksLikePrefix(s string) bool {
+	host, project, ok := strings.Cut(s, "/")
+	return ok && strings.Contains(host, ".") && strings.Contains(project, "/") || ok && strings.Contains(host, ":")
+}
+
+// remoteList lists a catalog project on its GitLab instance through the
+// REST API: the templates folder at the latest release, each template's
+// spec:description.
+func remoteList(prefix string, stdout, stderr io.Writer, getenv func(string) string) int {
+	host, project, _ := strings.Cut(prefix, "/")
+	base := "https://" + host
+	if u, err := url.Parse(getenv("CI_SERVER_URL")); err == nil && u.Host == host {
+		base = getenv("CI_SERVER_URL")
+	}
+	token, job := gitlabapi.TokensFromEnv(getenv)
+	client, err := gitlabapi.New(gitlabapi.Options{BaseURL: base, Token: token, JobToken: job, CacheDir: gitlabapi.DefaultCacheDir(), Timeout: 15 * time.Second})
+	if err != nil {
+		fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
+		return exitUsage
+	}
+	r := &component.Remote{Client: client, Host: host, Project: project, Ctx: context.Background()}
+	names, err := r.Components()
+	if err != nil {
+		fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
+		return exitUsage
+	}
+	rel, _ := r.Releases()
+	latest, _ := component.Resolve("~latest", rel)
+	if latest == "" {
+		latest = "-"
+	}
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tLATEST\tDESCRIPTION")
+	for _, n := range names {
+		desc := ""
+		if latest != "-" {
+			if t, err := r.Template(n, latest); err == nil {
+				desc = component.DescriptionOf(t.Source)
+			}
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\n", n, latest, desc)
+	}
+	w.Flush()
 	return exitOK
 }

@@ -71,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (c
 	case "render":
 		return runRender(args[1:], stdout, stderr, getenv)
 	case "catalog":
-		return runCatalog(args[1:], stdout, stderr)
+		return runCatalog(args[1:], stdout, stderr, getenv)
 	case "rules":
 		for _, r := range rules.All() {
 			fmt.Fprintf(stdout, "%-20s %-8s %s\n", r.ID, r.Severity, r.Summary)

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gitlab.com/trustci/cicd/linter/internal/fakegitlab"
 )
 
 func write(t *testing.T, name, content string) string {
@@ -151,5 +154,43 @@ func TestCatalogDocsCheck(t *testing.T) {
 	}
 	if code, out, _ := runCLI([]string{"catalog", "show", "--dir", dir, "hello"}, nil); code != 0 || !strings.Contains(out, "`name`") {
 		t.Errorf("show: exit %d, %q", code, out)
+	}
+}
+
+func TestCatalogListRemote(t *testing.T) {
+	f := fakegitlab.New(t, "")
+	const sha = "1111111111111111111111111111111111111111"
+	f.Projects["agency/catalog"] = &fakegitlab.FakeProject{
+		Tags:  map[string]string{"1.0.0": sha},
+		Files: map[string]map[string]string{sha: {"templates/deploy/template.yml": "spec:\n  description: Deploys.\n---\ndeploy:\n  script: x\n", "templates/lint.yml": "lint:\n  script: x\n"}},
+	}
+	u, _ := url.Parse(f.URL)
+	env := map[string]string{"CI_SERVER_URL": f.URL}
+	code, out, errOut := runCLI([]string{"catalog", "list", u.Host + "/agency/catalog"}, env)
+	if code != 0 || !strings.Contains(out, "deploy  1.0.0   Deploys.") || !strings.Contains(out, "lint") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestTokenNeverPrinted runs cilint with GITLAB_TOKEN set against a
+// server that refuses it, fails, and succeeds: the token must appear in
+// no output, whatever happens.
+func TestTokenNeverPrinted(t *testing.T) {
+	const token = "glpat-never-print-me-42"
+	f := fakegitlab.New(t, "another-token")
+	f.Projects["agency/private"] = &fakegitlab.FakeProject{Private: true}
+	f.Projects["agency/flaky"] = &fakegitlab.FakeProject{}
+	f.Fail["/api/v4/projects/agency%2Fflaky"] = []int{500, 500, 500, 500, 500, 500, 500, 500}
+	u, _ := url.Parse(f.URL)
+	path := write(t, "ci.yml", "include:\n  - component: "+u.Host+"/agency/private/x@1.0.0\n  - component: "+u.Host+"/agency/flaky/y@1.0.0\ntest:\n  script: x\n")
+	env := map[string]string{"GITLAB_TOKEN": token, "CI_SERVER_URL": f.URL}
+	for _, format := range []string{"text", "json"} {
+		_, out, errOut := runCLI([]string{"lint", "--format", format, path}, env)
+		if strings.Contains(out+errOut, token) {
+			t.Errorf("%s output shows the token:\n%s%s", format, out, errOut)
+		}
+		if !strings.Contains(out, "401") {
+			t.Errorf("%s output must say the token was refused:\n%s", format, out)
+		}
 	}
 }
