@@ -2,9 +2,12 @@
 GO ?= go
 FUZZTIME ?= 15s
 
-.PHONY: test vet unit fuzz lint-examples bench
+VENV ?= .venv
+PYTHON ?= python3
 
-test: vet unit lint-examples fuzz
+.PHONY: test vet unit fuzz lint-examples bench django-test
+
+test: vet unit lint-examples django-test fuzz
 
 vet:
 	@unformatted="$$(gofmt -l linter schema)"; if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
@@ -24,3 +27,14 @@ fuzz:
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./linter/...
+
+# The example Django project's tests, against a real, throw-away PostgreSQL.
+$(VENV)/.installed: examples/django/requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r examples/django/requirements-dev.txt
+	touch $@
+
+django-test: $(VENV)/.installed
+	cd examples/django && DJANGO_SECRET_KEY=test-only-$$RANDOM$$RANDOM-not-a-secret \
+		../../scripts/with-postgres ../../$(VENV)/bin/python -m coverage run -m pytest
+	cd examples/django && ../../$(VENV)/bin/python -m coverage report --fail-under=90
