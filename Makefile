@@ -5,9 +5,9 @@ FUZZTIME ?= 15s
 VENV ?= .venv
 PYTHON ?= python3
 
-.PHONY: test vet unit fuzz lint-examples bench django-test
+.PHONY: test vet unit fuzz lint-examples bench django-test component-test catalog-docs
 
-test: vet unit lint-examples django-test fuzz
+test: vet unit lint-examples catalog-docs django-test component-test fuzz
 
 vet:
 	@unformatted="$$(gofmt -l linter schema)"; if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
@@ -38,3 +38,11 @@ django-test: $(VENV)/.installed
 	cd examples/django && DJANGO_SECRET_KEY=test-only-$$RANDOM$$RANDOM-not-a-secret \
 		../../scripts/with-postgres ../../$(VENV)/bin/python -m coverage run -m pytest
 	cd examples/django && ../../$(VENV)/bin/python -m coverage report --fail-under=90
+
+# The components' tests, with django-test run for real against PostgreSQL.
+component-test: $(VENV)/.installed
+	scripts/with-postgres env DJANGO_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python $(GO) test -count=1 ./tests/components/
+
+# Every component README's inputs table must match its spec:inputs.
+catalog-docs:
+	$(GO) run ./linter/cmd/cilint catalog docs --check components

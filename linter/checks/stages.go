@@ -3,7 +3,6 @@ package checks
 import (
 	"strings"
 
-	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/suggest"
 )
@@ -25,11 +24,9 @@ func checkStages(c *Context) {
 		if s := suggest.Closest(j.Stage, names); s != "" {
 			msg += "; did you mean `" + s + "`?"
 		}
-		if c.P.Template && !c.P.StagesDeclared {
-			// A component's stage is declared by the pipelines that
-			// include it: only a warning when the template is linted alone.
-			c.findings = append(c.findings, finding.Finding{Pos: pos, Severity: finding.Warning, Rule: rules.StageUndefined,
-				Message: msg + " (pipelines that include this file must declare it)"})
+		if c.P.Template && c.P.StagesDeclared {
+			// A pipeline with inputs that declares its stages must use them.
+			c.Report(pos, rules.StageUndefined, "%s", msg)
 			continue
 		}
 		c.Missing(pos, rules.StageUndefined, "%s", msg)

@@ -117,6 +117,13 @@ func (b *builder) report(pos finding.Pos, sev finding.Severity, rule, format str
 // warning that names those includes.
 func (p *Pipeline) Missing(pos finding.Pos, rule, msg string) finding.Finding {
 	f := finding.Finding{Pos: pos, Severity: finding.Error, Rule: rule, Message: msg}
+	if p.Template {
+		// A template linted on its own refers to what the pipelines that
+		// include it define.
+		f.Severity = finding.Warning
+		f.Message += " (pipelines that include this file must define it)"
+		return f
+	}
 	if len(p.Unresolved) > 0 {
 		f.Severity = finding.Warning
 		names := make([]string, 0, len(p.Unresolved))

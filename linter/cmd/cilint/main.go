@@ -140,7 +140,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	fl.SetOutput(stderr)
 	var of optionFlags
 	of.register(fl)
-	format := fl.String("format", "text", "output format: text or json")
+	format := fl.String("format", "text", "output format: text, json or codequality (GitLab's Code Quality report)")
 	schemaOnly := fl.Bool("schema-only", false, "only YAML and schema checks: no include resolution, no cross-job checks")
 	color := fl.String("color", "auto", "colour the text output: auto (on a terminal, unless NO_COLOR is set), always or never")
 	noColor := fl.Bool("no-color", false, "same as --color=never")
@@ -161,8 +161,8 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		fl.Usage()
 		return exitUsage
 	}
-	if *format != "text" && *format != "json" {
-		fmt.Fprintf(stderr, "cilint lint: unknown --format %q (text or json)\n", *format)
+	if *format != "text" && *format != "json" && *format != "codequality" {
+		fmt.Fprintf(stderr, "cilint lint: unknown --format %q (text, json or codequality)\n", *format)
 		return exitUsage
 	}
 	useColor := false
@@ -196,9 +196,12 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		}
 		all = append(all, res.Findings...)
 	}
-	if *format == "json" {
+	switch *format {
+	case "json":
 		err = report.JSON(stdout, all)
-	} else {
+	case "codequality":
+		err = report.CodeQuality(stdout, all, sources)
+	default:
 		err = report.Text(stdout, all, sources, report.TextOptions{Color: useColor, OneLine: *oneLine})
 	}
 	if err != nil {

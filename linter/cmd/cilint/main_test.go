@@ -194,3 +194,47 @@ func TestTokenNeverPrinted(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeQualityReport checks the Code Quality contract: the fields GitLab
+// reads, severities it knows, and fingerprints stable across runs and
+// across line moves.
+func TestCodeQualityReport(t *testing.T) {
+	src := "build:\n  scripts: make\n  image: python\n"
+	path := write(t, "ci.yml", src)
+	run1 := func() []map[string]any {
+		_, out, _ := runCLI([]string{"lint", "--format", "codequality", path}, nil)
+		var got []map[string]any
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, out)
+		}
+		return got
+	}
+	a, b := run1(), run1()
+	if len(a) != 2 {
+		t.Fatalf("want 2 issues, got %v", a)
+	}
+	for i, issue := range a {
+		for _, k := range []string{"description", "check_name", "fingerprint", "severity", "location"} {
+			if issue[k] == nil {
+				t.Errorf("issue lacks %s: %v", k, issue)
+			}
+		}
+		sev := issue["severity"].(string)
+		if sev != "info" && sev != "minor" && sev != "major" && sev != "critical" && sev != "blocker" {
+			t.Errorf("severity %q is not one GitLab knows", sev)
+		}
+		loc := issue["location"].(map[string]any)
+		if loc["path"] != path || loc["lines"].(map[string]any)["begin"] == nil {
+			t.Errorf("location: %v", loc)
+		}
+		if issue["fingerprint"] != b[i]["fingerprint"] {
+			t.Errorf("fingerprints must be stable across runs")
+		}
+	}
+	// A comment added above moves the lines, not the fingerprints.
+	os.WriteFile(path, []byte("# a new first line\n"+src), 0o644)
+	c := run1()
+	if c[0]["fingerprint"] != a[0]["fingerprint"] || c[0]["location"].(map[string]any)["lines"].(map[string]any)["begin"] == a[0]["location"].(map[string]any)["lines"].(map[string]any)["begin"] {
+		t.Errorf("moving lines must keep fingerprints and change line numbers")
+	}
+}
