@@ -18,7 +18,7 @@ unit:
 
 # Every pipeline this repository ships must lint clean with cilint itself.
 lint-examples:
-	$(GO) run ./linter/cmd/cilint lint .gitlab-ci.yml examples/django/.gitlab-ci.yml
+	$(GO) run ./linter/cmd/cilint lint --offline .gitlab-ci.yml components/.gitlab-ci.yml examples/django/.gitlab-ci.yml examples/cookiecutter-django/.gitlab-ci.yml
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzLoad -fuzztime=$(FUZZTIME) ./linter/load

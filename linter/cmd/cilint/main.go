@@ -88,7 +88,13 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (c
 	return exitUsage
 }
 
+// buildVersion is set at release builds with -ldflags -X.
+var buildVersion = ""
+
 func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
 	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
 		return info.Main.Version
 	}
