@@ -7,6 +7,8 @@ package gitlabapi
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -37,6 +39,9 @@ type Options struct {
 	CacheDir string
 	// RetryWaitMax caps the backoff between retries (default 5 s).
 	RetryWaitMax time.Duration
+	// CAFile adds a PEM certificate authority to the system's, for
+	// self-managed instances with a private CA.
+	CAFile string
 }
 
 // TokensFromEnv reads GITLAB_TOKEN, then CI_JOB_TOKEN.
@@ -79,9 +84,26 @@ func New(o Options) (*Client, error) {
 	if o.RetryWaitMax == 0 {
 		o.RetryWaitMax = 5 * time.Second
 	}
+	httpClient := &http.Client{Timeout: o.Timeout}
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("--ca-file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--ca-file %s holds no PEM certificate", o.CAFile)
+		}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		httpClient.Transport = tr
+	}
 	opts := []gitlab.ClientOptionFunc{
 		gitlab.WithBaseURL(o.BaseURL),
-		gitlab.WithHTTPClient(&http.Client{Timeout: o.Timeout}),
+		gitlab.WithHTTPClient(httpClient),
 		gitlab.WithCustomRetryMax(o.RetryMax),
 		gitlab.WithCustomRetryWaitMinMax(min(100*time.Millisecond, o.RetryWaitMax), o.RetryWaitMax),
 		gitlab.WithCustomBackoff(backoff),
@@ -141,6 +163,11 @@ func classify(what string, resp *gitlab.Response, err error) error {
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s: %w (timed out)", what, ErrUnavailable)
+	}
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || strings.Contains(err.Error(), "x509:") {
+		return fmt.Errorf("%s: %w: the server's TLS certificate is not trusted (for a private CA, pass --ca-file)", what, ErrUnavailable)
 	}
 	return fmt.Errorf("%s: %w: %v", what, ErrUnavailable, scrub(err))
 }

@@ -31,7 +31,7 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 		cat, catDir = r.opts.Catalogs(ref.Prefix())
 	}
 	if cat == nil {
-		r.offline("component", loc, at)
+		r.offline("component", loc, at, item)
 		return nil
 	}
 	if !r.countOne(at) {
@@ -39,7 +39,7 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 	}
 	releases, err := cat.Releases()
 	if errors.Is(err, component.ErrUnavailable) {
-		r.unreachable(loc, at, err)
+		r.unreachable(loc, at, item, err)
 		return nil
 	}
 	if err != nil {
@@ -78,7 +78,7 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 		return nil
 	}
 	if errors.Is(err, component.ErrUnavailable) {
-		r.unreachable(loc, at, err)
+		r.unreachable(loc, at, item, err)
 		return nil
 	}
 	if err != nil {
@@ -125,8 +125,8 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 
 // unreachable records a component whose catalog could not be read: like
 // an offline include, its content is unknown.
-func (r *Resolver) unreachable(loc string, at *load.Node, err error) {
-	r.res.Unresolved = append(r.res.Unresolved, Unresolved{Kind: "component", Location: loc, Pos: at.Pos})
+func (r *Resolver) unreachable(loc string, at, item *load.Node, err error) {
+	r.res.Unresolved = append(r.res.Unresolved, Unresolved{Kind: "component", Location: loc, Pos: at.Pos, Item: item})
 	r.report(at.Pos, finding.Info, rules.IncludeOffline, "include:component %s could not be read (%v); checks its content could satisfy are warnings", loc, err)
 }
 

@@ -46,6 +46,9 @@ type Unresolved struct {
 	Kind     string // project, remote, template, component, or local (for a variable path)
 	Location string
 	Pos      finding.Pos
+	// Item is the include entry as written, to hand it on (for example to
+	// GitLab's lint API) unchanged.
+	Item *load.Node
 }
 
 func (u Unresolved) String() string { return fmt.Sprintf("include:%s %s", u.Kind, u.Location) }
@@ -218,7 +221,7 @@ func (r *Resolver) one(item *load.Node, depth int, chain []string) []*load.Node 
 	case "component":
 		return r.component(item, loc, locNode, depth, chain)
 	}
-	r.offline(kind, loc, locNode)
+	r.offline(kind, loc, locNode, item)
 	return nil
 }
 

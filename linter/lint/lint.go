@@ -64,6 +64,7 @@ type Remote struct {
 	GitLabURL       string
 	Token, JobToken string
 	CacheDir        string
+	CAFile          string
 	Timeout         time.Duration
 	Context         context.Context
 }
@@ -236,7 +237,7 @@ func (l *Linter) catalogs(cfg *config.Config) include.CatalogSource {
 			base = rm.GitLabURL
 		}
 		client, err := gitlabapi.New(gitlabapi.Options{BaseURL: base, Token: rm.Token, JobToken: rm.JobToken,
-			CacheDir: rm.CacheDir, Timeout: rm.Timeout, RetryMax: 2})
+			CacheDir: rm.CacheDir, Timeout: rm.Timeout, RetryMax: 2, CAFile: rm.CAFile})
 		if err != nil {
 			return nil, ""
 		}

@@ -72,6 +72,9 @@ const (
 	ComponentRef      = "component-ref"
 	ComponentNotFound = "component-not-found"
 	ComponentVersion  = "component-version"
+
+	GitLabLint         = "gitlab-lint"
+	RemoteDisagreement = "remote-disagreement"
 )
 
 // All returns every rule, in the order the docs list them. It builds a new
@@ -133,6 +136,8 @@ func All() []Rule {
 		{ComponentRef, finding.Error, "an include:component reference that is not <host>/<project>/<name>@<version>"},
 		{ComponentNotFound, finding.Error, "a component, or a version of it, that the catalog does not have"},
 		{ComponentVersion, finding.Warning, "a component used at a moving reference (a branch or ~latest) although releases exist"},
+		{GitLabLint, finding.Error, "a problem GitLab's lint API reports (with --remote) that cilint did not find itself"},
+		{RemoteDisagreement, finding.Warning, "GitLab's lint API and cilint disagree about the configuration (with --remote)"},
 	}
 }
 

@@ -7,18 +7,21 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/gitlabapi"
 	"gitlab.com/trustci/cicd/linter/lint"
+	"gitlab.com/trustci/cicd/linter/remote"
 	"gitlab.com/trustci/cicd/linter/render"
 	"gitlab.com/trustci/cicd/linter/report"
 	"gitlab.com/trustci/cicd/linter/rules"
@@ -104,10 +107,10 @@ func version() string {
 // optionFlags are the flags lint and render share: they decide what the
 // configuration is.
 type optionFlags struct {
-	root, configPath, serverFQDN, gitlabURL string
-	maxIncludes                             int
-	offline                                 bool
-	catalogs, inputs                        pairsFlag
+	root, configPath, serverFQDN, gitlabURL, caFile string
+	maxIncludes                                     int
+	offline                                         bool
+	catalogs, inputs                                pairsFlag
 }
 
 func (o *optionFlags) register(fl *flag.FlagSet) {
@@ -118,7 +121,8 @@ func (o *optionFlags) register(fl *flag.FlagSet) {
 	fl.Var(&o.catalogs, "catalog", "PREFIX=DIR: read components <PREFIX>/<name>@<version> from the catalog project in DIR (repeatable)")
 	fl.Var(&o.inputs, "input", "NAME=VALUE: a value for the linted file's own spec:inputs (repeatable)")
 	fl.BoolVar(&o.offline, "offline", false, "never use the network: components without a local catalog are not read")
-	fl.StringVar(&o.gitlabURL, "gitlab-url", "", "the GitLab instance for components on its host (default: $CI_SERVER_URL; other hosts: https://HOST)")
+	fl.StringVar(&o.gitlabURL, "gitlab-url", "", "the GitLab instance: for --remote, and for components on its host (default: $CI_SERVER_URL; other hosts: https://HOST)")
+	fl.StringVar(&o.caFile, "ca-file", "", "PEM certificate authority of a self-managed GitLab with a private CA")
 }
 
 func (o *optionFlags) options(getenv func(string) string) lint.Options {
@@ -136,7 +140,7 @@ func (o *optionFlags) options(getenv func(string) string) lint.Options {
 		if gl == "" {
 			gl = getenv("CI_SERVER_URL")
 		}
-		opts.Remote = &lint.Remote{GitLabURL: gl, Token: token, JobToken: job, CacheDir: gitlabapi.DefaultCacheDir(), Timeout: 15 * time.Second}
+		opts.Remote = &lint.Remote{GitLabURL: gl, Token: token, JobToken: job, CacheDir: gitlabapi.DefaultCacheDir(), Timeout: 15 * time.Second, CAFile: o.caFile}
 	}
 	return opts
 }
@@ -152,6 +156,11 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	noColor := fl.Bool("no-color", false, "same as --color=never")
 	oneLine := fl.Bool("oneline", false, "text format without the source snippet")
 	shellcheck := fl.Bool("shellcheck", false, "also run ShellCheck (on PATH) over every script, in batches")
+	useRemote := fl.Bool("remote", false, "also send the configuration to the project's GitLab CI lint API and merge its answer (token in GITLAB_TOKEN, api scope)")
+	project := fl.String("project", "", "--remote: project path or ID (default: $CI_PROJECT_ID, else the git remote origin)")
+	tokenFile := fl.String("token-file", "", "--remote: read the token from this file instead of GITLAB_TOKEN")
+	dryRun := fl.Bool("dry-run", false, "--remote: simulate pipeline creation on --ref (a pushed ref) instead of a static lint")
+	ref := fl.String("ref", "", "--remote --dry-run: the branch or tag to simulate (default: the default branch)")
 	fl.Usage = func() {
 		fmt.Fprint(stderr, "Usage: cilint lint [flags] FILE...\n\nFlags:\n")
 		fl.PrintDefaults()
@@ -167,8 +176,8 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		fl.Usage()
 		return exitUsage
 	}
-	if *format != "text" && *format != "json" && *format != "codequality" {
-		fmt.Fprintf(stderr, "cilint lint: unknown --format %q (text, json or codequality)\n", *format)
+	if !slices.Contains([]string{"text", "json", "codequality", "sarif", "junit"}, *format) {
+		fmt.Fprintf(stderr, "cilint lint: unknown --format %q (text, json, codequality, sarif or junit)\n", *format)
 		return exitUsage
 	}
 	useColor := false
@@ -189,8 +198,18 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		fmt.Fprintf(stderr, "cilint: %v\n", err)
 		return exitUsage
 	}
+	var remoteOpts *remote.Options
+	if *useRemote {
+		ro, err := remoteOptions(&of, *project, *tokenFile, *dryRun, *ref, getenv)
+		if err != nil {
+			fmt.Fprintf(stderr, "cilint lint: %v\n", err)
+			return exitUsage
+		}
+		remoteOpts = ro
+	}
 	var all []finding.Finding
 	sources := report.Sources{}
+	remoteFailed := false
 	for _, path := range fl.Args() {
 		res, err := l.File(path)
 		if err != nil {
@@ -201,12 +220,31 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 			sources[name] = src
 		}
 		all = append(all, res.Findings...)
+		if remoteOpts != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			out, err := remote.Check(ctx, res, path, *remoteOpts)
+			cancel()
+			if err != nil {
+				// The local findings are still printed; the run says why
+				// GitLab could not be asked, and exits 2.
+				fmt.Fprintf(stderr, "cilint: --remote: %v\n", err)
+				remoteFailed = true
+				continue
+			}
+			fmt.Fprintf(stderr, "cilint: --remote: %s: GitLab says the configuration is %s\n", out.Mode, map[bool]string{true: "valid", false: "invalid"}[out.Valid])
+			all = append(all, out.Findings...)
+		}
 	}
+	finding.Sort(all)
 	switch *format {
 	case "json":
 		err = report.JSON(stdout, all)
 	case "codequality":
 		err = report.CodeQuality(stdout, all, sources)
+	case "sarif":
+		err = report.SARIF(stdout, all, version())
+	case "junit":
+		err = report.JUnit(stdout, all, fl.Args())
 	default:
 		err = report.Text(stdout, all, sources, report.TextOptions{Color: useColor, OneLine: *oneLine})
 	}
@@ -214,10 +252,48 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		fmt.Fprintf(stderr, "cilint: write report: %v\n", err)
 		return exitUsage
 	}
+	if remoteFailed {
+		return exitUsage
+	}
 	if finding.HasErrors(all) {
 		return exitFindings
 	}
 	return exitOK
+}
+
+// remoteOptions gathers what --remote needs: the instance, the project and
+// the token, from flags, the CI environment and the git remote.
+func remoteOptions(of *optionFlags, project, tokenFile string, dryRun bool, ref string, getenv func(string) string) (*remote.Options, error) {
+	o := &remote.Options{Project: project, DryRun: dryRun, Ref: ref, CAFile: of.caFile}
+	o.BaseURL = of.gitlabURL
+	if o.BaseURL == "" {
+		o.BaseURL = getenv("CI_SERVER_URL")
+	}
+	if o.Project == "" {
+		o.Project = getenv("CI_PROJECT_ID")
+	}
+	if o.Project == "" || o.BaseURL == "" {
+		dir := of.root
+		if dir == "" {
+			dir = "."
+		}
+		host, path := remote.ProjectFromGit(dir)
+		if o.Project == "" {
+			o.Project = path
+		}
+		if o.BaseURL == "" && host != "" {
+			o.BaseURL = "https://" + host
+		}
+	}
+	o.Token, o.JobToken = gitlabapi.TokensFromEnv(getenv)
+	if tokenFile != "" {
+		b, err := os.ReadFile(tokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("--token-file: %w", err)
+		}
+		o.Token = strings.TrimSpace(string(b))
+	}
+	return o, nil
 }
 
 func isTerminal(w io.Writer) bool {

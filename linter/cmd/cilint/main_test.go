@@ -238,3 +238,72 @@ func TestCodeQualityReport(t *testing.T) {
 		t.Errorf("moving lines must keep fingerprints and change line numbers")
 	}
 }
+
+// TestRemoteFlag runs --remote against a fake GitLab: the mode is said,
+// GitLab's findings are merged, an unusable server gives exit 2 with the
+// local findings still printed, and the token never shows.
+func TestRemoteFlag(t *testing.T) {
+	const token = "glpat-cli-remote-secret-9"
+	f := fakegitlab.New(t, token)
+	f.Projects["agency/shop"] = &fakegitlab.FakeProject{LintAnswer: `{"valid":false,"errors":["build job: chosen stage deploy-x does not exist; available stages are .pre, build, test, deploy, .post"],"warnings":[]}`}
+	path := write(t, "ci.yml", "build:\n  stage: build\n  script: make\n  image: python\n")
+	env := map[string]string{"GITLAB_TOKEN": token, "CI_SERVER_URL": f.URL, "CI_PROJECT_ID": "agency/shop"}
+	code, out, errOut := runCLI([]string{"lint", "--oneline", "--remote", path}, env)
+	if code != 1 || !strings.Contains(out, "[gitlab-lint]") || !strings.Contains(errOut, "static lint") || !strings.Contains(out, "image `python`") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, format := range []string{"text", "json", "sarif", "junit", "codequality"} {
+		env["CI_PROJECT_ID"] = "agency/none"
+		code, out, errOut := runCLI([]string{"lint", "--format", format, "--remote", path}, env)
+		if code != 2 || !strings.Contains(errOut, "not found") || !strings.Contains(out, "python") {
+			t.Errorf("%s: an unusable server must exit 2 after the local findings: exit %d\n%s%s", format, code, out, errOut)
+		}
+		if strings.Contains(out+errOut, token) {
+			t.Errorf("%s: the token shows", format)
+		}
+	}
+	if code, _, errOut := runCLI([]string{"lint", "--remote", path}, map[string]string{"CI_JOB_TOKEN": "job", "CI_SERVER_URL": f.URL, "CI_PROJECT_ID": "agency/shop"}); code != 2 || !strings.Contains(errOut, "does not accept CI_JOB_TOKEN") {
+		t.Errorf("job token only: exit %d %s", code, errOut)
+	}
+}
+
+func TestSARIFAndJUnit(t *testing.T) {
+	path := write(t, "ci.yml", "build:\n  scripts: make\n  image: python\n")
+	_, out, _ := runCLI([]string{"lint", "--format", "sarif", path}, nil)
+	var sarif struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Name  string `json:"name"`
+					Rules []struct {
+						ID string `json:"id"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				Level     string `json:"level"`
+				Locations []struct {
+					PhysicalLocation struct {
+						Region struct {
+							StartLine int `json:"startLine"`
+						} `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &sarif); err != nil || sarif.Version != "2.1.0" || len(sarif.Runs) != 1 {
+		t.Fatalf("SARIF: %v\n%s", err, out)
+	}
+	run := sarif.Runs[0]
+	if run.Tool.Driver.Name != "cilint" || len(run.Tool.Driver.Rules) < 50 || len(run.Results) != 2 ||
+		run.Results[0].Level != "error" || run.Results[0].Locations[0].PhysicalLocation.Region.StartLine != 2 {
+		t.Errorf("SARIF content: %+v", run.Results)
+	}
+	_, out, _ = runCLI([]string{"lint", "--format", "junit", path}, nil)
+	if !strings.Contains(out, `<testsuite name="`+path+`" tests="2" failures="1">`) || !strings.Contains(out, "<failure") || !strings.Contains(out, "<skipped") {
+		t.Errorf("JUnit:\n%s", out)
+	}
+}

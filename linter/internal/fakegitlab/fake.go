@@ -30,10 +30,15 @@ type FakeGitLab struct {
 
 // FakeProject is one repository.
 type FakeProject struct {
-	Tags     map[string]string            // tag -> commit
-	Branches map[string]string            // branch -> commit
-	Files    map[string]map[string]string // commit -> path -> content
-	Private  bool
+	// LintAnswer is the JSON the CI lint endpoint answers with ("" means
+	// valid, no warnings). LintContent records the last content sent.
+	LintAnswer  string
+	LintContent string
+	LintDryRun  bool
+	Tags        map[string]string            // tag -> commit
+	Branches    map[string]string            // branch -> commit
+	Files       map[string]map[string]string // commit -> path -> content
+	Private     bool
 }
 
 // NewFakeGitLab starts the server.
@@ -78,6 +83,24 @@ func (f *FakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	switch {
+	case rest == "ci/lint" && r.Method == http.MethodPost:
+		if r.Header.Get("PRIVATE-TOKEN") != f.Token {
+			http.Error(w, `{"message":"401 Unauthorized"}`, http.StatusUnauthorized)
+			return
+		}
+		var body struct {
+			Content string `json:"content"`
+			DryRun  bool   `json:"dry_run"`
+		}
+		json.NewDecoder(r.Body).Decode(&body)
+		f.mu.Lock()
+		p.LintContent, p.LintDryRun = body.Content, body.DryRun
+		f.mu.Unlock()
+		answer := p.LintAnswer
+		if answer == "" {
+			answer = `{"valid":true,"errors":[],"warnings":[],"merged_yaml":"","includes":[]}`
+		}
+		fmt.Fprint(w, answer)
 	case rest == "repository/tags":
 		var all []map[string]any
 		for name, commit := range p.Tags {
