@@ -6,10 +6,8 @@ package gitlabapi
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -61,8 +59,10 @@ func DefaultCacheDir() string {
 // Client is a GitLab API client.
 type Client struct {
 	api   *gitlab.Client
+	http  *http.Client // the same timeouts and CAs, for include:remote
 	base  string
 	cache string
+	retry int
 }
 
 // Errors callers tell apart. The messages never contain the token.
@@ -122,7 +122,7 @@ func New(o Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gitlab client for %s: %w", o.BaseURL, err)
 	}
-	return &Client{api: api, base: strings.TrimRight(o.BaseURL, "/"), cache: o.CacheDir}, nil
+	return &Client{api: api, http: httpClient, base: strings.TrimRight(o.BaseURL, "/"), cache: o.CacheDir, retry: o.RetryMax}, nil
 }
 
 // backoff waits as the server asks (Retry-After, or RateLimit-Reset on a
@@ -240,30 +240,26 @@ func (c *Client) TreeNames(ctx context.Context, project, path, ref string) ([]st
 	return out, nil
 }
 
-// RawFile reads a file at ref. When ref is a commit SHA the file cannot
-// change, so it is cached on disk.
+// RawFile reads a file at ref ("" means the default branch). When ref
+// is a commit SHA the file cannot change, so it is kept in the cache for
+// good; at a branch or tag only briefly.
 func (c *Client) RawFile(ctx context.Context, project, path, ref string) ([]byte, error) {
-	key := ""
-	if c.cache != "" && isSHA(ref) {
-		sum := sha256.Sum256([]byte(c.base + "\x00" + project + "\x00" + path + "\x00" + ref))
-		key = filepath.Join(c.cache, "files", hex.EncodeToString(sum[:]))
-		if b, err := os.ReadFile(key); err == nil {
-			return b, nil
+	ttl := mutableTTL
+	if isSHA(ref) {
+		ttl = forever
+	}
+	return c.cached("file\x00"+project+"\x00"+path+"\x00"+ref, ttl, func() ([]byte, error) {
+		opt := &gitlab.GetRawFileOptions{}
+		if ref != "" {
+			opt.Ref = &ref
 		}
-	}
-	b, resp, err := c.api.RepositoryFiles.GetRawFile(project, path, &gitlab.GetRawFileOptions{Ref: &ref}, gitlab.WithContext(ctx))
-	if err := classify(path+" of "+project+" at "+ref, resp, err); err != nil {
-		return nil, err
-	}
-	if key != "" {
-		if err := os.MkdirAll(filepath.Dir(key), 0o755); err == nil {
-			tmp := key + ".tmp"
-			if os.WriteFile(tmp, b, 0o644) == nil {
-				os.Rename(tmp, key)
-			}
+		b, resp, err := c.api.RepositoryFiles.GetRawFile(project, path, opt, gitlab.WithContext(ctx))
+		at := ref
+		if at == "" {
+			at = "the default branch"
 		}
-	}
-	return b, nil
+		return b, classify(path+" of "+project+" at "+at, resp, err)
+	})
 }
 
 func isSHA(s string) bool {

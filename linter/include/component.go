@@ -91,7 +91,7 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 		return nil
 	}
 	r.seen[key] = true
-	f := r.template(tmpl)
+	f := r.componentFile(tmpl)
 	if f == nil {
 		return nil
 	}
@@ -117,9 +117,9 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 		return []*load.Node{body}
 	}
 	// A component's own include:local entries name files of its project.
-	prev := r.repo
-	r.repo = r.repoAt(catDir)
-	defer func() { r.repo = prev }()
+	prev, prevProj := r.repo, r.proj
+	r.repo, r.proj = r.repoAt(catDir), nil
+	defer func() { r.repo, r.proj = prev, prevProj }()
 	return []*load.Node{r.expand(body, depth+1, chain)}
 }
 
@@ -131,7 +131,7 @@ func (r *Resolver) unreachable(loc string, at, item *load.Node, err error) {
 }
 
 // template loads a component template once per path.
-func (r *Resolver) template(t *component.Template) *load.File {
+func (r *Resolver) componentFile(t *component.Template) *load.File {
 	key := "template:" + t.Path
 	if f, ok := r.cache[key]; ok {
 		return f

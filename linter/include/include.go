@@ -1,10 +1,12 @@
 // Package include resolves a configuration's `include:` entries the way
-// GitLab does, offline: local files (with wildcards, nesting, duplicates,
-// cycles and GitLab's limits) are read from the repository and merged; the
-// other kinds (project, remote, template, component) are recorded as
-// unresolved, so later checks can soften what their missing content might
-// explain. One file per include kind: local.go, offline.go; rules.go
-// decides include:rules where the answer is known offline.
+// GitLab does: local files (with wildcards, nesting, duplicates, cycles
+// and GitLab's limits) are read from the repository, components from a
+// local or remote catalog, project, template and remote files through a
+// Fetcher, and all are merged. What cannot be read (offline, no access) is
+// recorded as unresolved, so later checks can soften what its missing
+// content might explain. One file per include kind: local.go,
+// component.go, project.go, template.go, remote.go; offline.go records the
+// unread; rules.go decides include:rules where the answer is known.
 package include
 
 import (
@@ -34,6 +36,9 @@ type Options struct {
 	// PipelineInputs are the values of the main file's own spec:inputs
 	// (cilint lint --input name=value), as text.
 	PipelineInputs map[string]string
+	// Fetch reads project, template and remote includes; nil means
+	// offline.
+	Fetch Fetcher
 }
 
 // DefaultOptions returns GitLab's defaults for a repository at root.
@@ -68,7 +73,8 @@ type Result struct {
 // Resolver resolves the includes of one pipeline. Use it once.
 type Resolver struct {
 	opts     Options
-	repo     *repo // the repository include:local reads from now
+	repo     *repo    // the repository include:local reads from now
+	proj     *project // or, inside a project include, that project
 	repos    map[string]*repo
 	cache    map[string]*load.File
 	seen     map[string]bool
@@ -220,8 +226,13 @@ func (r *Resolver) one(item *load.Node, depth int, chain []string) []*load.Node 
 		return r.local(item, loc, locNode, depth, chain)
 	case "component":
 		return r.component(item, loc, locNode, depth, chain)
+	case "project":
+		return r.projectInclude(item, loc, locNode, depth, chain)
+	case "remote":
+		return r.remote(item, loc, locNode, depth, chain)
+	case "template":
+		return r.template(item, loc, locNode, depth, chain)
 	}
-	r.offline(kind, loc, locNode, item)
 	return nil
 }
 

@@ -24,6 +24,17 @@ func (r *Resolver) local(item *load.Node, loc string, at *load.Node, depth int, 
 		}
 		return nil
 	}
+	if r.proj != nil {
+		// Inside a project include, local means that project's files.
+		if strings.Contains(loc, "*") {
+			r.offline("local", loc, at, item)
+			return nil
+		}
+		if body := r.projectFile(*r.proj, loc, item, at, depth, chain); body != nil {
+			return []*load.Node{body}
+		}
+		return nil
+	}
 	paths := []string{loc}
 	if strings.Contains(loc, "*") {
 		matched, err := r.match(loc)

@@ -51,8 +51,9 @@ type Options struct {
 	// ServerFQDN is what $CI_SERVER_FQDN means in component references
 	// (default gitlab.com).
 	ServerFQDN string
-	// Remote, when set, lets components without a local catalog be read
-	// from their GitLab instance. Nil means offline.
+	// Remote, when set, lets components without a local catalog, and
+	// project, template and (if allowed) remote includes, be read from
+	// their GitLab instance. Nil means offline.
 	Remote *Remote
 }
 
@@ -66,7 +67,9 @@ type Remote struct {
 	CacheDir        string
 	CAFile          string
 	Timeout         time.Duration
-	Context         context.Context
+	// AllowRemote lets include:remote URLs be fetched (HTTPS only).
+	AllowRemote bool
+	Context     context.Context
 }
 
 // Linter lints files. Create it once: it compiles the schema.
@@ -189,6 +192,7 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 	}
 	opts.PipelineInputs = l.opts.Inputs
 	opts.Catalogs = l.catalogs(cfg)
+	opts.Fetch = l.fetcher()
 	inc := include.Resolve(file, opts)
 	res.Files = inc.Files
 	res.Findings = append(res.Findings, inc.Findings...)

@@ -114,7 +114,7 @@ func payload(res *lint.Result, path string, o Options) (string, string, error) {
 	if err := render.YAML(&b, cfg); err != nil {
 		return "", "", err
 	}
-	return b.String(), "static lint of " + path + " with local includes merged in (as cilint resolved them), on GitLab's default branch", nil
+	return b.String(), "static lint of " + path + " with the includes cilint read merged in (the others sent as include: entries), on GitLab's default branch", nil
 }
 
 var (

@@ -109,7 +109,7 @@ func version() string {
 type optionFlags struct {
 	root, configPath, serverFQDN, gitlabURL, caFile string
 	maxIncludes                                     int
-	offline                                         bool
+	offline, allowRemote                            bool
 	catalogs, inputs                                pairsFlag
 }
 
@@ -120,7 +120,8 @@ func (o *optionFlags) register(fl *flag.FlagSet) {
 	fl.IntVar(&o.maxIncludes, "max-includes", 0, "the instance's ci_max_includes, when it is not GitLab's default of 150")
 	fl.Var(&o.catalogs, "catalog", "PREFIX=DIR: read components <PREFIX>/<name>@<version> from the catalog project in DIR (repeatable)")
 	fl.Var(&o.inputs, "input", "NAME=VALUE: a value for the linted file's own spec:inputs (repeatable)")
-	fl.BoolVar(&o.offline, "offline", false, "never use the network: components without a local catalog are not read")
+	fl.BoolVar(&o.offline, "offline", false, "never use the network: project, template and remote includes, and components without a local catalog, are not read")
+	fl.BoolVar(&o.allowRemote, "allow-remote", false, "fetch include:remote URLs (HTTPS only, size-limited)")
 	fl.StringVar(&o.gitlabURL, "gitlab-url", "", "the GitLab instance: for --remote, and for components on its host (default: $CI_SERVER_URL; other hosts: https://HOST)")
 	fl.StringVar(&o.caFile, "ca-file", "", "PEM certificate authority of a self-managed GitLab with a private CA")
 }
@@ -140,7 +141,7 @@ func (o *optionFlags) options(getenv func(string) string) lint.Options {
 		if gl == "" {
 			gl = getenv("CI_SERVER_URL")
 		}
-		opts.Remote = &lint.Remote{GitLabURL: gl, Token: token, JobToken: job, CacheDir: gitlabapi.DefaultCacheDir(), Timeout: 15 * time.Second, CAFile: o.caFile}
+		opts.Remote = &lint.Remote{GitLabURL: gl, Token: token, JobToken: job, CacheDir: gitlabapi.DefaultCacheDir(), Timeout: 15 * time.Second, CAFile: o.caFile, AllowRemote: o.allowRemote}
 	}
 	return opts
 }
@@ -150,7 +151,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	fl.SetOutput(stderr)
 	var of optionFlags
 	of.register(fl)
-	format := fl.String("format", "text", "output format: text, json or codequality (GitLab's Code Quality report)")
+	format := fl.String("format", "text", "output format: text, json, codequality (GitLab's Code Quality report), sarif (2.1.0) or junit")
 	schemaOnly := fl.Bool("schema-only", false, "only YAML and schema checks: no include resolution, no cross-job checks")
 	color := fl.String("color", "auto", "colour the text output: auto (on a terminal, unless NO_COLOR is set), always or never")
 	noColor := fl.Bool("no-color", false, "same as --color=never")
@@ -178,6 +179,10 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	}
 	if !slices.Contains([]string{"text", "json", "codequality", "sarif", "junit"}, *format) {
 		fmt.Fprintf(stderr, "cilint lint: unknown --format %q (text, json, codequality, sarif or junit)\n", *format)
+		return exitUsage
+	}
+	if of.offline && (of.allowRemote || *useRemote) {
+		fmt.Fprintln(stderr, "cilint lint: --offline forbids the network; it cannot go with --allow-remote or --remote")
 		return exitUsage
 	}
 	useColor := false

@@ -26,6 +26,10 @@ type FakeGitLab struct {
 	// (consumed one by one), to test retries.
 	Fail     map[string][]int
 	Requests []string
+	// Templates are the instance's CI/CD templates by key
+	// (Auto-DevOps, Jobs/Build), as GET /templates/gitlab_ci_ymls/:key
+	// serves them.
+	Templates map[string]string
 }
 
 // FakeProject is one repository.
@@ -43,7 +47,7 @@ type FakeProject struct {
 
 // NewFakeGitLab starts the server.
 func New(t testing.TB, token string) *FakeGitLab {
-	f := &FakeGitLab{Token: token, Projects: map[string]*FakeProject{}, Fail: map[string][]int{}}
+	f := &FakeGitLab{Token: token, Projects: map[string]*FakeProject{}, Fail: map[string][]int{}, Templates: map[string]string{}}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
 	return f
@@ -65,6 +69,17 @@ func (f *FakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	f.mu.Unlock()
+	if key, ok := strings.CutPrefix(path, "/api/v4/templates/gitlab_ci_ymls/"); ok {
+		key, _ = url.PathUnescape(key)
+		content, ok := f.Templates[key]
+		if !ok {
+			http.Error(w, `{"message":"404 Template Not Found"}`, http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]string{"name": key, "content": content})
+		return
+	}
 	rest, ok := strings.CutPrefix(path, "/api/v4/projects/")
 	if !ok {
 		http.NotFound(w, r)
@@ -143,7 +158,18 @@ func (f *FakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(out)
 	case strings.HasPrefix(rest, "repository/files/") && strings.HasSuffix(rest, "/raw"):
 		file, _ := url.PathUnescape(strings.TrimSuffix(strings.TrimPrefix(rest, "repository/files/"), "/raw"))
-		content, ok := p.Files[r.URL.Query().Get("ref")][file]
+		// The ref may be a commit, a branch or a tag; none means the
+		// default branch, main.
+		ref := r.URL.Query().Get("ref")
+		if ref == "" {
+			ref = "main"
+		}
+		if c, ok := p.Branches[ref]; ok {
+			ref = c
+		} else if c, ok := p.Tags[ref]; ok {
+			ref = c
+		}
+		content, ok := p.Files[ref][file]
 		if !ok {
 			http.Error(w, `{"message":"404 File Not Found"}`, http.StatusNotFound)
 			return

@@ -1,0 +1,76 @@
+package include
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/rules"
+)
+
+// projectInclude resolves include:project: one or more files of another
+// project, at ref or its default branch, read through the repository
+// files API. Each file counts towards the include limit.
+func (r *Resolver) projectInclude(item *load.Node, loc string, at *load.Node, depth int, chain []string) []*load.Node {
+	proj := at.Text
+	ref := ""
+	if n := item.Get("ref"); n != nil && n.Kind == load.String {
+		ref = n.Text
+	}
+	var files []*load.Node
+	if f := item.Get("file"); f != nil {
+		if f.Kind == load.String {
+			files = []*load.Node{f}
+		} else {
+			files = f.Items
+		}
+	}
+	if r.opts.Fetch == nil || hasVariable(proj, ref) {
+		r.offline("project", loc, at, item)
+		return nil
+	}
+	var out []*load.Node
+	for _, fn := range files {
+		if fn.Kind != load.String || fn.Text == "" {
+			continue // the schema reports it
+		}
+		if hasVariable(fn.Text) {
+			r.offline("project", proj+":"+fn.Text, fn, item)
+			continue
+		}
+		if body := r.projectFile(project{proj, ref}, fn.Text, item, fn, depth, chain); body != nil {
+			out = append(out, body)
+		}
+	}
+	return out
+}
+
+// projectFile reads one file of a project and expands it with that
+// project as the context of its own include:local entries.
+func (r *Resolver) projectFile(p project, file string, item, at *load.Node, depth int, chain []string) *load.Node {
+	rel := path.Clean(strings.TrimPrefix(file, "/"))
+	if !hasYAMLExt(rel) {
+		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "included file %s does not end in .yml or .yaml; GitLab refuses it", file)
+		return nil
+	}
+	if !r.countOne(at) {
+		return nil
+	}
+	shown := p.ref
+	if shown == "" {
+		shown = "HEAD"
+	}
+	// Named the way GitLab's web interface links a file.
+	name := p.path + "/-/blob/" + shown + "/" + rel
+	src, err := r.opts.Fetch.ProjectFile(p.path, rel, p.ref)
+	if err != nil {
+		r.fetchFailed("project", fmt.Sprintf("%s (in %s at %s)", file, p.path, shown), at, item, err)
+		return nil
+	}
+	prev := r.proj
+	r.proj = &p
+	defer func() { r.proj = prev }()
+	return r.external(name, "project:"+name, src, item, at, depth, chain)
+}

@@ -1,0 +1,48 @@
+package include
+
+import (
+	"errors"
+	"strings"
+
+	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/rules"
+)
+
+// remote resolves include:remote: a URL GitLab fetches anonymously. cilint
+// fetches only https:// URLs, and only when asked to (--allow-remote),
+// since the file is outside anyone's review.
+func (r *Resolver) remote(item *load.Node, loc string, at *load.Node, depth int, chain []string) []*load.Node {
+	if r.opts.Fetch == nil || hasVariable(loc) {
+		r.offline("remote", loc, at, item)
+		return nil
+	}
+	if !strings.HasPrefix(loc, "https://") {
+		if r.countOne(at) {
+			r.res.Unresolved = append(r.res.Unresolved, Unresolved{Kind: "remote", Location: loc, Pos: at.Pos, Item: item})
+			r.report(at.Pos, finding.Warning, rules.IncludeOffline,
+				"include:remote %s is fetched over plain HTTP, which anyone on the way can change; cilint reads only https:// URLs", loc)
+		}
+		return nil
+	}
+	if !hasYAMLExt(strings.SplitN(strings.SplitN(loc, "?", 2)[0], "#", 2)[0]) {
+		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:remote %s does not end in .yml or .yaml; GitLab refuses it", loc)
+		return nil
+	}
+	if !r.countOne(at) {
+		return nil
+	}
+	src, err := r.opts.Fetch.URL(loc)
+	if errors.Is(err, ErrNotAllowed) {
+		r.offline("remote", loc, at, item)
+		return nil
+	}
+	if err != nil {
+		r.fetchFailed("remote", loc, at, item, err)
+		return nil
+	}
+	if body := r.external(loc, "remote:"+loc, src, item, at, depth, chain); body != nil {
+		return []*load.Node{body}
+	}
+	return nil
+}

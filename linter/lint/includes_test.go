@@ -1,0 +1,111 @@
+package lint
+
+import (
+	"bytes"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gitlab.com/trustci/cicd/linter/internal/fakegitlab"
+	"gitlab.com/trustci/cicd/linter/report"
+)
+
+// Project, template and remote includes are read through the instance's
+// API (and HTTPS), merged like local files, and checked like them.
+func TestExternalIncludes(t *testing.T) {
+	const token = "glpat-includes-secret-000"
+	const head, v1 = "1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222"
+	f := fakegitlab.New(t, token)
+	f.Projects["agency/templates"] = &fakegitlab.FakeProject{
+		Private:  true,
+		Branches: map[string]string{"main": head},
+		Tags:     map[string]string{"v1": v1},
+		Files: map[string]map[string]string{
+			head: {
+				"python.yml": "include:\n  - local: /common.yml\n.python:\n  image: python:3.13\n",
+				"common.yml": ".common:\n  before_script: [pip install -r requirements.txt]\n",
+				"loop.yml":   "include:\n  - local: loop.yml\n.loop:\n  script: x\n",
+			},
+			v1: {"python.yml": ".python:\n  image: python:3.11\n  stage: tests\n"},
+		},
+	}
+	f.Templates["Jobs/Build"] = "build:\n  stage: build\n  script: make\n"
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/ci/lint.yml" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprint(w, "ruff:\n  script: ruff check\n  needs: [nope]\n")
+	}))
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
+
+	dir := t.TempDir()
+	pipeline := "include:\n" +
+		"  - project: agency/templates\n" +
+		"    file: [/python.yml, /missing.yml, loop.yml]\n" +
+		"  - project: agency/templates\n" +
+		"    ref: v1\n" +
+		"    file: /python.yml\n" +
+		"  - template: Jobs/Build.gitlab-ci.yml\n" +
+		"  - template: Nope.gitlab-ci.yml\n" +
+		"  - remote: " + srv.URL + "/ci/lint.yml\n" +
+		"  - remote: http://example.com/ci.yml\n" +
+		"test:\n  extends: [.python, .common]\n  script: pytest\n"
+	os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte(pipeline), 0o644)
+	t.Chdir(dir)
+	remote := &Remote{GitLabURL: f.URL, Token: token, CacheDir: t.TempDir(), Timeout: 2 * time.Second, CAFile: ca, AllowRemote: true}
+	l, err := New(Options{Root: ".", Remote: remote})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.File(".gitlab-ci.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	report.Text(&out, res.Findings, nil, report.TextOptions{OneLine: true})
+	got := strings.ReplaceAll(out.String(), srv.URL, "SRV")
+	want := `.gitlab-ci.yml:3:25: error: include:project /missing.yml (in agency/templates at HEAD) does not exist; GitLab refuses the pipeline [include-not-found]
+.gitlab-ci.yml:8:15: error: include:template Nope.gitlab-ci.yml does not exist; GitLab refuses the pipeline [include-not-found]
+.gitlab-ci.yml:10:13: warning: include:remote http://example.com/ci.yml is fetched over plain HTTP, which anyone on the way can change; cilint reads only https:// URLs [include-offline]
+agency/templates/-/blob/HEAD/loop.yml:2:12: warning: agency/templates/-/blob/HEAD/loop.yml includes itself (agency/templates/-/blob/HEAD/loop.yml -> agency/templates/-/blob/HEAD/loop.yml); GitLab ignores the repeated include [include-cycle]
+agency/templates/-/blob/v1/python.yml:3:10: warning: job ` + "`test` uses stage `tests`, which is not defined; the stages are .pre, build, test, deploy, .post; did you mean `test`?" + ` (it may come from include:remote http://example.com/ci.yml, which cilint did not read) [stage-undefined]
+SRV/ci/lint.yml:3:11: warning: job ` + "`ruff` needs `nope`" + `, which is not a job of this pipeline; mark the need ` + "`optional: true`" + ` if the job only exists sometimes (it may come from include:remote http://example.com/ci.yml, which cilint did not read) [needs-unknown]
+`
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	if strings.Contains(out.String(), token) {
+		t.Error("the token leaked into the output")
+	}
+	for _, job := range []string{"test", "build", "ruff"} {
+		if res.Pipeline == nil || res.Pipeline.Job(job) == nil {
+			t.Errorf("job %s must be in the merged pipeline", job)
+		}
+	}
+	if len(res.Pipeline.Unresolved) != 1 {
+		t.Errorf("only the http:// include stays unread: %v", res.Pipeline.Unresolved)
+	}
+
+	// Without --allow-remote the URL is not fetched; offline nothing is.
+	remote.AllowRemote = false
+	l2, _ := New(Options{Root: ".", Remote: remote})
+	res2, _ := l2.File(".gitlab-ci.yml")
+	if n := len(res2.Pipeline.Unresolved); n != 2 {
+		t.Errorf("without --allow-remote: %d unread includes, want 2", n)
+	}
+	before := len(f.Requests)
+	l3, _ := New(Options{Root: "."})
+	res3, _ := l3.File(".gitlab-ci.yml")
+	if n := len(res3.Pipeline.Unresolved); n != 6 || len(f.Requests) != before {
+		t.Errorf("offline: %d unread includes (want 6), %d requests (want 0)", n, len(f.Requests)-before)
+	}
+}
