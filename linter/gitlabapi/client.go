@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -151,18 +152,33 @@ func classify(what string, resp *gitlab.Response, err error) error {
 		return nil
 	}
 	if resp != nil {
-		switch resp.StatusCode {
-		case http.StatusNotFound:
+		switch code := resp.StatusCode; {
+		case code == http.StatusNotFound:
 			return fmt.Errorf("%s: %w", what, ErrNotFound)
-		case http.StatusUnauthorized:
+		case code == http.StatusUnauthorized:
 			return fmt.Errorf("%s: %w", what, ErrUnauthorized)
-		case http.StatusForbidden:
+		case code == http.StatusForbidden:
 			return fmt.Errorf("%s: %w", what, ErrForbidden)
+		case code == http.StatusTooManyRequests || code >= 500:
+			return downError{fmt.Errorf("%s: %w (HTTP %d)", what, ErrUnavailable, code)}
 		}
 		return fmt.Errorf("%s: %w (HTTP %d)", what, ErrUnavailable, resp.StatusCode)
 	}
+	return downError{noAnswer(what, err)}
+}
+
+// noAnswer explains why a request got no HTTP answer.
+func noAnswer(what string, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s: %w (timed out)", what, ErrUnavailable)
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return fmt.Errorf("%s: %w: cannot resolve host %s", what, ErrUnavailable, dnsErr.Name)
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return fmt.Errorf("%s: %w: cannot connect (%v)", what, ErrUnavailable, opErr.Err)
 	}
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError
@@ -170,6 +186,20 @@ func classify(what string, resp *gitlab.Response, err error) error {
 		return fmt.Errorf("%s: %w: the server's TLS certificate is not trusted (for a private CA, pass --ca-file)", what, ErrUnavailable)
 	}
 	return fmt.Errorf("%s: %w: %v", what, ErrUnavailable, scrub(err))
+}
+
+// downError marks a server that could not answer at all: no connection,
+// a timeout, an untrusted certificate, or still 429/5xx after the retries.
+type downError struct{ error }
+
+func (d downError) Unwrap() error { return d.error }
+
+// Down reports whether err means the server could not answer: asking it
+// again in the same run would only fail the same way, after another
+// timeout.
+func Down(err error) bool {
+	var d downError
+	return errors.As(err, &d)
 }
 
 // scrub keeps an error's text short and free of query strings.

@@ -109,7 +109,7 @@ func (c *Client) URL(ctx context.Context, rawURL string, maxBytes int64) ([]byte
 			if attempt > 0 {
 				select {
 				case <-ctx.Done():
-					return nil, fmt.Errorf("%s: %w (timed out)", redact(rawURL), ErrUnavailable)
+					return nil, downError{fmt.Errorf("%s: %w (timed out)", redact(rawURL), ErrUnavailable)}
 				case <-time.After(min(100*time.Millisecond<<attempt, 5*time.Second)):
 				}
 			}
@@ -140,7 +140,7 @@ func (c *Client) get(ctx context.Context, u *url.URL, maxBytes int64) (b []byte,
 	case resp.StatusCode == http.StatusNotFound:
 		return nil, false, fmt.Errorf("%s: %w", what, ErrNotFound)
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return nil, true, fmt.Errorf("%s: %w (HTTP %d)", what, ErrUnavailable, resp.StatusCode)
+		return nil, true, downError{fmt.Errorf("%s: %w (HTTP %d)", what, ErrUnavailable, resp.StatusCode)}
 	case resp.StatusCode != http.StatusOK:
 		return nil, false, fmt.Errorf("%s: %w (HTTP %d)", what, ErrUnavailable, resp.StatusCode)
 	}

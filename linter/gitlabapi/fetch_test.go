@@ -139,3 +139,29 @@ func TestCacheIsContentAddressed(t *testing.T) {
 		t.Errorf("after an hour, only the branch read must be refetched; made %d requests", got)
 	}
 }
+
+func TestDown(t *testing.T) {
+	f := fake(t)
+	c, _ := New(Options{BaseURL: f.URL, Timeout: 2 * time.Second, RetryMax: 1, RetryWaitMax: 10 * time.Millisecond})
+	ctx := context.Background()
+	tests := []struct {
+		codes []int
+		down  bool
+	}{
+		{[]int{http.StatusBadRequest}, false},
+		{[]int{http.StatusNotFound}, false},
+		{[]int{http.StatusServiceUnavailable, http.StatusServiceUnavailable}, true},
+		{[]int{http.StatusTooManyRequests, http.StatusTooManyRequests}, true},
+	}
+	for _, tt := range tests {
+		f.Fail["/api/v4/projects/agency%2Fcatalog/repository/branches"] = tt.codes
+		_, err := c.BranchCommit(ctx, "agency/catalog", "main")
+		if err == nil || Down(err) != tt.down {
+			t.Errorf("%v: err %v, Down = %v, want %v", tt.codes, err, Down(err), tt.down)
+		}
+	}
+	f.Close()
+	if _, err := c.BranchCommit(ctx, "agency/catalog", "main"); !Down(err) || !errors.Is(err, ErrUnavailable) {
+		t.Errorf("closed server: %v", err)
+	}
+}

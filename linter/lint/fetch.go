@@ -13,12 +13,16 @@ import (
 // fetcher reads project, template and remote includes from the GitLab
 // instance the pipeline runs on.
 type fetcher struct {
+	base        string
 	ctx         context.Context
 	client      *gitlabapi.Client
 	clientErr   error
 	anonymous   bool
 	allowRemote bool
 	maxBytes    int64
+	// down is the first failure to reach the instance: later requests
+	// fail at once instead of each waiting for its own timeout.
+	down error
 }
 
 func (l *Linter) fetcher() include.Fetcher {
@@ -40,13 +44,21 @@ func (l *Linter) fetcher() include.Fetcher {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return &fetcher{ctx: ctx, client: client, clientErr: err, anonymous: rm.Token == "" && rm.JobToken == "",
+	return &fetcher{base: base, ctx: ctx, client: client, clientErr: err, anonymous: rm.Token == "" && rm.JobToken == "",
 		allowRemote: rm.AllowRemote, maxBytes: l.opts.Limits.MaxBytes}
 }
 
-func (f *fetcher) ProjectFile(project, file, ref string) ([]byte, error) {
+// usable says why the instance cannot be asked, if it cannot.
+func (f *fetcher) usable() error {
 	if f.clientErr != nil {
-		return nil, f.clientErr
+		return f.clientErr
+	}
+	return f.down
+}
+
+func (f *fetcher) ProjectFile(project, file, ref string) ([]byte, error) {
+	if err := f.usable(); err != nil {
+		return nil, err
 	}
 	b, err := f.client.RawFile(f.ctx, project, file, ref)
 	if errors.Is(err, gitlabapi.ErrNotFound) && f.anonymous {
@@ -57,8 +69,8 @@ func (f *fetcher) ProjectFile(project, file, ref string) ([]byte, error) {
 }
 
 func (f *fetcher) Template(name string) ([]byte, error) {
-	if f.clientErr != nil {
-		return nil, f.clientErr
+	if err := f.usable(); err != nil {
+		return nil, err
 	}
 	b, err := f.client.CITemplate(f.ctx, name)
 	return b, f.wrap(err)
@@ -71,12 +83,20 @@ func (f *fetcher) URL(url string) ([]byte, error) {
 	if f.clientErr != nil {
 		return nil, f.clientErr
 	}
+	// Another host: the instance being down says nothing about it.
 	b, err := f.client.URL(f.ctx, url, f.maxBytes)
-	return b, f.wrap(err)
+	if errors.Is(err, gitlabapi.ErrNotFound) {
+		return nil, fmt.Errorf("%w", include.ErrNotFound)
+	}
+	return b, err
 }
 
-// wrap turns the client's not-found into the resolver's.
+// wrap turns the client's not-found into the resolver's, and remembers an
+// unreachable instance.
 func (f *fetcher) wrap(err error) error {
+	if gitlabapi.Down(err) && f.down == nil {
+		f.down = fmt.Errorf("%s is not reachable; not asked again in this run", f.base)
+	}
 	if errors.Is(err, gitlabapi.ErrNotFound) {
 		return fmt.Errorf("%s: %w", strings.TrimSuffix(err.Error(), ": "+gitlabapi.ErrNotFound.Error()), include.ErrNotFound)
 	}

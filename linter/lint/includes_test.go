@@ -109,3 +109,40 @@ SRV/ci/lint.yml:3:11: warning: job ` + "`ruff` needs `nope`" + `, which is not a
 		t.Errorf("offline: %d unread includes (want 6), %d requests (want 0)", n, len(f.Requests)-before)
 	}
 }
+
+// An instance that cannot be reached is asked once per run: the other
+// includes are unread at once instead of each waiting for a timeout.
+func TestUnreachableInstanceIsAskedOnce(t *testing.T) {
+	var requests int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests++
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte("include:\n"+
+		"  - project: a/b\n    file: [one.yml, two.yml]\n"+
+		"  - template: Android.gitlab-ci.yml\n"+
+		"test:\n  script: make\n"), 0o644)
+	t.Chdir(dir)
+	l, _ := New(Options{Root: ".", Remote: &Remote{GitLabURL: srv.URL, Timeout: time.Second}})
+	res, err := l.File(".gitlab-ci.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unread []string
+	for _, f := range res.Findings {
+		if f.Rule == "include-offline" {
+			unread = append(unread, f.Message)
+		}
+	}
+	if len(unread) != 3 || !strings.Contains(unread[1], "not asked again") || !strings.Contains(unread[2], "not asked again") {
+		t.Errorf("findings: %q", unread)
+	}
+	if requests != 3 { // the first request and its two retries
+		t.Errorf("%d requests, want 3", requests)
+	}
+	if n := len(res.Pipeline.Unresolved); n != 3 {
+		t.Errorf("%d unresolved includes, want 3", n)
+	}
+}

@@ -47,6 +47,8 @@ func TestExitCodes(t *testing.T) {
 		{"bad format", []string{"lint", "--format", "xml", clean}, 2},
 		{"bad color", []string{"lint", "--color", "pink", clean}, 2},
 		{"unknown flag", []string{"lint", "--frob", clean}, 2},
+		{"offline with allow-remote", []string{"lint", "--offline", "--allow-remote", clean}, 2},
+		{"offline with remote", []string{"lint", "--offline", "--remote", clean}, 2},
 		{"help", []string{"lint", "-h"}, 0},
 		{"rules", []string{"rules"}, 0},
 		{"version", []string{"version"}, 0},
