@@ -4,7 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 
 	"gitlab.com/trustci/cicd/linter/finding"
 )
@@ -37,22 +40,40 @@ func CodeQuality(w io.Writer, fs []finding.Finding, src Sources) error {
 	for _, f := range fs {
 		line, _ := sourceLine(src[f.Pos.File], f.Pos.Line)
 		sum := sha256.Sum256([]byte(f.Rule + "\x00" + f.Pos.File + "\x00" + f.Message + "\x00" + line))
-		fp := hex.EncodeToString(sum[:])
-		// Identical findings on identical lines get distinct fingerprints.
-		if n := seen[fp]; n > 0 {
-			sum = sha256.Sum256([]byte(fp + string(rune(n))))
+		base := hex.EncodeToString(sum[:])
+		fp := base
+		// Identical findings on identical lines get distinct fingerprints,
+		// numbered in order so they too are stable.
+		if n := seen[base]; n > 0 {
+			sum = sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d", base, n)))
 			fp = hex.EncodeToString(sum[:])
 		}
-		seen[fp]++
+		seen[base]++
 		out = append(out, codeQualityIssue{
 			Description: f.Message,
 			CheckName:   f.Rule,
 			Fingerprint: fp,
 			Severity:    map[finding.Severity]string{finding.Error: "major", finding.Warning: "minor", finding.Info: "info"}[f.Severity],
-			Location:    codeQualityLocation{Path: f.Pos.File, Lines: codeQualityLines{Begin: max(f.Pos.Line, 1)}},
+			Location:    codeQualityLocation{Path: relative(f.Pos.File), Lines: codeQualityLines{Begin: max(f.Pos.Line, 1)}},
 		})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// relative turns an absolute path under the working directory (the
+// project directory, in a CI job) into the relative one GitLab expects.
+func relative(p string) string {
+	if !filepath.IsAbs(p) {
+		return filepath.ToSlash(p)
+	}
+	wd, err := filepath.Abs(".")
+	if err != nil {
+		return p
+	}
+	if rel, err := filepath.Rel(wd, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return filepath.ToSlash(rel)
+	}
+	return p
 }
