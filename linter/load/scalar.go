@@ -39,7 +39,7 @@ func resolvePlain(n *Node) refused {
 	switch {
 	case s == "":
 		n.Kind = Null
-	case psychWordish.MatchString(s) || strings.Contains(s, "\n"):
+	case wordishStart(s[0]) || psychWordish.MatchString(s) || strings.Contains(s, "\n"):
 		if len(s) > 5 {
 			return ""
 		}
@@ -71,7 +71,7 @@ func resolvePlain(n *Node) refused {
 		if strings.TrimLeft(s, "+-") == "." {
 			return ""
 		}
-		clean := strings.NewReplacer(",", "", "_", "").Replace(s)
+		clean := stripSeparators(s)
 		if f, err := strconv.ParseFloat(strings.TrimSuffix(strings.Replace(clean, ".e", "e", 1), "."), 64); err == nil {
 			n.Kind, n.Float = Float, f
 		}
@@ -83,10 +83,37 @@ func resolvePlain(n *Node) refused {
 	return ""
 }
 
+// stripSeparators drops the `,` and `_` Psych ignores in numbers, without
+// allocating when there are none (the usual case).
+func stripSeparators(s string) string {
+	if !strings.ContainsAny(s, ",_") {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r == ',' || r == '_' {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// wordishStart reports whether a scalar starting with b matches
+// psychWordish without running it: a letter, `_`, white space or one of the
+// listed signs there satisfies the pattern's `[...]+` on its own. Most
+// scalars (commands, names) start so, and the regexp is the loader's
+// hottest spot.
+func wordishStart(b byte) bool {
+	switch {
+	case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z':
+		return true
+	}
+	return strings.IndexByte("_ \t\n\f\r!@#$%^&*(){}<>|/\\~;=", b) >= 0
+}
+
 // rubyInteger parses like Ruby's Integer() after Psych strips `,` and `_`:
 // a leading 0 means octal, 0b binary, 0x hexadecimal.
 func rubyInteger(s string) (int64, bool) {
-	s = strings.NewReplacer(",", "", "_", "").Replace(s)
+	s = stripSeparators(s)
 	neg := false
 	if s != "" && (s[0] == '-' || s[0] == '+') {
 		neg = s[0] == '-'
