@@ -2,6 +2,9 @@ package components_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -307,5 +310,50 @@ func TestCilintComponent(t *testing.T) {
 				t.Errorf("issues: %v", issues)
 			}
 		})
+	}
+}
+
+// With remote: true the cilint job asks GitLab's CI lint API (here a
+// small server answering as GitLab documents it) and fails on what GitLab
+// finds, in the log and in the Code Quality report, never showing the
+// token.
+func TestCilintComponentRemote(t *testing.T) {
+	const token = "glpat-component-remote-77"
+	bin := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(bin, "cilint"), "./linter/cmd/cilint")
+	build.Dir = repoRoot(t)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build cilint: %v\n%s", err, out)
+	}
+	var calls int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.EscapedPath() != "/api/v4/projects/agency%2Fshop/ci/lint" {
+			http.NotFound(w, r)
+			return
+		}
+		if r.Header.Get("PRIVATE-TOKEN") != token {
+			http.Error(w, `{"message":"401 Unauthorized"}`, http.StatusUnauthorized)
+			return
+		}
+		calls++
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"valid":false,"errors":["jobs:build:tags config should be an array of strings"],"warnings":[],"merged_yaml":"","includes":[]}`)
+	}))
+	defer srv.Close()
+	res := renderPipeline(t, "include:\n  - component: gitlab.com/trustci/components/cilint@1.0.0\n    inputs:\n      remote: true\nbuild:\n  script: make\n")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte("build:\n  script: make\n"), 0o644)
+	env := ciEnv(dir)
+	env["CI_SERVER_URL"], env["CI_PROJECT_ID"], env["GITLAB_TOKEN"] = srv.URL, "agency/shop", token
+	out, code := run(t, job(t, res, "cilint"), dir, env, map[string]string{"PATH": bin + ":" + os.Getenv("PATH")})
+	if code != 1 || !strings.Contains(out, "[gitlab-lint]") || calls != 2 {
+		t.Fatalf("exit %d after %d lint calls:\n%s", code, calls, out)
+	}
+	report := readFile(t, filepath.Join(dir, "gl-code-quality-report.json"))
+	if !strings.Contains(report, `"check_name": "gitlab-lint"`) {
+		t.Errorf("GitLab's finding is not in the Code Quality report:\n%s", report)
+	}
+	if strings.Contains(out+report, token) {
+		t.Error("the token shows")
 	}
 }
