@@ -31,7 +31,7 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 		cat, catDir = r.opts.Catalogs(ref.Prefix())
 	}
 	if cat == nil {
-		r.offline("component", loc, at, item)
+		r.offline("component", loc, at, item, whyOffline)
 		return nil
 	}
 	if !r.countOne(at) {
@@ -126,7 +126,7 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 // unreachable records a component whose catalog could not be read: like
 // an offline include, its content is unknown.
 func (r *Resolver) unreachable(loc string, at, item *load.Node, err error) {
-	r.res.Unresolved = append(r.res.Unresolved, Unresolved{Kind: "component", Location: loc, Pos: at.Pos, Item: item})
+	r.unresolved("component", loc, at, item)
 	r.report(at.Pos, finding.Info, rules.IncludeOffline, "include:component %s could not be read (%v); checks its content could satisfy are warnings", loc, err)
 }
 

@@ -84,7 +84,7 @@ func (r *Resolver) fetchFailed(kind, loc string, at, item *load.Node, err error)
 		r.report(at.Pos, finding.Error, rules.IncludeNotFound, "include:%s %s does not exist; GitLab refuses the pipeline", kind, loc)
 		return
 	}
-	r.res.Unresolved = append(r.res.Unresolved, Unresolved{Kind: kind, Location: loc, Pos: at.Pos, Item: item})
+	r.unresolved(kind, loc, at, item)
 	r.report(at.Pos, finding.Info, rules.IncludeOffline, "include:%s %s could not be read (%v); checks its content could satisfy are warnings", kind, loc, err)
 }
 

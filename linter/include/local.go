@@ -18,7 +18,7 @@ import (
 func (r *Resolver) local(item *load.Node, loc string, at *load.Node, depth int, chain []string) []*load.Node {
 	if strings.Contains(loc, "$") {
 		if r.countOne(at) {
-			r.res.Unresolved = append(r.res.Unresolved, Unresolved{Kind: "local", Location: loc, Pos: at.Pos, Item: item})
+			r.unresolved("local", loc, at, item)
 			r.report(at.Pos, finding.Info, rules.IncludeOffline,
 				"include:local %s uses a variable, which cilint cannot expand offline; checks its content could satisfy are warnings", loc)
 		}
@@ -27,7 +27,7 @@ func (r *Resolver) local(item *load.Node, loc string, at *load.Node, depth int, 
 	if r.proj != nil {
 		// Inside a project include, local means that project's files.
 		if strings.Contains(loc, "*") {
-			r.offline("local", loc, at, item)
+			r.offline("local", loc, at, item, whyWildcard)
 			return nil
 		}
 		if body := r.projectFile(*r.proj, loc, item, at, depth, chain); body != nil {

@@ -28,7 +28,7 @@ func (r *Resolver) projectInclude(item *load.Node, loc string, at *load.Node, de
 		}
 	}
 	if r.opts.Fetch == nil || hasVariable(proj, ref) {
-		r.offline("project", loc, at, item)
+		r.offline("project", loc, at, item, r.notFetched(proj, ref))
 		return nil
 	}
 	var out []*load.Node
@@ -37,7 +37,7 @@ func (r *Resolver) projectInclude(item *load.Node, loc string, at *load.Node, de
 			continue // the schema reports it
 		}
 		if hasVariable(fn.Text) {
-			r.offline("project", proj+":"+fn.Text, fn, item)
+			r.offline("project", proj+":"+fn.Text, fn, item, whyVariable)
 			continue
 		}
 		if body := r.projectFile(project{proj, ref}, fn.Text, item, fn, depth, chain); body != nil {

@@ -14,12 +14,12 @@ import (
 // since the file is outside anyone's review.
 func (r *Resolver) remote(item *load.Node, loc string, at *load.Node, depth int, chain []string) []*load.Node {
 	if r.opts.Fetch == nil || hasVariable(loc) {
-		r.offline("remote", loc, at, item)
+		r.offline("remote", loc, at, item, r.notFetched(loc))
 		return nil
 	}
 	if !strings.HasPrefix(loc, "https://") {
 		if r.countOne(at) {
-			r.res.Unresolved = append(r.res.Unresolved, Unresolved{Kind: "remote", Location: loc, Pos: at.Pos, Item: item})
+			r.unresolved("remote", loc, at, item)
 			r.report(at.Pos, finding.Warning, rules.IncludeOffline,
 				"include:remote %s is fetched over plain HTTP, which anyone on the way can change; cilint reads only https:// URLs", loc)
 		}
@@ -34,7 +34,9 @@ func (r *Resolver) remote(item *load.Node, loc string, at *load.Node, depth int,
 	}
 	src, err := r.opts.Fetch.URL(loc)
 	if errors.Is(err, ErrNotAllowed) {
-		r.offline("remote", loc, at, item)
+		r.unresolved("remote", loc, at, item)
+		r.report(at.Pos, finding.Info, rules.IncludeOffline,
+			"include:remote %s %s; checks that its content could satisfy are warnings, not errors", loc, whyRemote)
 		return nil
 	}
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 // a missing answer proves nothing, so they stay unread.
 func (r *Resolver) template(item *load.Node, loc string, at *load.Node, depth int, chain []string) []*load.Node {
 	if r.opts.Fetch == nil || hasVariable(loc) {
-		r.offline("template", loc, at, item)
+		r.offline("template", loc, at, item, r.notFetched(loc))
 		return nil
 	}
 	if !r.countOne(at) {

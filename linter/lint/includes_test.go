@@ -102,6 +102,13 @@ SRV/ci/lint.yml:3:11: warning: job ` + "`ruff` needs `nope`" + `, which is not a
 	if n := len(res2.Pipeline.Unresolved); n != 2 {
 		t.Errorf("without --allow-remote: %d unread includes, want 2", n)
 	}
+	said := false
+	for _, f := range res2.Findings {
+		said = said || f.Rule == "include-offline" && strings.Contains(f.Message, "without --allow-remote")
+	}
+	if !said {
+		t.Error("the unread URL must say why: --allow-remote")
+	}
 	before := len(f.Requests)
 	l3, _ := New(Options{Root: "."})
 	res3, _ := l3.File(".gitlab-ci.yml")
