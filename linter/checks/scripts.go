@@ -67,8 +67,12 @@ func checkScripts(c *Context) {
 	parser := syntax.NewParser(syntax.Variant(syntax.LangBash))
 	for _, s := range Scripts(c) {
 		src := Shellable(s.Node.Text)
-		_, err := parser.Parse(strings.NewReader(src), "")
+		file, err := parser.Parse(strings.NewReader(src), "")
 		if err == nil {
+			if at, what := emptyBody(file); what != "" {
+				c.Report(ScriptPos(s.Node, int(at.Line()), int(at.Col()), c.Sources[s.Node.Pos.File]), rules.ScriptSyntax,
+					"job `%s`: this `%s` line is not valid shell: %s must be followed by a command (a comment is not one)", s.Job, s.Key, what)
+			}
 			continue
 		}
 		var line, col int
@@ -81,6 +85,47 @@ func checkScripts(c *Context) {
 		c.Report(ScriptPos(s.Node, line, col, c.Sources[s.Node.Pos.File]), rules.ScriptSyntax,
 			"job `%s`: this `%s` line is not valid shell: %s", s.Job, s.Key, msg)
 	}
+}
+
+// emptyBody finds the first compound command with no command in its body,
+// which the parser accepts (a comment can stand there) but bash refuses
+// as a syntax error: `then` with only a comment, `else`, `do`, `{ }`, `( )`.
+func emptyBody(f *syntax.File) (syntax.Pos, string) {
+	var at syntax.Pos
+	what := ""
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if what != "" {
+			return false
+		}
+		switch n := n.(type) {
+		case *syntax.IfClause:
+			switch {
+			case len(n.Then) > 0:
+			case len(n.Cond) > 0:
+				at, what = n.ThenPos, "`then`"
+			default: // an else branch
+				at, what = n.Position, "`else`"
+			}
+		case *syntax.WhileClause:
+			if len(n.Do) == 0 {
+				at, what = n.DoPos, "`do`"
+			}
+		case *syntax.ForClause:
+			if len(n.Do) == 0 {
+				at, what = n.DoPos, "`do`"
+			}
+		case *syntax.Block:
+			if len(n.Stmts) == 0 {
+				at, what = n.Lbrace, "`{`"
+			}
+		case *syntax.Subshell:
+			if len(n.Stmts) == 0 {
+				at, what = n.Lparen, "`(`"
+			}
+		}
+		return what == ""
+	})
+	return at, what
 }
 
 // ScriptPos maps a 1-based line and column inside a script entry to the
