@@ -26,6 +26,9 @@ import (
 type Validator struct {
 	compiled *jsonschema.Schema
 	doc      any // the schema as plain JSON, to explain violations
+	// globals are the top-level keywords; every other non-hidden entry is
+	// a job.
+	globals map[string]bool
 }
 
 // New compiles the embedded schema.
@@ -43,7 +46,18 @@ func New() (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile embedded schema: %w", err)
 	}
-	return &Validator{compiled: compiled, doc: doc}, nil
+	globals := map[string]bool{}
+	if top, ok := doc.(map[string]any); ok {
+		if props, ok := top["properties"].(map[string]any); ok {
+			for k := range props {
+				globals[k] = true
+			}
+		}
+	}
+	if !plainJobSchema(doc) {
+		globals = nil // no dedupe: see plan
+	}
+	return &Validator{compiled: compiled, doc: doc, globals: globals}, nil
 }
 
 // Validate checks root, the body (or header) of one configuration file,
@@ -65,6 +79,7 @@ func (v *Validator) Validate(root *load.Node) []finding.Finding {
 	if root.Kind != load.Map || len(root.Pairs) < parallelThreshold {
 		return v.validateDoc(root, root)
 	}
+	plans := v.plan(root)
 	workers := min(runtime.GOMAXPROCS(0), len(root.Pairs)/parallelThreshold+1)
 	results := make([][]finding.Finding, len(root.Pairs))
 	next := make(chan int)
@@ -74,8 +89,7 @@ func (v *Validator) Validate(root *load.Node) []finding.Finding {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				one := &load.Node{Kind: load.Map, Pos: root.Pos, Pairs: root.Pairs[i : i+1]}
-				results[i] = v.validateDoc(one, root)
+				results[i] = v.validateDoc(plans[i].doc, root)
 			}
 		}()
 	}
@@ -85,10 +99,39 @@ func (v *Validator) Validate(root *load.Node) []finding.Finding {
 	close(next)
 	wg.Wait()
 	var out []finding.Finding
-	for _, r := range results {
+	for i, r := range results {
+		for _, rep := range plans[i].reps {
+			if len(results[rep]) > 0 {
+				// A value this entry skipped may be what failed there.
+				r = v.validateDoc(plans[i].full, root)
+				break
+			}
+		}
 		out = append(out, r...)
 	}
 	return out
+}
+
+// plainJobSchema reports whether jobs are validated by a schema of
+// independent keywords (`properties`, `additionalProperties: false`),
+// which is what validating each distinct keyword value once relies on. A
+// schema edit that adds a constraint spanning keywords turns it off.
+func plainJobSchema(doc any) bool {
+	top, _ := doc.(map[string]any)
+	addl, _ := top["additionalProperties"].(map[string]any)
+	defs, _ := top["$defs"].(map[string]any)
+	job, _ := defs["job"].(map[string]any)
+	if addl == nil || addl["$ref"] != "#/$defs/job" || len(addl) != 1 || job == nil || job["additionalProperties"] != false {
+		return false
+	}
+	for k := range job {
+		switch k {
+		case "type", "properties", "additionalProperties", "description", "$comment":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // jobsNamedLikeKeywords finds top-level global keywords written as jobs
