@@ -181,6 +181,17 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 		finding.Sort(res.Findings)
 		return res
 	}
+	l.resolveAndCheck(res, file, cfg)
+	if res.Pipeline != nil {
+		l.children(res, cfg, map[string]bool{}, 1)
+	}
+	finding.Sort(res.Findings)
+	return res
+}
+
+// resolveAndCheck resolves file's includes into res, builds the pipeline
+// and runs the schema and every check on it.
+func (l *Linter) resolveAndCheck(res *Result, file *load.File, cfg *config.Config) {
 	opts := include.DefaultOptions(l.root(file.Path))
 	opts.Limits = l.opts.Limits
 	if l.opts.MaxIncludes > 0 {
@@ -199,21 +210,20 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 	for _, f := range inc.Files {
 		res.Findings = append(res.Findings, l.validateParts(f)...)
 	}
-	if inc.Config != nil {
-		p := pipeline.Build(inc.Config, inc.Unresolved)
-		p.Template = file.Header != nil
-		res.Pipeline = p
-		res.Findings = append(res.Findings, p.Findings...)
-		res.Findings = append(res.Findings, l.validator.Validate(p.Config)...)
-		found, err := checks.Run(context.Background(), p, res.Sources(), l.shellcheck)
-		res.Findings = append(res.Findings, found...)
-		if err != nil {
-			res.Findings = append(res.Findings, finding.Finding{Pos: finding.Pos{File: file.Path}, Severity: finding.Warning,
-				Rule: rules.Shellcheck, Message: "ShellCheck could not run: " + err.Error()})
-		}
+	if inc.Config == nil {
+		return
 	}
-	finding.Sort(res.Findings)
-	return res
+	p := pipeline.Build(inc.Config, inc.Unresolved)
+	p.Template = file.Header != nil
+	res.Pipeline = p
+	res.Findings = append(res.Findings, p.Findings...)
+	res.Findings = append(res.Findings, l.validator.Validate(p.Config)...)
+	found, err := checks.Run(context.Background(), p, res.Sources(), l.shellcheck)
+	res.Findings = append(res.Findings, found...)
+	if err != nil {
+		res.Findings = append(res.Findings, finding.Finding{Pos: finding.Pos{File: file.Path}, Severity: finding.Warning,
+			Rule: rules.Shellcheck, Message: "ShellCheck could not run: " + err.Error()})
+	}
 }
 
 // catalogs finds a component catalog by prefix: --catalog first, then

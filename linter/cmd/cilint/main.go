@@ -241,6 +241,9 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		}
 	}
 	finding.Sort(all)
+	// A child pipeline given on the command line is also linted through
+	// its parent: report each finding once.
+	all = finding.Dedupe(all)
 	switch *format {
 	case "json":
 		err = report.JSON(stdout, all)
