@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -13,6 +14,11 @@ import (
 // maxChildDepth is how deep GitLab lets child pipelines nest: a child may
 // start one more level of children.
 const maxChildDepth = 2
+
+// maxChildren bounds the child pipelines linted in one run: each is a
+// pipeline of its own, with up to 150 includes, so a hostile file with
+// thousands of trigger jobs must not multiply the work without end.
+const maxChildren = 100
 
 // children lints the child pipelines res's trigger jobs start from files
 // (trigger:include), each as a pipeline of its own: GitLab merges a
@@ -34,6 +40,11 @@ func (l *Linter) children(res *Result, cfg *config.Config, seen map[string]bool,
 		entries, key := childEntries(tr.Get("include"), tr.Get("inputs"))
 		if entries == nil || seen[key] {
 			continue
+		}
+		if len(seen) >= maxChildren {
+			res.Findings = append(res.Findings, finding.Finding{Pos: j.Key.Pos, Severity: finding.Info, Rule: rules.IncludeLimit,
+				Message: fmt.Sprintf("more than %d child pipelines: this one and the rest are not linted", maxChildren)})
+			return
 		}
 		seen[key] = true
 		synth := &load.File{Path: parent.Path, Source: parent.Source, Body: &load.Node{Kind: load.Map, Pos: j.Key.Pos, Pairs: []load.Pair{{
@@ -89,7 +100,7 @@ func childEntries(inc, inputs *load.Node) ([]*load.Node, string) {
 		case it.Kind == load.String:
 			keys = append(keys, it.Text)
 		case it.Kind == load.Map && it.Get("artifact") == nil:
-			keys = append(keys, text(load.Without(it, "inputs")))
+			keys = append(keys, text(it))
 		default:
 			return nil, ""
 		}
