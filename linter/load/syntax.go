@@ -47,6 +47,20 @@ func syntaxPos(msg string, src []byte) (int, int, string) {
 				msg += " (a tab; YAML indentation must use spaces)"
 			}
 		}
+	case strings.Contains(msg, "did not find expected ',' or ']'"), strings.Contains(msg, "did not find expected ',' or '}'"):
+		open := byte('[')
+		if strings.HasSuffix(msg, "'}'") {
+			open = '{'
+		}
+		if l, c, ok := unclosedBracket(lines, line, open); ok {
+			line, col = l, c
+			msg = "this " + string(open) + " is never closed (" + msg + ")"
+		}
+	case strings.Contains(msg, "found unexpected end of stream"):
+		if i := unclosedQuote(text); i >= 0 {
+			col = runeCol(text, i)
+			msg = "this quoted string is never closed (" + msg + ")"
+		}
 	case strings.HasPrefix(msg, "unknown anchor"):
 		name := strings.TrimSuffix(strings.TrimPrefix(msg, "unknown anchor '"), "' referenced")
 		for i, l := range lines {
@@ -94,6 +108,94 @@ func secondMappingColon(s string) int {
 				return i
 			}
 		}
+	}
+	return -1
+}
+
+// tokenStart says whether a quote or bracket at s[i] starts a token: at the
+// line's start or after a space or flow punctuation, not inside a plain
+// scalar such as it's.
+func tokenStart(s string, i int) bool {
+	return i == 0 || strings.IndexByte(" \t[{,:-", s[i-1]) >= 0
+}
+
+// unclosedBracket finds the flow collection yaml.v3 gave up on: scanning
+// from line (1-based), outside quotes and comments, the innermost open
+// bracket when a closer does not match it or the text ends. It returns its
+// line and column when that bracket is an open.
+func unclosedBracket(lines [][]byte, line int, open byte) (int, int, bool) {
+	type at struct {
+		ch        byte
+		line, col int
+	}
+	var stack []at
+	top := func() (int, int, bool) {
+		if len(stack) == 0 || stack[len(stack)-1].ch != open {
+			return 0, 0, false
+		}
+		t := stack[len(stack)-1]
+		return t.line, t.col, true
+	}
+	for n := line - 1; n < len(lines); n++ {
+		s := string(lines[n])
+		var quote byte
+		for i := 0; i < len(s); i++ {
+			ch := s[i]
+			switch {
+			case quote != 0:
+				if ch == quote {
+					quote = 0
+				}
+			case (ch == '"' || ch == '\'') && tokenStart(s, i):
+				quote = ch
+			case ch == '#' && (i == 0 || s[i-1] == ' '):
+				i = len(s)
+			case ch == '[' || ch == '{':
+				stack = append(stack, at{ch, n + 1, runeCol(s, i)})
+			case ch == ']' || ch == '}':
+				want := byte('[')
+				if ch == '}' {
+					want = '{'
+				}
+				if len(stack) == 0 || stack[len(stack)-1].ch != want {
+					return top()
+				}
+				stack = stack[:len(stack)-1]
+			}
+		}
+	}
+	return top()
+}
+
+// unclosedQuote returns the byte index of a quote on the line that starts
+// a quoted scalar and is not closed on it, or -1.
+func unclosedQuote(s string) int {
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ch == '#' && (i == 0 || s[i-1] == ' ') {
+			return -1
+		}
+		if (ch != '"' && ch != '\'') || !tokenStart(s, i) {
+			continue
+		}
+		j := i + 1
+		for ; j < len(s); j++ {
+			if ch == '"' && s[j] == '\\' {
+				j++
+				continue
+			}
+			if s[j] == ch {
+				if ch == '\'' && j+1 < len(s) && s[j+1] == '\'' {
+					j++ // '' is a quote inside single quotes
+					continue
+				}
+				break
+			}
+		}
+		if j >= len(s) {
+			return i
+		}
+		i = j
 	}
 	return -1
 }
