@@ -56,6 +56,12 @@ func syntaxPos(msg string, src []byte) (int, int, string) {
 			line, col = l, c
 			msg = "this " + string(open) + " is never closed (" + msg + ")"
 		}
+	case strings.Contains(msg, "did not find expected key"):
+		if l, ok := badDedent(lines, line); ok {
+			line, text = l, strings.TrimRight(string(lines[l-1]), "\r")
+			col = firstNonBlank(text)
+			msg = "this line is indented less than the line before it, but not as far back as any enclosing level (" + msg + ")"
+		}
 	case strings.Contains(msg, "found unexpected end of stream"):
 		if i := unclosedQuote(text); i >= 0 {
 			col = runeCol(text, i)
@@ -198,4 +204,61 @@ func unclosedQuote(s string) int {
 		i = j
 	}
 	return -1
+}
+
+// indentOf returns a line's indentation, and false for blank and comment
+// lines, which YAML's indentation rules ignore.
+func indentOf(l []byte) (int, bool) {
+	t := bytes.TrimLeft(l, " ")
+	t = bytes.TrimRight(t, "\r")
+	if len(t) == 0 || t[0] == '#' {
+		return 0, false
+	}
+	return len(l) - len(bytes.TrimLeft(l, " ")), true
+}
+
+// badDedent finds, from line (1-based) on, the first line that goes back
+// to an indentation no enclosing line has: yaml.v3 reports such an error
+// at the line where the mapping started, not where the indentation broke.
+func badDedent(lines [][]byte, line int) (int, bool) {
+	if line < 1 || line > len(lines) {
+		return 0, false
+	}
+	// The enclosing levels: the reported line's and, going back, each
+	// line less indented than the last one taken.
+	var levels []int
+	if n, ok := indentOf(lines[line-1]); ok {
+		levels = append(levels, n)
+	}
+	for i := line - 2; i >= 0; i-- {
+		if n, ok := indentOf(lines[i]); ok && (len(levels) == 0 || n < levels[0]) {
+			levels = append([]int{n}, levels...)
+		}
+	}
+	for i := line; i < len(lines); i++ {
+		n, ok := indentOf(lines[i])
+		if !ok {
+			continue
+		}
+		for len(levels) > 0 && levels[len(levels)-1] > n {
+			levels = levels[:len(levels)-1]
+		}
+		if len(levels) == 0 || levels[len(levels)-1] < n {
+			if len(levels) > 0 && prevIndent(lines, i) > n {
+				return i + 1, true
+			}
+			levels = append(levels, n)
+		}
+	}
+	return 0, false
+}
+
+// prevIndent is the indentation of the last non-blank line before i.
+func prevIndent(lines [][]byte, i int) int {
+	for j := i - 1; j >= 0; j-- {
+		if n, ok := indentOf(lines[j]); ok {
+			return n
+		}
+	}
+	return 0
 }
