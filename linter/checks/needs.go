@@ -21,35 +21,11 @@ type need struct {
 	matrix   *load.Node // needs:parallel:matrix, or nil
 }
 
-// needsOf lists the in-pipeline needs in list; needs of other projects or
-// pipelines are left out.
+// needsOf lists the in-pipeline needs in list (see pipeline.NeedsOf).
 func needsOf(list *load.Node) []need {
-	if list == nil || list.Kind != load.Seq {
-		return nil
-	}
 	var out []need
-	for _, it := range list.Items {
-		switch {
-		case it == nil:
-		case it.Kind == load.String:
-			out = append(out, need{name: it.Text, node: it})
-		case it.Kind == load.Map:
-			if it.Get("project") != nil || it.Get("pipeline") != nil {
-				continue
-			}
-			j := it.Get("job")
-			if j == nil || j.Kind != load.String {
-				continue
-			}
-			n := need{name: j.Text, node: j}
-			if o := it.Get("optional"); o != nil && o.Kind == load.Bool {
-				n.optional = o.Bool
-			}
-			if par := it.Get("parallel"); par != nil {
-				n.matrix = par.Get("matrix")
-			}
-			out = append(out, n)
-		}
+	for _, n := range pipeline.NeedsOf(list) {
+		out = append(out, need{name: n.Name, node: n.Node, optional: n.Optional, matrix: n.Matrix})
 	}
 	return out
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strings"
 
+	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
@@ -39,6 +40,9 @@ type Options struct {
 	// Fetch reads project, template and remote includes; nil means
 	// offline.
 	Fetch Fetcher
+	// Vars are the variables include:rules:if may read (cilint jobs
+	// --event); nil means none is known.
+	Vars expr.Vars
 }
 
 // DefaultOptions returns GitLab's defaults for a repository at root.

@@ -65,7 +65,11 @@ func (r *Resolver) holds(rule *load.Node) (truth expr.Truth, broken bool) {
 				Rule: rules.Expression, Message: "include:rules:if is not a valid expression: " + se.Msg})
 			return expr.Unknown, true
 		}
-		and(expr.Eval(e, func(string) (string, bool, bool) { return "", false, false }))
+		vars := r.opts.Vars
+		if vars == nil {
+			vars = func(string) (string, bool, bool) { return "", false, false }
+		}
+		and(expr.Eval(e, vars))
 	}
 	if n := rule.Get("exists"); n != nil {
 		and(r.exists(n))

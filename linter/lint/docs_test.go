@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"gitlab.com/trustci/cicd/linter/rules"
+	"gitlab.com/trustci/cicd/linter/simulate"
 )
 
 var (
@@ -61,6 +62,11 @@ func TestRuleDocs(t *testing.T) {
 			var bad, good int
 			for _, ex := range examples {
 				res := lintExample(t, ex[2], exampleOptions(r.ID))
+				if r.ID == rules.NeedsNotInPipeline && res.Pipeline != nil {
+					// Reported by cilint jobs: simulate a merge request pipeline.
+					ev := simulate.Events()["merge_request"]
+					res.Findings = append(res.Findings, simulate.Run(res.Pipeline, ev.Name, simulate.NewVariables(ev, res.Pipeline.Config, nil)).Findings...)
+				}
 				fired := false
 				for _, f := range res.Findings {
 					if f.Rule == r.ID {

@@ -18,6 +18,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/checks"
 	"gitlab.com/trustci/cicd/linter/component"
 	"gitlab.com/trustci/cicd/linter/config"
+	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/gitlabapi"
 	"gitlab.com/trustci/cicd/linter/include"
@@ -51,6 +52,9 @@ type Options struct {
 	// ServerFQDN is what $CI_SERVER_FQDN means in component references
 	// (default gitlab.com).
 	ServerFQDN string
+	// Vars are variables include:rules may read (for a simulated
+	// pipeline); nil means none is known.
+	Vars expr.Vars
 	// Remote, when set, lets components without a local catalog, and
 	// project, template and (if allowed) remote includes, be read from
 	// their GitLab instance. Nil means offline.
@@ -204,6 +208,7 @@ func (l *Linter) resolveAndCheck(res *Result, file *load.File, cfg *config.Confi
 	opts.PipelineInputs = l.opts.Inputs
 	opts.Catalogs = l.catalogs(cfg)
 	opts.Fetch = l.fetcher()
+	opts.Vars = l.opts.Vars
 	inc := include.Resolve(file, opts)
 	res.Files = inc.Files
 	res.Findings = append(res.Findings, inc.Findings...)

@@ -41,6 +41,7 @@ const (
 	NeedsDuplicate         = "needs-duplicate"
 	NeedsCycle             = "needs-cycle"
 	NeedsTooMany           = "needs-too-many"
+	NeedsNotInPipeline     = "needs-not-in-pipeline"
 	NeedsMatrix            = "needs-matrix"
 	DependenciesUnknown    = "dependencies-unknown"
 	DependenciesLaterStage = "dependencies-later-stage"
@@ -106,6 +107,7 @@ func All() []Rule {
 		{NeedsDuplicate, finding.Error, "needs names the same job twice"},
 		{NeedsCycle, finding.Error, "needs form a cycle"},
 		{NeedsTooMany, finding.Error, "a job needs more than 50 jobs"},
+		{NeedsNotInPipeline, finding.Error, "in the simulated pipeline (cilint jobs), a job needs a job its rules leave out"},
 		{NeedsMatrix, finding.Error, "needs:parallel:matrix names a combination the job does not generate"},
 		{DependenciesUnknown, finding.Error, "dependencies names a job that does not exist"},
 		{DependenciesLaterStage, finding.Error, "dependencies names a job of a later stage"},

@@ -38,6 +38,7 @@ const usage = `cilint checks GitLab CI/CD pipelines before GitLab does.
 Usage:
   cilint lint [flags] FILE...   lint pipeline files
   cilint render [flags] FILE    print the merged configuration (includes, extends, !reference)
+  cilint jobs [flags] FILE      which jobs a merge request, push, tag or schedule pipeline gets
   cilint catalog list|show|docs browse a component catalog, keep README inputs tables current
   cilint rules                  list the rules and their IDs
   cilint version                print the version
@@ -49,7 +50,7 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		// cilint is short-lived and allocates a tree per file: trading
 		// memory for fewer collections makes large pipelines about 20%
-		// faster (see the closing note of issue 3).
+		// faster (DECISIONS.md, Performance).
 		debug.SetGCPercent(400)
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
@@ -73,6 +74,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (c
 		return runLint(args[1:], stdout, stderr, getenv)
 	case "render":
 		return runRender(args[1:], stdout, stderr, getenv)
+	case "jobs":
+		return runJobs(args[1:], stdout, stderr, getenv)
 	case "catalog":
 		return runCatalog(args[1:], stdout, stderr, getenv)
 	case "rules":

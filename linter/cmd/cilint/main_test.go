@@ -309,3 +309,47 @@ func TestSARIFAndJUnit(t *testing.T) {
 		t.Errorf("JUnit:\n%s", out)
 	}
 }
+
+// TestJobs simulates the example project's pipelines: a merge request
+// gets the tests, the image, the scan and the review app; a tag gets the
+// production deploy behind a manual gate; include:rules read the event.
+func TestJobs(t *testing.T) {
+	example := "../../../examples/django/.gitlab-ci.yml"
+	code, out, errOut := runCLI([]string{"jobs", "--offline", example}, nil)
+	for _, want := range []string{"merge_request pipeline", ": created", "review-deploy", "5 jobs run, 1 maybe, 2 do not"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("exit %d, want %q in:\n%s%s", code, want, out, errOut)
+		}
+	}
+	code, out, _ = runCLI([]string{"jobs", "--offline", "--event", "tag", "--format", "json", example}, nil)
+	var sim struct {
+		Created string
+		Jobs    []struct{ Name, Runs, When string }
+	}
+	if err := json.Unmarshal([]byte(out), &sim); err != nil || code != 0 || sim.Created != "yes" {
+		t.Fatalf("json: %v %d\n%s", err, code, out)
+	}
+	for _, j := range sim.Jobs {
+		if j.Name == "deploy-production" && (j.Runs != "yes" || j.When != "manual") {
+			t.Errorf("production in a tag pipeline: %+v", j)
+		}
+	}
+	// include:rules are decided with the event's variables.
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mr.yml"), []byte("mr-job:\n  script: make\n  rules:\n    - when: always\n"), 0o644)
+	main := write(t, "ci.yml", "include:\n  - local: mr.yml\n    rules:\n      - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\nbuild:\n  script: make\n")
+	os.Rename(main, filepath.Join(dir, ".gitlab-ci.yml"))
+	_, mr, _ := runCLI([]string{"jobs", "--offline", "--root", dir, filepath.Join(dir, ".gitlab-ci.yml")}, nil)
+	_, push, _ := runCLI([]string{"jobs", "--offline", "--event", "push", "--root", dir, filepath.Join(dir, ".gitlab-ci.yml")}, nil)
+	if !strings.Contains(mr, "mr-job") || strings.Contains(push, "mr-job") {
+		t.Errorf("include:rules with the event:\n%s\n%s", mr, push)
+	}
+	if code, _, _ := runCLI([]string{"jobs", "--event", "nightly", example}, nil); code != 2 {
+		t.Errorf("unknown event: exit %d", code)
+	}
+	// A need on a job the rules leave out fails with exit 1.
+	bad := write(t, "needs.yml", "build:\n  script: make\n  rules:\n    - if: $CI_COMMIT_BRANCH\ntest:\n  script: make\n  needs: [build]\n  rules:\n    - if: $CI_MERGE_REQUEST_IID\n")
+	if code, out, _ := runCLI([]string{"jobs", "--offline", bad}, nil); code != 1 || !strings.Contains(out, "[needs-not-in-pipeline]") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/lint"
+	"gitlab.com/trustci/cicd/linter/report"
+	"gitlab.com/trustci/cicd/linter/simulate"
+)
+
+// runJobs prints which jobs a pipeline of one kind gets.
+func runJobs(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fl := flag.NewFlagSet("cilint jobs", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var of optionFlags
+	of.register(fl)
+	event := fl.String("event", "merge_request", "the kind of pipeline: "+strings.Join(simulate.EventNames(), ", "))
+	var vars pairsFlag
+	fl.Var(&vars, "var", "NAME=VALUE: a variable's value in that pipeline, such as CI_COMMIT_BRANCH=main (repeatable)")
+	format := fl.String("format", "text", "output format: text or json")
+	fl.Usage = func() {
+		fmt.Fprint(stderr, "Usage: cilint jobs [flags] FILE\n\nShows which jobs a pipeline of one kind gets (workflow:rules, each job's\nrules or only/except) and the needs GitLab would then refuse. What depends\non a value not given is shown as maybe.\n\nFlags:\n")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	ev, ok := simulate.Events()[*event]
+	if fl.NArg() != 1 || !ok || (*format != "text" && *format != "json") {
+		if !ok {
+			fmt.Fprintf(stderr, "cilint jobs: unknown --event %q (%s)\n", *event, strings.Join(simulate.EventNames(), ", "))
+		}
+		fl.Usage()
+		return exitUsage
+	}
+	opts := of.options(getenv)
+	early := simulate.NewVariables(ev, nil, vars.m)
+	opts.Vars = early.Lookup
+	l, err := lint.New(opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		return exitUsage
+	}
+	res, err := l.File(fl.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		return exitUsage
+	}
+	if res.Pipeline == nil || res.Pipeline.Config == nil {
+		report.Text(stderr, res.Findings, res.Sources(), report.TextOptions{OneLine: true})
+		fmt.Fprintln(stderr, "cilint jobs: the configuration could not be built")
+		return exitFindings
+	}
+	if finding.HasErrors(res.Findings) {
+		fmt.Fprintln(stderr, "cilint jobs: the configuration has errors (cilint lint shows them); showing what could be built")
+	}
+	sim := simulate.Run(res.Pipeline, ev.Name, simulate.NewVariables(ev, res.Pipeline.Config, vars.m))
+	if *format == "json" {
+		err = jobsJSON(stdout, sim)
+	} else {
+		err = jobsText(stdout, sim, fl.Arg(0))
+		report.Text(stdout, sim.Findings, res.Sources(), report.TextOptions{OneLine: true})
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		return exitUsage
+	}
+	if finding.HasErrors(sim.Findings) {
+		return exitFindings
+	}
+	return exitOK
+}
+
+func jobsText(w io.Writer, sim *simulate.Result, path string) error {
+	created := map[simulate.Outcome]string{simulate.In: "created", simulate.Out: "not created", simulate.Maybe: "maybe created"}[sim.Workflow.Outcome]
+	fmt.Fprintf(w, "%s pipeline of %s: %s (%s)\n", sim.Event, path, created, sim.Workflow.Why)
+	if sim.Workflow.Outcome == simulate.Out {
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "STAGE\tJOB\tRUNS\tWHEN\tWHY")
+	count := map[simulate.Outcome]int{}
+	for _, j := range sim.Jobs {
+		count[j.Outcome]++
+		when := j.When
+		if when == "" {
+			when = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", j.Stage, j.Name, j.Outcome, when, j.Why)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%d jobs run, %d maybe, %d do not\n", count[simulate.In], count[simulate.Maybe], count[simulate.Out])
+	return err
+}
+
+func jobsJSON(w io.Writer, sim *simulate.Result) error {
+	type jobOut struct {
+		Name   string `json:"name"`
+		Stage  string `json:"stage"`
+		Runs   string `json:"runs"`
+		When   string `json:"when,omitempty"`
+		Reason string `json:"reason"`
+	}
+	out := struct {
+		Event    string            `json:"event"`
+		Created  string            `json:"created"`
+		Reason   string            `json:"reason"`
+		Jobs     []jobOut          `json:"jobs"`
+		Findings []finding.Finding `json:"-"`
+		Problems []string          `json:"problems"`
+	}{Event: sim.Event, Created: sim.Workflow.Outcome.String(), Reason: sim.Workflow.Why, Jobs: []jobOut{}, Problems: []string{}}
+	for _, j := range sim.Jobs {
+		out.Jobs = append(out.Jobs, jobOut{j.Name, j.Stage, j.Outcome.String(), j.When, j.Why})
+	}
+	for _, f := range sim.Findings {
+		out.Problems = append(out.Problems, fmt.Sprintf("%s:%d:%d: %s [%s]", f.Pos.File, f.Pos.Line, f.Pos.Col, f.Message, f.Rule))
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

@@ -1,0 +1,208 @@
+// Package simulate answers which jobs a pipeline of a given kind (a merge
+// request, a push to a branch, a tag, a schedule) gets: it evaluates
+// workflow:rules, each job's rules (or only/except) and the `needs` that
+// pipeline creation then checks, with the variables GitLab predefines for
+// that kind and the ones the user gives. What depends on a variable nobody
+// gave stays "maybe": the answer is never a guess.
+package simulate
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"gitlab.com/trustci/cicd/linter/expr"
+	"gitlab.com/trustci/cicd/linter/load"
+)
+
+// Event is a kind of pipeline with the variables GitLab predefines for it.
+type Event struct {
+	Name string
+	// Vars are known values; Undefined are variables GitLab does not set
+	// for this kind (so `$CI_COMMIT_TAG` is false in a branch pipeline).
+	Vars      map[string]string
+	Undefined []string
+}
+
+// Events are the kinds cilint knows, by name. Branch names are examples a
+// user overrides with --var (CI_COMMIT_BRANCH=main for a push to main).
+func Events() map[string]Event {
+	common := map[string]string{"CI_DEFAULT_BRANCH": "main", "CI": "true", "GITLAB_CI": "true"}
+	with := func(m map[string]string) map[string]string {
+		out := maps.Clone(common)
+		maps.Copy(out, m)
+		return out
+	}
+	return map[string]Event{
+		"merge_request": {Name: "merge_request", Vars: with(map[string]string{
+			"CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": "1", "CI_MERGE_REQUEST_ID": "1",
+			"CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "feature", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+			"CI_MERGE_REQUEST_EVENT_TYPE": "detached", "CI_COMMIT_REF_NAME": "feature"}),
+			Undefined: []string{"CI_COMMIT_BRANCH", "CI_COMMIT_TAG"}},
+		"push": {Name: "push", Vars: with(map[string]string{
+			"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "feature", "CI_COMMIT_REF_NAME": "feature"}),
+			Undefined: []string{"CI_COMMIT_TAG", "CI_MERGE_REQUEST_IID", "CI_MERGE_REQUEST_ID"}},
+		"tag": {Name: "tag", Vars: with(map[string]string{
+			"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": "v1.0.0", "CI_COMMIT_REF_NAME": "v1.0.0"}),
+			Undefined: []string{"CI_COMMIT_BRANCH", "CI_MERGE_REQUEST_IID", "CI_MERGE_REQUEST_ID", "CI_OPEN_MERGE_REQUESTS"}},
+		"schedule": {Name: "schedule", Vars: with(map[string]string{
+			"CI_PIPELINE_SOURCE": "schedule", "CI_COMMIT_BRANCH": "main", "CI_COMMIT_REF_NAME": "main"}),
+			Undefined: []string{"CI_COMMIT_TAG", "CI_MERGE_REQUEST_IID", "CI_MERGE_REQUEST_ID", "CI_OPEN_MERGE_REQUESTS"}},
+	}
+}
+
+// EventNames lists the events, sorted, for messages.
+func EventNames() []string { return slices.Sorted(maps.Keys(Events())) }
+
+// Variables are what an evaluation knows.
+type Variables struct {
+	values    map[string]string
+	undefined map[string]bool
+}
+
+// NewVariables combines an event's variables, the pipeline's own global
+// variables with literal values, and the user's (last wins). A user value
+// that refers to the branch also sets CI_COMMIT_REF_NAME.
+func NewVariables(ev Event, config *load.Node, user map[string]string) Variables {
+	v := Variables{values: maps.Clone(ev.Vars), undefined: map[string]bool{}}
+	if v.values == nil {
+		v.values = map[string]string{}
+	}
+	for _, name := range ev.Undefined {
+		v.undefined[name] = true
+	}
+	if config != nil {
+		if vars := config.Get("variables"); vars != nil && vars.Kind == load.Map {
+			for _, p := range vars.Pairs {
+				val := p.Value
+				if val != nil && val.Kind == load.Map {
+					val = val.Get("value")
+				}
+				if val != nil && val.Kind != load.Map && val.Kind != load.Seq && !strings.Contains(val.Name(), "$") {
+					v.values[p.Key.Name()] = val.Name()
+				}
+			}
+		}
+	}
+	for k, val := range user {
+		v.values[k] = val
+		delete(v.undefined, k)
+		if k == "CI_COMMIT_BRANCH" || k == "CI_COMMIT_TAG" {
+			v.values["CI_COMMIT_REF_NAME"] = val
+		}
+	}
+	return v
+}
+
+// Lookup is the expr.Vars view of v.
+func (v Variables) Lookup(name string) (string, bool, bool) {
+	if val, ok := v.values[name]; ok {
+		return val, true, true
+	}
+	if v.undefined[name] {
+		return "", true, false
+	}
+	return "", false, false
+}
+
+// Get returns a known value.
+func (v Variables) Get(name string) (string, bool) {
+	val, ok := v.values[name]
+	return val, ok
+}
+
+// Outcome is whether something is in the pipeline.
+type Outcome uint8
+
+const (
+	Maybe Outcome = iota // depends on something not known
+	Out
+	In
+)
+
+func (o Outcome) String() string {
+	return [...]string{"maybe", "no", "yes"}[o]
+}
+
+// Decision is the outcome of a rules list, with the `when` that applies
+// and the reason, in words.
+type Decision struct {
+	Outcome Outcome
+	When    string
+	Why     string
+}
+
+// Rules evaluates a rules: list. defaultWhen is the job's own `when`
+// (on_success if unset). A rule whose `changes` or `exists` cilint cannot
+// decide makes the outcome Maybe from there on.
+func Rules(list *load.Node, vars Variables, defaultWhen string) Decision {
+	if list == nil || list.Kind != load.Seq {
+		return Decision{Outcome: Maybe, Why: "rules cilint cannot read"}
+	}
+	for i, rule := range list.Items {
+		if rule == nil || rule.Kind != load.Map {
+			return Decision{Outcome: Maybe, Why: fmt.Sprintf("rule %d is not a mapping", i+1)}
+		}
+		t := expr.True
+		if n := rule.Get("if"); n != nil && n.Kind == load.String {
+			e, err := expr.Parse(n.Text)
+			if err != nil {
+				return Decision{Outcome: Maybe, Why: fmt.Sprintf("rule %d: the if does not parse", i+1)}
+			}
+			t = expr.Eval(e, vars.Lookup)
+		}
+		if t != expr.False && (rule.Get("changes") != nil || rule.Get("exists") != nil) {
+			t = expr.Unknown
+		}
+		switch t {
+		case expr.Unknown:
+			return Decision{Outcome: Maybe, Why: fmt.Sprintf("rule %d depends on %s", i+1, unknownPart(rule, vars))}
+		case expr.True:
+			when := defaultWhen
+			if w := rule.Get("when"); w != nil && w.Kind == load.String {
+				when = w.Text
+			}
+			if when == "never" {
+				return Decision{Outcome: Out, When: when, Why: fmt.Sprintf("rule %d matches with when: never", i+1)}
+			}
+			return Decision{Outcome: In, When: when, Why: fmt.Sprintf("rule %d matches", i+1)}
+		}
+	}
+	return Decision{Outcome: Out, Why: "no rule matches"}
+}
+
+// unknownPart names what a rule depends on, for the reason.
+func unknownPart(rule *load.Node, vars Variables) string {
+	var parts []string
+	if n := rule.Get("if"); n != nil && n.Kind == load.String {
+		if e, err := expr.Parse(n.Text); err == nil {
+			for _, name := range variables(e) {
+				if _, known, _ := vars.Lookup(name); !known {
+					parts = append(parts, "$"+name)
+				}
+			}
+		}
+	}
+	if rule.Get("changes") != nil {
+		parts = append(parts, "changes")
+	}
+	if rule.Get("exists") != nil {
+		parts = append(parts, "exists")
+	}
+	if len(parts) == 0 {
+		return "values not known"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// variables lists the variables an expression reads.
+func variables(e *expr.Expr) []string {
+	if e == nil {
+		return nil
+	}
+	if e.Kind == expr.Variable {
+		return []string{e.Text}
+	}
+	return append(variables(e.Left), variables(e.Right)...)
+}

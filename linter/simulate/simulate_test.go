@@ -1,0 +1,132 @@
+package simulate
+
+import (
+	"strings"
+	"testing"
+
+	"gitlab.com/trustci/cicd/linter/include"
+	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/pipeline"
+)
+
+func build(t *testing.T, src string) *pipeline.Pipeline {
+	t.Helper()
+	f, fs := load.Parse("ci.yml", []byte(src), load.DefaultLimits())
+	if len(fs) > 0 {
+		t.Fatal(fs)
+	}
+	res := include.Resolve(f, include.DefaultOptions(t.TempDir()))
+	return pipeline.Build(res.Config, nil)
+}
+
+func TestJobs(t *testing.T) {
+	const src = `
+variables:
+  DEPLOY: "yes"
+workflow:
+  rules:
+    - if: $CI_COMMIT_TAG
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+plain:
+  script: make
+mr-only:
+  script: make
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+manual-main:
+  script: make
+  rules:
+    - if: $CI_COMMIT_BRANCH == "main"
+      when: manual
+    - when: never
+changes:
+  script: make
+  rules:
+    - changes: [src/**/*]
+unknown-var:
+  script: make
+  rules:
+    - if: $FEATURE_FLAG == "on"
+global-var:
+  script: make
+  rules:
+    - if: $DEPLOY == "yes"
+only-tags:
+  script: make
+  only: [tags]
+only-mr:
+  script: make
+  only: [merge_requests]
+except-main:
+  script: make
+  except: [main]
+regex-branch:
+  script: make
+  only: [/^release-.*$/]
+`
+	tests := []struct {
+		event string
+		vars  map[string]string
+		want  string // workflow, then job=outcome/when
+	}{
+		{"merge_request", nil, "yes plain=no mr-only=yes/on_success manual-main=no changes=maybe unknown-var=maybe global-var=yes/on_success only-tags=no only-mr=yes/on_success except-main=no regex-branch=no"},
+		{"push", map[string]string{"CI_COMMIT_BRANCH": "main"}, "yes plain=yes/on_success mr-only=no manual-main=yes/manual changes=maybe unknown-var=maybe global-var=yes/on_success only-tags=no only-mr=no except-main=no regex-branch=no"},
+		{"push", map[string]string{"CI_COMMIT_BRANCH": "release-1"}, "no plain=yes/on_success mr-only=no manual-main=no changes=maybe unknown-var=maybe global-var=yes/on_success only-tags=no only-mr=no except-main=yes/on_success regex-branch=yes/on_success"},
+		{"tag", map[string]string{"FEATURE_FLAG": "on"}, "yes plain=yes/on_success mr-only=no manual-main=no changes=maybe unknown-var=yes/on_success global-var=yes/on_success only-tags=yes/on_success only-mr=no except-main=yes/on_success regex-branch=no"},
+	}
+	p := build(t, src)
+	for _, tt := range tests {
+		t.Run(tt.event, func(t *testing.T) {
+			ev := Events()[tt.event]
+			res := Run(p, ev.Name, NewVariables(ev, p.Config, tt.vars))
+			got := []string{res.Workflow.Outcome.String()}
+			for _, j := range res.Jobs {
+				s := j.Name + "=" + j.Outcome.String()
+				if j.Outcome == In {
+					s += "/" + j.When
+				}
+				got = append(got, s)
+			}
+			if g := strings.Join(got, " "); g != tt.want {
+				t.Errorf("got  %s\nwant %s", g, tt.want)
+			}
+		})
+	}
+}
+
+func TestNeedsOfAJobLeftOut(t *testing.T) {
+	p := build(t, `
+build:
+  script: make
+  rules:
+    - if: $CI_COMMIT_BRANCH
+docs:
+  script: make docs
+  rules:
+    - if: $UNKNOWN
+test:
+  script: make test
+  needs: [build, {job: lint, optional: true}, docs]
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+lint:
+  script: make lint
+  rules:
+    - when: never
+`)
+	ev := Events()["merge_request"]
+	res := Run(p, ev.Name, NewVariables(ev, p.Config, nil))
+	if len(res.Findings) != 1 {
+		t.Fatalf("findings: %v", res.Findings)
+	}
+	f := res.Findings[0]
+	if f.Rule != "needs-not-in-pipeline" || f.Pos.Line != 12 || !strings.Contains(f.Message, "`build`") || !strings.Contains(f.Message, "no rule matches") {
+		t.Errorf("finding: %+v", f)
+	}
+	// In a push pipeline test does not run: nothing to refuse.
+	push := Events()["push"]
+	if res := Run(p, push.Name, NewVariables(push, p.Config, nil)); len(res.Findings) != 0 {
+		t.Errorf("push: %v", res.Findings)
+	}
+}
