@@ -43,7 +43,7 @@ func Run(p *pipeline.Pipeline, event string, vars Variables) *Result {
 			if j.Stage != stage {
 				continue
 			}
-			d := job(j, vars)
+			d := job(j, vars.ForJob(j.Node))
 			byName[j] = d
 			res.Jobs = append(res.Jobs, Job{Name: j.Name, Stage: j.Stage, Decision: d})
 		}

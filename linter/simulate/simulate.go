@@ -73,17 +73,7 @@ func NewVariables(ev Event, config *load.Node, user map[string]string) Variables
 		v.undefined[name] = true
 	}
 	if config != nil {
-		if vars := config.Get("variables"); vars != nil && vars.Kind == load.Map {
-			for _, p := range vars.Pairs {
-				val := p.Value
-				if val != nil && val.Kind == load.Map {
-					val = val.Get("value")
-				}
-				if val != nil && val.Kind != load.Map && val.Kind != load.Seq && !strings.Contains(val.Name(), "$") {
-					v.values[p.Key.Name()] = val.Name()
-				}
-			}
-		}
+		literals(config.Get("variables"), v.values)
 	}
 	for k, val := range user {
 		v.values[k] = val
@@ -93,6 +83,49 @@ func NewVariables(ev Event, config *load.Node, user map[string]string) Variables
 		}
 	}
 	return v
+}
+
+// literals copies the variables of a variables: mapping that have literal
+// values (no reference to another variable) into into.
+func literals(vars *load.Node, into map[string]string) {
+	if vars == nil || vars.Kind != load.Map {
+		return
+	}
+	for _, p := range vars.Pairs {
+		val := p.Value
+		if val != nil && val.Kind == load.Map {
+			val = val.Get("value")
+		}
+		if val != nil && val.Kind != load.Map && val.Kind != load.Seq && !strings.Contains(val.Name(), "$") {
+			into[p.Key.Name()] = val.Name()
+		}
+	}
+}
+
+// ForJob is what a job's rules see: v, then the job's own variables
+// (GitLab evaluates rules:if with them), with parallel:matrix variables
+// unknown, since they differ between the job's instances.
+func (v Variables) ForJob(job *load.Node) Variables {
+	vars, par := job.Get("variables"), job.Get("parallel")
+	if vars == nil && par == nil {
+		return v
+	}
+	out := Variables{values: maps.Clone(v.values), undefined: maps.Clone(v.undefined)}
+	literals(vars, out.values)
+	if par != nil && par.Kind == load.Map {
+		if m := par.Get("matrix"); m != nil && m.Kind == load.Seq {
+			for _, combo := range m.Items {
+				if combo == nil || combo.Kind != load.Map {
+					continue
+				}
+				for _, p := range combo.Pairs {
+					delete(out.values, p.Key.Name())
+					delete(out.undefined, p.Key.Name())
+				}
+			}
+		}
+	}
+	return out
 }
 
 // Lookup is the expr.Vars view of v.

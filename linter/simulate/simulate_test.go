@@ -130,3 +130,36 @@ lint:
 		t.Errorf("push: %v", res.Findings)
 	}
 }
+
+func TestJobVariablesInRules(t *testing.T) {
+	p := build(t, `
+variables:
+  RUN: "no"
+own:
+  script: make
+  variables:
+    RUN: "yes"
+  rules:
+    - if: $RUN == "yes"
+global:
+  script: make
+  rules:
+    - if: $RUN == "yes"
+matrix:
+  script: make
+  parallel:
+    matrix:
+      - RUN: ["yes", "no"]
+  rules:
+    - if: $RUN == "yes"
+`)
+	ev := Events()["merge_request"]
+	res := Run(p, ev.Name, NewVariables(ev, p.Config, nil))
+	var got []string
+	for _, j := range res.Jobs {
+		got = append(got, j.Name+"="+j.Outcome.String())
+	}
+	if g := strings.Join(got, " "); g != "own=yes global=no matrix=maybe" {
+		t.Errorf("got %s", g)
+	}
+}
