@@ -60,7 +60,7 @@ func (l *Linter) children(res *Result, cfg *config.Config, seen map[string]bool,
 			return f.Severity == finding.Error && strings.HasPrefix(f.Rule, "include-")
 		})
 		for _, f := range child.Findings {
-			if f.Pos.File == parent.Path && f.Pos.Line == j.Key.Pos.Line && f.Pos.Col == j.Key.Pos.Col {
+			if f.Pos.File == j.Key.Pos.File && f.Pos.Line == j.Key.Pos.Line && f.Pos.Col == j.Key.Pos.Col {
 				if unread && f.Rule == rules.NoVisibleJob {
 					continue // the include error says why
 				}
