@@ -23,10 +23,21 @@ func wildcardRegexp(pattern string) (*regexp.Regexp, error) {
 // maxRepoFiles bounds the walk of the repository for wildcard includes.
 const maxRepoFiles = 200_000
 
-// repoFiles lists the files under root as slash-separated relative paths,
-// sorted, skipping .git. It is computed once per resolver.
-func (r *Resolver) repoFiles() []string {
-	repo := r.repo
+// Repo is a repository whose files include:local wildcards and
+// rules:exists patterns are matched against: the linted project, or a
+// local catalog whose component includes its own files. It lists the files
+// once, on first use.
+type Repo struct {
+	root  string
+	files []string
+}
+
+// NewRepo is the repository rooted at dir.
+func NewRepo(dir string) *Repo { return &Repo{root: dir} }
+
+// Files lists the files under the root as slash-separated relative paths,
+// sorted, skipping .git, at most maxRepoFiles of them.
+func (repo *Repo) Files() []string {
 	if repo.files != nil {
 		return repo.files
 	}
@@ -50,13 +61,6 @@ func (r *Resolver) repoFiles() []string {
 	return repo.files
 }
 
-// repo is a repository include:local paths are read from: the linted
-// project, or a local catalog whose component includes its own files.
-type repo struct {
-	root  string
-	files []string // lazily listed, for wildcards
-}
-
 // match returns the repository files a wildcard pattern names.
 func (r *Resolver) match(pattern string) ([]string, error) {
 	re, err := wildcardRegexp(pattern)
@@ -64,7 +68,7 @@ func (r *Resolver) match(pattern string) ([]string, error) {
 		return nil, err
 	}
 	var out []string
-	for _, f := range r.repoFiles() {
+	for _, f := range r.repo.Files() {
 		if re.MatchString(f) {
 			out = append(out, f)
 		}

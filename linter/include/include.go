@@ -77,9 +77,9 @@ type Result struct {
 // Resolver resolves the includes of one pipeline. Use it once.
 type Resolver struct {
 	opts     Options
-	repo     *repo    // the repository include:local reads from now
+	repo     *Repo    // the repository include:local reads from now
 	proj     *project // or, inside a project include, that project
-	repos    map[string]*repo
+	repos    map[string]*Repo
 	cache    map[string]*load.File
 	seen     map[string]bool
 	count    int
@@ -89,7 +89,7 @@ type Resolver struct {
 
 // Resolve loads main's includes and merges them.
 func Resolve(main *load.File, opts Options) *Result {
-	r := &Resolver{opts: opts, cache: map[string]*load.File{}, seen: map[string]bool{}, repos: map[string]*repo{}}
+	r := &Resolver{opts: opts, cache: map[string]*load.File{}, seen: map[string]bool{}, repos: map[string]*Repo{}}
 	r.repo = r.repoAt(opts.Root)
 	r.res.Files = append(r.res.Files, main)
 	if body := r.body(main, nil); body != nil {
@@ -106,11 +106,11 @@ func (r *Resolver) report(pos finding.Pos, sev finding.Severity, rule, format st
 }
 
 // repoAt returns the repository rooted at dir, listing its files once.
-func (r *Resolver) repoAt(dir string) *repo {
+func (r *Resolver) repoAt(dir string) *Repo {
 	if rp, ok := r.repos[dir]; ok {
 		return rp
 	}
-	rp := &repo{root: dir}
+	rp := NewRepo(dir)
 	r.repos[dir] = rp
 	return rp
 }

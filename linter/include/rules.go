@@ -72,35 +72,12 @@ func (r *Resolver) holds(rule *load.Node) (truth expr.Truth, broken bool) {
 		and(expr.Eval(e, vars))
 	}
 	if n := rule.Get("exists"); n != nil {
-		and(r.exists(n))
+		and(r.repo.Exists(n))
 	}
 	if rule.Get("changes") != nil {
 		and(expr.Unknown)
 	}
 	return result, false
-}
-
-// exists is true when any pattern matches a file of this repository.
-func (r *Resolver) exists(n *load.Node) expr.Truth {
-	patterns := n
-	if n.Kind == load.Map {
-		if n.Get("project") != nil {
-			return expr.Unknown
-		}
-		patterns = n.Get("paths")
-	}
-	if patterns == nil || patterns.Kind != load.Seq {
-		return expr.Unknown
-	}
-	for _, p := range patterns.Items {
-		if p == nil || p.Kind != load.String {
-			return expr.Unknown
-		}
-		if m, err := r.match(p.Text); err == nil && len(m) > 0 {
-			return expr.True
-		}
-	}
-	return expr.False
 }
 
 // ExprPos is the position of byte offset in an expression written as the

@@ -288,6 +288,9 @@ func (l *Linter) validateParts(f *load.File) []finding.Finding {
 }
 
 // root is the repository root for a linted file.
+// Root is the repository root cilint uses for the file at path.
+func (l *Linter) Root(path string) string { return l.root(path) }
+
 func (l *Linter) root(path string) string {
 	if l.opts.Root != "" {
 		if abs, err := filepath.Abs(l.opts.Root); err == nil {

@@ -55,10 +55,18 @@ func Events() map[string]Event {
 // EventNames lists the events, sorted, for messages.
 func EventNames() []string { return slices.Sorted(maps.Keys(Events())) }
 
-// Variables are what an evaluation knows.
+// Variables are what an evaluation knows: variables and, when given, the
+// repository's files (for rules:exists).
 type Variables struct {
 	values    map[string]string
 	undefined map[string]bool
+	exists    func(*load.Node) expr.Truth
+}
+
+// WithFiles lets rules:exists be decided by exists (include.Repo.Exists).
+func (v Variables) WithFiles(exists func(*load.Node) expr.Truth) Variables {
+	v.exists = exists
+	return v
 }
 
 // NewVariables combines an event's variables, the pipeline's own global
@@ -110,7 +118,7 @@ func (v Variables) ForJob(job *load.Node) Variables {
 	if vars == nil && par == nil {
 		return v
 	}
-	out := Variables{values: maps.Clone(v.values), undefined: maps.Clone(v.undefined)}
+	out := Variables{values: maps.Clone(v.values), undefined: maps.Clone(v.undefined), exists: v.exists}
 	literals(vars, out.values)
 	if par != nil && par.Kind == load.Map {
 		if m := par.Get("matrix"); m != nil && m.Kind == load.Seq {
@@ -185,7 +193,14 @@ func Rules(list *load.Node, vars Variables, defaultWhen string) Decision {
 			}
 			t = expr.Eval(e, vars.Lookup)
 		}
-		if t != expr.False && (rule.Get("changes") != nil || rule.Get("exists") != nil) {
+		if n := rule.Get("exists"); n != nil && t != expr.False {
+			e := expr.Unknown
+			if vars.exists != nil {
+				e = vars.exists(n)
+			}
+			t = and(t, e)
+		}
+		if t != expr.False && rule.Get("changes") != nil {
 			t = expr.Unknown
 		}
 		switch t {
@@ -220,7 +235,7 @@ func unknownPart(rule *load.Node, vars Variables) string {
 	if rule.Get("changes") != nil {
 		parts = append(parts, "changes")
 	}
-	if rule.Get("exists") != nil {
+	if n := rule.Get("exists"); n != nil && (vars.exists == nil || vars.exists(n) == expr.Unknown) {
 		parts = append(parts, "exists")
 	}
 	if len(parts) == 0 {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
@@ -161,5 +162,42 @@ matrix:
 	}
 	if g := strings.Join(got, " "); g != "own=yes global=no matrix=maybe" {
 		t.Errorf("got %s", g)
+	}
+}
+
+func TestExistsWithFiles(t *testing.T) {
+	p := build(t, `
+image-build:
+  script: make
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+      exists: [Dockerfile]
+chart:
+  script: make
+  rules:
+    - exists: [chart/**/*]
+`)
+	ev := Events()["merge_request"]
+	files := func(n *load.Node) expr.Truth {
+		if n.Items[0].Text == "Dockerfile" {
+			return expr.True
+		}
+		return expr.False
+	}
+	for _, tt := range []struct {
+		vars Variables
+		want string
+	}{
+		{NewVariables(ev, p.Config, nil), "image-build=maybe chart=maybe"},
+		{NewVariables(ev, p.Config, nil).WithFiles(files), "image-build=yes chart=no"},
+	} {
+		res := Run(p, ev.Name, tt.vars)
+		var got []string
+		for _, j := range res.Jobs {
+			got = append(got, j.Name+"="+j.Outcome.String())
+		}
+		if g := strings.Join(got, " "); g != tt.want {
+			t.Errorf("got %s, want %s", g, tt.want)
+		}
 	}
 }

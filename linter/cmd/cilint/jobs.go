@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/lint"
 	"gitlab.com/trustci/cicd/linter/report"
 	"gitlab.com/trustci/cicd/linter/simulate"
@@ -64,7 +65,8 @@ func runJobs(args []string, stdout, stderr io.Writer, getenv func(string) string
 	if finding.HasErrors(res.Findings) {
 		fmt.Fprintln(stderr, "cilint jobs: the configuration has errors (cilint lint shows them); showing what could be built")
 	}
-	sim := simulate.Run(res.Pipeline, ev.Name, simulate.NewVariables(ev, res.Pipeline.Config, vars.m))
+	known := simulate.NewVariables(ev, res.Pipeline.Config, vars.m).WithFiles(include.NewRepo(l.Root(fl.Arg(0))).Exists)
+	sim := simulate.Run(res.Pipeline, ev.Name, known)
 	if *format == "json" {
 		err = jobsJSON(stdout, sim)
 	} else {
