@@ -13,13 +13,20 @@ import (
 // with paths: and maybe project:) against the repository's files: True
 // when a pattern matches a file, False when none does, Unknown for
 // another project's files or a pattern cilint cannot read.
-func (repo *Repo) Exists(n *load.Node) expr.Truth {
+func (repo *Repo) Exists(n *load.Node) expr.Truth { return MatchAny(n, repo.Files) }
+
+// MatchAny decides a rules:exists or rules:changes value (a list of
+// patterns, or a mapping with paths:) against the files files lists, with
+// GitLab's glob rules. Another project's files (project:) or another
+// comparison base (compare_to:) make it Unknown, like a pattern with a
+// variable.
+func MatchAny(n *load.Node, files func() []string) expr.Truth {
 	if n == nil {
 		return expr.Unknown
 	}
 	patterns := n
 	if n.Kind == load.Map {
-		if n.Get("project") != nil {
+		if n.Get("project") != nil || n.Get("compare_to") != nil {
 			return expr.Unknown
 		}
 		patterns = n.Get("paths")
@@ -35,7 +42,7 @@ func (repo *Repo) Exists(n *load.Node) expr.Truth {
 		if err != nil {
 			return expr.Unknown
 		}
-		for _, f := range repo.Files() {
+		for _, f := range files() {
 			if re.MatchString(f) {
 				return expr.True
 			}

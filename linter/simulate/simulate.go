@@ -23,6 +23,9 @@ type Event struct {
 	// for this kind (so `$CI_COMMIT_TAG` is false in a branch pipeline).
 	Vars      map[string]string
 	Undefined []string
+	// ChangesAlways is true where GitLab has no push to compare with (tags,
+	// schedules): there rules:changes always holds.
+	ChangesAlways bool
 }
 
 // Events are the kinds cilint knows, by name. Branch names are examples a
@@ -45,10 +48,10 @@ func Events() map[string]Event {
 			Undefined: []string{"CI_COMMIT_TAG", "CI_MERGE_REQUEST_IID", "CI_MERGE_REQUEST_ID"}},
 		"tag": {Name: "tag", Vars: with(map[string]string{
 			"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": "v1.0.0", "CI_COMMIT_REF_NAME": "v1.0.0"}),
-			Undefined: []string{"CI_COMMIT_BRANCH", "CI_MERGE_REQUEST_IID", "CI_MERGE_REQUEST_ID", "CI_OPEN_MERGE_REQUESTS"}},
+			Undefined: []string{"CI_COMMIT_BRANCH", "CI_MERGE_REQUEST_IID", "CI_MERGE_REQUEST_ID", "CI_OPEN_MERGE_REQUESTS"}, ChangesAlways: true},
 		"schedule": {Name: "schedule", Vars: with(map[string]string{
 			"CI_PIPELINE_SOURCE": "schedule", "CI_COMMIT_BRANCH": "main", "CI_COMMIT_REF_NAME": "main"}),
-			Undefined: []string{"CI_COMMIT_TAG", "CI_MERGE_REQUEST_IID", "CI_MERGE_REQUEST_ID", "CI_OPEN_MERGE_REQUESTS"}},
+			Undefined: []string{"CI_COMMIT_TAG", "CI_MERGE_REQUEST_IID", "CI_MERGE_REQUEST_ID", "CI_OPEN_MERGE_REQUESTS"}, ChangesAlways: true},
 	}
 }
 
@@ -61,6 +64,15 @@ type Variables struct {
 	values    map[string]string
 	undefined map[string]bool
 	exists    func(*load.Node) expr.Truth
+	// changes decides rules:changes; nil means unknown.
+	changes func(*load.Node) expr.Truth
+}
+
+// WithChanges lets rules:changes be decided by changes: files changed in
+// the merge request or push, matched by include.MatchAny.
+func (v Variables) WithChanges(changes func(*load.Node) expr.Truth) Variables {
+	v.changes = changes
+	return v
 }
 
 // WithFiles lets rules:exists be decided by exists (include.Repo.Exists).
@@ -74,6 +86,9 @@ func (v Variables) WithFiles(exists func(*load.Node) expr.Truth) Variables {
 // that refers to the branch also sets CI_COMMIT_REF_NAME.
 func NewVariables(ev Event, config *load.Node, user map[string]string) Variables {
 	v := Variables{values: maps.Clone(ev.Vars), undefined: map[string]bool{}}
+	if ev.ChangesAlways {
+		v.changes = func(*load.Node) expr.Truth { return expr.True }
+	}
 	if v.values == nil {
 		v.values = map[string]string{}
 	}
@@ -118,7 +133,7 @@ func (v Variables) ForJob(job *load.Node) Variables {
 	if vars == nil && par == nil {
 		return v
 	}
-	out := Variables{values: maps.Clone(v.values), undefined: maps.Clone(v.undefined), exists: v.exists}
+	out := Variables{values: maps.Clone(v.values), undefined: maps.Clone(v.undefined), exists: v.exists, changes: v.changes}
 	literals(vars, out.values)
 	if par != nil && par.Kind == load.Map {
 		if m := par.Get("matrix"); m != nil && m.Kind == load.Seq {
@@ -200,8 +215,12 @@ func Rules(list *load.Node, vars Variables, defaultWhen string) Decision {
 			}
 			t = and(t, e)
 		}
-		if t != expr.False && rule.Get("changes") != nil {
-			t = expr.Unknown
+		if n := rule.Get("changes"); n != nil && t != expr.False {
+			c := expr.Unknown
+			if vars.changes != nil {
+				c = vars.changes(n)
+			}
+			t = and(t, c)
 		}
 		switch t {
 		case expr.Unknown:
@@ -232,8 +251,8 @@ func unknownPart(rule *load.Node, vars Variables) string {
 			}
 		}
 	}
-	if rule.Get("changes") != nil {
-		parts = append(parts, "changes")
+	if n := rule.Get("changes"); n != nil && (vars.changes == nil || vars.changes(n) == expr.Unknown) {
+		parts = append(parts, "changes (give --changed)")
 	}
 	if n := rule.Get("exists"); n != nil && (vars.exists == nil || vars.exists(n) == expr.Unknown) {
 		parts = append(parts, "exists")

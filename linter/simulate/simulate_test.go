@@ -74,7 +74,7 @@ regex-branch:
 		{"merge_request", nil, "yes plain=no mr-only=yes/on_success manual-main=no changes=maybe unknown-var=maybe global-var=yes/on_success only-tags=no only-mr=yes/on_success except-main=no regex-branch=no"},
 		{"push", map[string]string{"CI_COMMIT_BRANCH": "main"}, "yes plain=yes/on_success mr-only=no manual-main=yes/manual changes=maybe unknown-var=maybe global-var=yes/on_success only-tags=no only-mr=no except-main=no regex-branch=no"},
 		{"push", map[string]string{"CI_COMMIT_BRANCH": "release-1"}, "no plain=yes/on_success mr-only=no manual-main=no changes=maybe unknown-var=maybe global-var=yes/on_success only-tags=no only-mr=no except-main=yes/on_success regex-branch=yes/on_success"},
-		{"tag", map[string]string{"FEATURE_FLAG": "on"}, "yes plain=yes/on_success mr-only=no manual-main=no changes=maybe unknown-var=yes/on_success global-var=yes/on_success only-tags=yes/on_success only-mr=no except-main=yes/on_success regex-branch=no"},
+		{"tag", map[string]string{"FEATURE_FLAG": "on"}, "yes plain=yes/on_success mr-only=no manual-main=no changes=yes/on_success unknown-var=yes/on_success global-var=yes/on_success only-tags=yes/on_success only-mr=no except-main=yes/on_success regex-branch=no"},
 	}
 	p := build(t, src)
 	for _, tt := range tests {
@@ -198,6 +198,44 @@ chart:
 		}
 		if g := strings.Join(got, " "); g != tt.want {
 			t.Errorf("got %s, want %s", g, tt.want)
+		}
+	}
+}
+
+func TestChanges(t *testing.T) {
+	p := build(t, `
+backend:
+  script: make
+  rules:
+    - changes: [app/**/*.py]
+docs:
+  script: make docs
+  rules:
+    - changes:
+        paths: [docs/*]
+        compare_to: refs/heads/main
+`)
+	changed := func(files ...string) func(*load.Node) expr.Truth {
+		return func(n *load.Node) expr.Truth { return include.MatchAny(n, func() []string { return files }) }
+	}
+	mr, tag := Events()["merge_request"], Events()["tag"]
+	for _, tt := range []struct {
+		name string
+		vars Variables
+		want string
+	}{
+		{"nothing known", NewVariables(mr, p.Config, nil), "backend=maybe docs=maybe"},
+		{"python changed", NewVariables(mr, p.Config, nil).WithChanges(changed("app/board/views.py")), "backend=yes docs=maybe"},
+		{"only the README", NewVariables(mr, p.Config, nil).WithChanges(changed("README.md")), "backend=no docs=maybe"},
+		{"tags: changes always hold", NewVariables(tag, p.Config, nil), "backend=yes docs=yes"},
+	} {
+		res := Run(p, "x", tt.vars)
+		var got []string
+		for _, j := range res.Jobs {
+			got = append(got, j.Name+"="+j.Outcome.String())
+		}
+		if g := strings.Join(got, " "); g != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.name, g, tt.want)
 		}
 	}
 }

@@ -9,9 +9,11 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/lint"
+	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/report"
 	"gitlab.com/trustci/cicd/linter/simulate"
 )
@@ -25,6 +27,8 @@ func runJobs(args []string, stdout, stderr io.Writer, getenv func(string) string
 	event := fl.String("event", "merge_request", "the kind of pipeline: "+strings.Join(simulate.EventNames(), ", "))
 	var vars pairsFlag
 	fl.Var(&vars, "var", "NAME=VALUE: a variable's value in that pipeline, such as CI_COMMIT_BRANCH=main (repeatable)")
+	var changed filesFlag
+	fl.Var(&changed, "changed", "PATH: a file the merge request or push changes, for rules:changes (repeatable; one value may hold several, one per line, as git diff --name-only prints them)")
 	format := fl.String("format", "text", "output format: text or json")
 	fl.Usage = func() {
 		fmt.Fprint(stderr, "Usage: cilint jobs [flags] FILE\n\nShows which jobs a pipeline of one kind gets (workflow:rules, each job's\nrules or only/except) and the needs GitLab would then refuse. What depends\non a value not given is shown as maybe.\n\nFlags:\n")
@@ -66,6 +70,9 @@ func runJobs(args []string, stdout, stderr io.Writer, getenv func(string) string
 		fmt.Fprintln(stderr, "cilint jobs: the configuration has errors (cilint lint shows them); showing what could be built")
 	}
 	known := simulate.NewVariables(ev, res.Pipeline.Config, vars.m).WithFiles(include.NewRepo(l.Root(fl.Arg(0))).Exists)
+	if len(changed) > 0 && !ev.ChangesAlways {
+		known = known.WithChanges(func(n *load.Node) expr.Truth { return include.MatchAny(n, func() []string { return changed }) })
+	}
 	sim := simulate.Run(res.Pipeline, ev.Name, known)
 	if *format == "json" {
 		err = jobsJSON(stdout, sim)
@@ -132,4 +139,18 @@ func jobsJSON(w io.Writer, sim *simulate.Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// filesFlag collects file paths: repeated flags, and lines within one.
+type filesFlag []string
+
+func (f *filesFlag) String() string { return strings.Join(*f, ",") }
+
+func (f *filesFlag) Set(v string) error {
+	for _, line := range strings.Split(v, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			*f = append(*f, strings.TrimPrefix(line, "./"))
+		}
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -343,6 +344,12 @@ func TestJobs(t *testing.T) {
 	_, push, _ := runCLI([]string{"jobs", "--offline", "--event", "push", "--root", dir, filepath.Join(dir, ".gitlab-ci.yml")}, nil)
 	if !strings.Contains(mr, "mr-job") || strings.Contains(push, "mr-job") {
 		t.Errorf("include:rules with the event:\n%s\n%s", mr, push)
+	}
+	// rules:changes with the merge request's files.
+	_, ci, _ := runCLI([]string{"jobs", "--offline", "--changed", "README.md\n.gitlab-ci.yml", example}, nil)
+	_, code2, _ := runCLI([]string{"jobs", "--offline", "--changed", "board/views.py", example}, nil)
+	if !regexp.MustCompile(`cilint +yes`).MatchString(ci) || !regexp.MustCompile(`cilint +no`).MatchString(code2) {
+		t.Errorf("--changed:\n%s\n%s", ci, code2)
 	}
 	if code, _, _ := runCLI([]string{"jobs", "--event", "nightly", example}, nil); code != 2 {
 		t.Errorf("unknown event: exit %d", code)
