@@ -37,6 +37,9 @@ func Run(p *pipeline.Pipeline, event string, vars Variables) *Result {
 			res.Workflow.Why = "workflow: " + res.Workflow.Why
 		}
 	}
+	if res.Workflow.Outcome == In {
+		vars = vars.withWorkflow(res.Workflow.Rule)
+	}
 	byName := map[*pipeline.Job]Decision{}
 	for _, stage := range p.StageNames() {
 		for _, j := range p.Jobs {

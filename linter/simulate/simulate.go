@@ -151,6 +151,20 @@ func (v Variables) ForJob(job *load.Node) Variables {
 	return out
 }
 
+// withWorkflow adds the variables of the workflow rule that matched:
+// GitLab sets them for every job of the pipeline.
+func (v Variables) withWorkflow(rule *load.Node) Variables {
+	if rule == nil || rule.Get("variables") == nil {
+		return v
+	}
+	out := Variables{values: maps.Clone(v.values), undefined: maps.Clone(v.undefined), exists: v.exists, changes: v.changes}
+	literals(rule.Get("variables"), out.values)
+	for k := range out.values {
+		delete(out.undefined, k)
+	}
+	return out
+}
+
 // Lookup is the expr.Vars view of v.
 func (v Variables) Lookup(name string) (string, bool, bool) {
 	if val, ok := v.values[name]; ok {
@@ -187,6 +201,8 @@ type Decision struct {
 	Outcome Outcome
 	When    string
 	Why     string
+	// Rule is the rule that matched, when one did.
+	Rule *load.Node
 }
 
 // Rules evaluates a rules: list. defaultWhen is the job's own `when`
@@ -231,9 +247,9 @@ func Rules(list *load.Node, vars Variables, defaultWhen string) Decision {
 				when = w.Text
 			}
 			if when == "never" {
-				return Decision{Outcome: Out, When: when, Why: fmt.Sprintf("rule %d matches with when: never", i+1)}
+				return Decision{Outcome: Out, When: when, Why: fmt.Sprintf("rule %d matches with when: never", i+1), Rule: rule}
 			}
-			return Decision{Outcome: In, When: when, Why: fmt.Sprintf("rule %d matches", i+1)}
+			return Decision{Outcome: In, When: when, Why: fmt.Sprintf("rule %d matches", i+1), Rule: rule}
 		}
 	}
 	return Decision{Outcome: Out, Why: "no rule matches"}

@@ -239,3 +239,35 @@ docs:
 		}
 	}
 }
+
+func TestWorkflowRuleVariables(t *testing.T) {
+	p := build(t, `
+workflow:
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+      variables:
+        DEPLOY_TARGET: review
+    - if: $CI_COMMIT_TAG
+      variables:
+        DEPLOY_TARGET: production
+deploy-review:
+  script: make
+  rules:
+    - if: $DEPLOY_TARGET == "review"
+deploy-production:
+  script: make
+  rules:
+    - if: $DEPLOY_TARGET == "production"
+`)
+	for ev, want := range map[string]string{"merge_request": "deploy-review=yes deploy-production=no", "tag": "deploy-review=no deploy-production=yes"} {
+		e := Events()[ev]
+		res := Run(p, e.Name, NewVariables(e, p.Config, nil))
+		var got []string
+		for _, j := range res.Jobs {
+			got = append(got, j.Name+"="+j.Outcome.String())
+		}
+		if g := strings.Join(got, " "); g != want {
+			t.Errorf("%s: got %s, want %s", ev, g, want)
+		}
+	}
+}
