@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/pipeline"
 	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/suggest"
 )
@@ -17,8 +18,8 @@ func checkDependencies(c *Context) {
 		}
 		needsList := j.Node.Get("needs")
 		needed := map[string]bool{}
-		for _, n := range needsOf(needsList) {
-			needed[n.name] = true
+		for _, n := range pipeline.NeedsOf(needsList) {
+			needed[n.Name] = true
 		}
 		for _, d := range deps.Items {
 			if d == nil || d.Kind != load.String {

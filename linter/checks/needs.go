@@ -13,23 +13,6 @@ import (
 // maxNeeds is GitLab's ci_needs_size_limit.
 const maxNeeds = 50
 
-// need is one entry of a job's needs that names a job of this pipeline.
-type need struct {
-	name     string
-	node     *load.Node // where the name is written
-	optional bool
-	matrix   *load.Node // needs:parallel:matrix, or nil
-}
-
-// needsOf lists the in-pipeline needs in list (see pipeline.NeedsOf).
-func needsOf(list *load.Node) []need {
-	var out []need
-	for _, n := range pipeline.NeedsOf(list) {
-		out = append(out, need{name: n.Name, node: n.Node, optional: n.Optional, matrix: n.Matrix})
-	}
-	return out
-}
-
 func jobNames(p *pipeline.Pipeline) []string {
 	names := make([]string, len(p.Jobs))
 	for i, j := range p.Jobs {
@@ -49,44 +32,44 @@ func checkNeeds(c *Context) {
 			}
 		}
 		for li, list := range lists {
-			needs := needsOf(list)
+			needs := pipeline.NeedsOf(list)
 			if li == 0 && list != nil && list.Kind == load.Seq && len(list.Items) > maxNeeds {
 				c.Report(keyPos(j.Node, "needs"), rules.NeedsTooMany, "job `%s` needs %d jobs; GitLab allows at most %d", j.Name, len(list.Items), maxNeeds)
 			}
 			seen := map[string]bool{}
 			for _, n := range needs {
-				if strings.Contains(n.name, "$[[") {
+				if strings.Contains(n.Name, "$[[") {
 					continue
 				}
-				key := n.name + "|" + matrixKey(n.matrix)
+				key := n.Name + "|" + matrixKey(n.Matrix)
 				if seen[key] {
-					c.Report(n.node.Pos, rules.NeedsDuplicate, "job `%s` needs `%s` more than once", j.Name, n.name)
+					c.Report(n.Node.Pos, rules.NeedsDuplicate, "job `%s` needs `%s` more than once", j.Name, n.Name)
 					continue
 				}
 				seen[key] = true
-				target := p.Job(n.name)
+				target := p.Job(n.Name)
 				if target == nil {
-					if n.optional {
+					if n.Optional {
 						continue
 					}
-					msg := fmt.Sprintf("job `%s` needs `%s`, which is not a job of this pipeline", j.Name, n.name)
-					if s := suggest.Closest(n.name, jobNames(p)); s != "" {
+					msg := fmt.Sprintf("job `%s` needs `%s`, which is not a job of this pipeline", j.Name, n.Name)
+					if s := suggest.Closest(n.Name, jobNames(p)); s != "" {
 						msg += fmt.Sprintf("; did you mean `%s`?", s)
 					} else {
 						msg += "; mark the need `optional: true` if the job only exists sometimes"
 					}
-					c.Missing(n.node.Pos, rules.NeedsUnknown, "%s", msg)
+					c.Missing(n.Node.Pos, rules.NeedsUnknown, "%s", msg)
 					continue
 				}
 				if p.StageIndex(target.Stage) > p.StageIndex(j.Stage) && p.StageIndex(j.Stage) >= 0 {
-					c.Report(n.node.Pos, rules.NeedsLaterStage, "job `%s` (stage %s) needs `%s`, which is in the later stage %s; a job can only need jobs of its own or earlier stages",
-						j.Name, j.Stage, n.name, target.Stage)
+					c.Report(n.Node.Pos, rules.NeedsLaterStage, "job `%s` (stage %s) needs `%s`, which is in the later stage %s; a job can only need jobs of its own or earlier stages",
+						j.Name, j.Stage, n.Name, target.Stage)
 				}
-				if n.matrix != nil {
+				if n.Matrix != nil {
 					checkNeedsMatrix(c, j, n, target)
 				}
 				if li == 0 {
-					graph[j] = append(graph[j], edge{to: target, at: n.node})
+					graph[j] = append(graph[j], edge{to: target, at: n.Node})
 				}
 			}
 		}
@@ -126,17 +109,17 @@ func matrixKey(m *load.Node) string {
 
 // checkNeedsMatrix: every combination a need names must be one the needed
 // job's parallel:matrix generates.
-func checkNeedsMatrix(c *Context, j *pipeline.Job, n need, target *pipeline.Job) {
+func checkNeedsMatrix(c *Context, j *pipeline.Job, n pipeline.Need, target *pipeline.Job) {
 	par := target.Node.Get("parallel")
 	var have []pipeline.Combination
 	if par != nil && par.Kind == load.Map {
 		have = pipeline.MatrixCombinations(par.Get("matrix"))
 	}
 	if len(have) == 0 {
-		c.Report(n.node.Pos, rules.NeedsMatrix, "job `%s` needs `%s` with parallel:matrix, but `%s` has no parallel:matrix", j.Name, n.name, n.name)
+		c.Report(n.Node.Pos, rules.NeedsMatrix, "job `%s` needs `%s` with parallel:matrix, but `%s` has no parallel:matrix", j.Name, n.Name, n.Name)
 		return
 	}
-	for _, want := range pipeline.MatrixCombinations(n.matrix) {
+	for _, want := range pipeline.MatrixCombinations(n.Matrix) {
 		found := false
 		for _, h := range have {
 			if sameCombination(want, h) {
@@ -145,8 +128,8 @@ func checkNeedsMatrix(c *Context, j *pipeline.Job, n need, target *pipeline.Job)
 			}
 		}
 		if !found {
-			c.Report(n.node.Pos, rules.NeedsMatrix, "job `%s` needs %s, which `%s`'s parallel:matrix does not generate", j.Name,
-				pipeline.MatrixName(n.name, want), n.name)
+			c.Report(n.Node.Pos, rules.NeedsMatrix, "job `%s` needs %s, which `%s`'s parallel:matrix does not generate", j.Name,
+				pipeline.MatrixName(n.Name, want), n.Name)
 		}
 	}
 }
