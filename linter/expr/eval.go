@@ -27,23 +27,9 @@ type value struct {
 func Eval(e *Expr, vars Vars) Truth {
 	switch e.Kind {
 	case And:
-		l, r := Eval(e.Left, vars), Eval(e.Right, vars)
-		switch {
-		case l == False || r == False:
-			return False
-		case l == True && r == True:
-			return True
-		}
-		return Unknown
+		return Both(Eval(e.Left, vars), Eval(e.Right, vars))
 	case Or:
-		l, r := Eval(e.Left, vars), Eval(e.Right, vars)
-		switch {
-		case l == True || r == True:
-			return True
-		case l == False && r == False:
-			return False
-		}
-		return Unknown
+		return Either(Eval(e.Left, vars), Eval(e.Right, vars))
 	case Equal, NotEqual:
 		l, r := operand(e.Left, vars), operand(e.Right, vars)
 		if !l.known || !r.known {
@@ -53,7 +39,7 @@ func Eval(e *Expr, vars Vars) Truth {
 		if l.pattern != nil || r.pattern != nil {
 			eq = false
 		}
-		return truth(eq == (e.Kind == Equal))
+		return Of(eq == (e.Kind == Equal))
 	case Match, NoMatch:
 		l, r := operand(e.Left, vars), operand(e.Right, vars)
 		if !l.known || !r.known || r.pattern == nil {
@@ -63,13 +49,13 @@ func Eval(e *Expr, vars Vars) Truth {
 		if err != nil {
 			return Unknown
 		}
-		return truth((!l.null && re.MatchString(l.text)) == (e.Kind == Match))
+		return Of((!l.null && re.MatchString(l.text)) == (e.Kind == Match))
 	}
 	v := operand(e, vars)
 	if !v.known {
 		return Unknown
 	}
-	return truth(!v.null && v.text != "")
+	return Of(!v.null && v.text != "")
 }
 
 func operand(e *Expr, vars Vars) value {
@@ -97,7 +83,30 @@ func operand(e *Expr, vars Vars) value {
 	return value{}
 }
 
-func truth(b bool) Truth {
+// Both is three-valued conjunction: False wins, then Unknown.
+func Both(a, b Truth) Truth {
+	switch {
+	case a == False || b == False:
+		return False
+	case a == True && b == True:
+		return True
+	}
+	return Unknown
+}
+
+// Either is three-valued disjunction: True wins, then Unknown.
+func Either(a, b Truth) Truth {
+	switch {
+	case a == True || b == True:
+		return True
+	case a == False && b == False:
+		return False
+	}
+	return Unknown
+}
+
+// Of is the Truth of a known fact.
+func Of(b bool) Truth {
 	if b {
 		return True
 	}

@@ -1,7 +1,7 @@
 package include
 
 import (
-	"gitlab.com/trustci/cicd/linter/expr"
+	"gitlab.com/trustci/cicd/linter/cond"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
@@ -15,69 +15,25 @@ const (
 	undecided
 )
 
-// decide evaluates include:rules offline. Rules are tried in order; the
-// first whose conditions all hold decides (when: never excludes, anything
-// else includes); when none holds the file is excluded. Only `exists` on
-// this repository is known offline; `if` is known only when it uses no
-// variables, and `changes` never is.
+// decide evaluates include:rules with package cond: the first rule whose
+// conditions all hold decides (when: never excludes, anything else
+// includes); when none holds the file is excluded. `exists` is decided on
+// this repository, `if` only with known variables (none, unless cilint jobs
+// gives an event's), `changes` never. A rule whose `if` does not parse is
+// reported here, and the file counted as included: no second word.
 func (r *Resolver) decide(list *load.Node) decision {
-	if list.Kind != load.Seq {
-		return undecided
+	d := cond.Rules(list, cond.Facts{Vars: r.opts.Vars, Exists: r.repo.Exists}, "always")
+	switch {
+	case d.IfError != nil:
+		r.res.Findings = append(r.res.Findings, finding.Finding{Pos: ExprPos(d.IfNode, d.IfError.Offset), Severity: finding.Error,
+			Rule: rules.Expression, Message: "include:rules:if is not a valid expression: " + d.IfError.Msg})
+		return included
+	case d.Outcome == cond.In:
+		return included
+	case d.Outcome == cond.Out:
+		return excluded
 	}
-	for _, rule := range list.Items {
-		if rule == nil || rule.Kind != load.Map {
-			return undecided
-		}
-		t, broken := r.holds(rule)
-		if broken {
-			return included // the expression error is reported; no second word
-		}
-		if t == expr.Unknown {
-			return undecided
-		}
-		if t == expr.True {
-			if w := rule.Get("when"); w != nil && w.Kind == load.String && w.Text == "never" {
-				return excluded
-			}
-			return included
-		}
-	}
-	return excluded
-}
-
-// holds evaluates one rule's conditions (they all must hold). broken is
-// true when its `if` does not parse (and was reported).
-func (r *Resolver) holds(rule *load.Node) (truth expr.Truth, broken bool) {
-	result := expr.True
-	and := func(t expr.Truth) {
-		switch {
-		case result == expr.False || t == expr.False:
-			result = expr.False
-		case t == expr.Unknown:
-			result = expr.Unknown
-		}
-	}
-	if n := rule.Get("if"); n != nil && n.Kind == load.String {
-		e, err := expr.Parse(n.Text)
-		if err != nil {
-			se := err.(*expr.SyntaxError)
-			r.res.Findings = append(r.res.Findings, finding.Finding{Pos: ExprPos(n, se.Offset), Severity: finding.Error,
-				Rule: rules.Expression, Message: "include:rules:if is not a valid expression: " + se.Msg})
-			return expr.Unknown, true
-		}
-		vars := r.opts.Vars
-		if vars == nil {
-			vars = func(string) (string, bool, bool) { return "", false, false }
-		}
-		and(expr.Eval(e, vars))
-	}
-	if n := rule.Get("exists"); n != nil {
-		and(r.repo.Exists(n))
-	}
-	if rule.Get("changes") != nil {
-		and(expr.Unknown)
-	}
-	return result, false
+	return undecided
 }
 
 // ExprPos is the position of byte offset in an expression written as the

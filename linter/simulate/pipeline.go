@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"gitlab.com/trustci/cicd/linter/cond"
 	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
@@ -15,14 +16,14 @@ import (
 // Job is one job's fate in the simulated pipeline.
 type Job struct {
 	Name, Stage string
-	Decision
+	cond.Decision
 }
 
 // Result is the simulated pipeline.
 type Result struct {
 	Event    string
-	Workflow Decision // In: the pipeline is created
-	Jobs     []Job    // in stage order, then file order
+	Workflow cond.Decision // In: the pipeline is created
+	Jobs     []Job         // in stage order, then file order
 	// Findings are what GitLab would refuse when it creates this pipeline:
 	// a job that needs a job this pipeline does not have.
 	Findings []finding.Finding
@@ -30,17 +31,17 @@ type Result struct {
 
 // Run simulates p for an event with vars.
 func Run(p *pipeline.Pipeline, event string, vars Variables) *Result {
-	res := &Result{Event: event, Workflow: Decision{Outcome: In, When: "always", Why: "no workflow:rules"}}
+	res := &Result{Event: event, Workflow: cond.Decision{Outcome: cond.In, When: "always", Why: "no workflow:rules"}}
 	if wf := p.Config.Get("workflow"); wf != nil && wf.Kind == load.Map {
 		if rl := wf.Get("rules"); rl != nil {
-			res.Workflow = Rules(rl, vars, "always")
+			res.Workflow = cond.Rules(rl, vars.Facts(), "always")
 			res.Workflow.Why = "workflow: " + res.Workflow.Why
 		}
 	}
-	if res.Workflow.Outcome == In {
+	if res.Workflow.Outcome == cond.In {
 		vars = vars.withWorkflow(res.Workflow.Rule)
 	}
-	byName := map[*pipeline.Job]Decision{}
+	byName := map[*pipeline.Job]cond.Decision{}
 	for _, stage := range p.StageNames() {
 		for _, j := range p.Jobs {
 			if j.Stage != stage {
@@ -51,16 +52,16 @@ func Run(p *pipeline.Pipeline, event string, vars Variables) *Result {
 			res.Jobs = append(res.Jobs, Job{Name: j.Name, Stage: j.Stage, Decision: d})
 		}
 	}
-	if res.Workflow.Outcome == Out {
+	if res.Workflow.Outcome == cond.Out {
 		return res
 	}
 	for _, j := range p.Jobs {
-		if byName[j].Outcome != In {
+		if byName[j].Outcome != cond.In {
 			continue
 		}
 		for _, n := range pipeline.NeedsOf(j.Node.Get("needs")) {
 			target := p.Job(n.Name)
-			if target == nil || n.Optional || byName[target].Outcome != Out {
+			if target == nil || n.Optional || byName[target].Outcome != cond.Out {
 				continue
 			}
 			res.Findings = append(res.Findings, finding.Finding{Pos: n.Node.Pos, Severity: finding.Error, Rule: rules.NeedsNotInPipeline,
@@ -73,16 +74,16 @@ func Run(p *pipeline.Pipeline, event string, vars Variables) *Result {
 
 // job decides one job: rules, else only/except, else GitLab's default
 // (only: [branches, tags]).
-func job(j *pipeline.Job, vars Variables) Decision {
+func job(j *pipeline.Job, vars Variables) cond.Decision {
 	when := "on_success"
 	if w := j.Node.Get("when"); w != nil && w.Kind == load.String {
 		when = w.Text
 	}
 	if rl := j.Node.Get("rules"); rl != nil {
-		return Rules(rl, vars, when)
+		return cond.Rules(rl, vars.Facts(), when)
 	}
 	only, except := j.Node.Get("only"), j.Node.Get("except")
-	d := Decision{Outcome: In, When: when, Why: "only: matches"}
+	d := cond.Decision{Outcome: cond.In, When: when, Why: "only: matches"}
 	notMatching := "only: does not match"
 	if only == nil {
 		only = &load.Node{Kind: load.Seq, Items: []*load.Node{{Kind: load.String, Text: "branches"}, {Kind: load.String, Text: "tags"}}}
@@ -91,20 +92,20 @@ func job(j *pipeline.Job, vars Variables) Decision {
 	}
 	switch filter(only, vars) {
 	case expr.False:
-		return Decision{Outcome: Out, Why: notMatching}
+		return cond.Decision{Outcome: cond.Out, Why: notMatching}
 	case expr.Unknown:
-		return Decision{Outcome: Maybe, Why: "only: depends on values not known"}
+		return cond.Decision{Outcome: cond.Maybe, Why: "only: depends on values not known"}
 	}
 	if except != nil {
 		switch filter(except, vars) {
 		case expr.True:
-			return Decision{Outcome: Out, Why: "except: matches"}
+			return cond.Decision{Outcome: cond.Out, Why: "except: matches"}
 		case expr.Unknown:
-			return Decision{Outcome: Maybe, Why: "except: depends on values not known"}
+			return cond.Decision{Outcome: cond.Maybe, Why: "except: depends on values not known"}
 		}
 	}
 	if when == "never" {
-		return Decision{Outcome: Out, When: when, Why: "when: never"}
+		return cond.Decision{Outcome: cond.Out, When: when, Why: "when: never"}
 	}
 	return d
 }
@@ -134,9 +135,9 @@ func filter(f *load.Node, vars Variables) expr.Truth {
 			if err != nil {
 				return expr.Unknown
 			}
-			v = or(v, expr.Eval(e, vars.Lookup))
+			v = expr.Either(v, expr.Eval(e, vars.Lookup))
 		}
-		result = and(result, v)
+		result = expr.Both(result, v)
 	}
 	return result
 }
@@ -168,12 +169,12 @@ func anyRef(refs *load.Node, vars Variables) expr.Truth {
 			}
 			t = expr.Unknown
 			if sourceKnown {
-				t = truthOf(source == want)
+				t = expr.Of(source == want)
 			}
 		default:
 			t = refName(it.Text, vars)
 		}
-		result = or(result, t)
+		result = expr.Either(result, t)
 	}
 	return result
 }
@@ -193,9 +194,9 @@ func refName(s string, vars Variables) expr.Truth {
 		if err != nil {
 			return expr.Unknown
 		}
-		return truthOf(re.MatchString(ref))
+		return expr.Of(re.MatchString(ref))
 	}
-	return truthOf(s == ref)
+	return expr.Of(s == ref)
 }
 
 func definedTruth(vars Variables, name string) expr.Truth {
@@ -203,32 +204,5 @@ func definedTruth(vars Variables, name string) expr.Truth {
 	if !known {
 		return expr.Unknown
 	}
-	return truthOf(defined)
-}
-
-func truthOf(b bool) expr.Truth {
-	if b {
-		return expr.True
-	}
-	return expr.False
-}
-
-func or(a, b expr.Truth) expr.Truth {
-	switch {
-	case a == expr.True || b == expr.True:
-		return expr.True
-	case a == expr.False && b == expr.False:
-		return expr.False
-	}
-	return expr.Unknown
-}
-
-func and(a, b expr.Truth) expr.Truth {
-	switch {
-	case a == expr.False || b == expr.False:
-		return expr.False
-	case a == expr.True && b == expr.True:
-		return expr.True
-	}
-	return expr.Unknown
+	return expr.Of(defined)
 }

@@ -1,17 +1,17 @@
 // Package simulate answers which jobs a pipeline of a given kind (a merge
 // request, a push to a branch, a tag, a schedule) gets: it evaluates
-// workflow:rules, each job's rules (or only/except) and the `needs` that
-// pipeline creation then checks, with the variables GitLab predefines for
-// that kind and the ones the user gives. What depends on a variable nobody
-// gave stays "maybe": the answer is never a guess.
+// workflow:rules, each job's rules (with package cond) or only/except, and
+// the `needs` that pipeline creation then checks, with the variables GitLab
+// predefines for that kind and the ones the user gives. What depends on a
+// variable nobody gave stays "maybe": the answer is never a guess.
 package simulate
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
+	"gitlab.com/trustci/cicd/linter/cond"
 	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/load"
 )
@@ -182,110 +182,7 @@ func (v Variables) Get(name string) (string, bool) {
 	return val, ok
 }
 
-// Outcome is whether something is in the pipeline.
-type Outcome uint8
-
-const (
-	Maybe Outcome = iota // depends on something not known
-	Out
-	In
-)
-
-func (o Outcome) String() string {
-	return [...]string{"maybe", "no", "yes"}[o]
-}
-
-// Decision is the outcome of a rules list, with the `when` that applies
-// and the reason, in words.
-type Decision struct {
-	Outcome Outcome
-	When    string
-	Why     string
-	// Rule is the rule that matched, when one did.
-	Rule *load.Node
-}
-
-// Rules evaluates a rules: list. defaultWhen is the job's own `when`
-// (on_success if unset). A rule whose `changes` or `exists` cilint cannot
-// decide makes the outcome Maybe from there on.
-func Rules(list *load.Node, vars Variables, defaultWhen string) Decision {
-	if list == nil || list.Kind != load.Seq {
-		return Decision{Outcome: Maybe, Why: "rules cilint cannot read"}
-	}
-	for i, rule := range list.Items {
-		if rule == nil || rule.Kind != load.Map {
-			return Decision{Outcome: Maybe, Why: fmt.Sprintf("rule %d is not a mapping", i+1)}
-		}
-		t := expr.True
-		if n := rule.Get("if"); n != nil && n.Kind == load.String {
-			e, err := expr.Parse(n.Text)
-			if err != nil {
-				return Decision{Outcome: Maybe, Why: fmt.Sprintf("rule %d: the if does not parse", i+1)}
-			}
-			t = expr.Eval(e, vars.Lookup)
-		}
-		if n := rule.Get("exists"); n != nil && t != expr.False {
-			e := expr.Unknown
-			if vars.exists != nil {
-				e = vars.exists(n)
-			}
-			t = and(t, e)
-		}
-		if n := rule.Get("changes"); n != nil && t != expr.False {
-			c := expr.Unknown
-			if vars.changes != nil {
-				c = vars.changes(n)
-			}
-			t = and(t, c)
-		}
-		switch t {
-		case expr.Unknown:
-			return Decision{Outcome: Maybe, Why: fmt.Sprintf("rule %d depends on %s", i+1, unknownPart(rule, vars))}
-		case expr.True:
-			when := defaultWhen
-			if w := rule.Get("when"); w != nil && w.Kind == load.String {
-				when = w.Text
-			}
-			if when == "never" {
-				return Decision{Outcome: Out, When: when, Why: fmt.Sprintf("rule %d matches with when: never", i+1), Rule: rule}
-			}
-			return Decision{Outcome: In, When: when, Why: fmt.Sprintf("rule %d matches", i+1), Rule: rule}
-		}
-	}
-	return Decision{Outcome: Out, Why: "no rule matches"}
-}
-
-// unknownPart names what a rule depends on, for the reason.
-func unknownPart(rule *load.Node, vars Variables) string {
-	var parts []string
-	if n := rule.Get("if"); n != nil && n.Kind == load.String {
-		if e, err := expr.Parse(n.Text); err == nil {
-			for _, name := range variables(e) {
-				if _, known, _ := vars.Lookup(name); !known {
-					parts = append(parts, "$"+name)
-				}
-			}
-		}
-	}
-	if n := rule.Get("changes"); n != nil && (vars.changes == nil || vars.changes(n) == expr.Unknown) {
-		parts = append(parts, "changes (give --changed)")
-	}
-	if n := rule.Get("exists"); n != nil && (vars.exists == nil || vars.exists(n) == expr.Unknown) {
-		parts = append(parts, "exists")
-	}
-	if len(parts) == 0 {
-		return "values not known"
-	}
-	return strings.Join(parts, ", ")
-}
-
-// variables lists the variables an expression reads.
-func variables(e *expr.Expr) []string {
-	if e == nil {
-		return nil
-	}
-	if e.Kind == expr.Variable {
-		return []string{e.Text}
-	}
-	return append(variables(e.Left), variables(e.Right)...)
+// Facts is what rules evaluation knows from v.
+func (v Variables) Facts() cond.Facts {
+	return cond.Facts{Vars: v.Lookup, Exists: v.exists, Changes: v.changes}
 }

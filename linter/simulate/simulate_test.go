@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"gitlab.com/trustci/cicd/linter/cond"
 	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/load"
@@ -84,7 +85,7 @@ regex-branch:
 			got := []string{res.Workflow.Outcome.String()}
 			for _, j := range res.Jobs {
 				s := j.Name + "=" + j.Outcome.String()
-				if j.Outcome == In {
+				if j.Outcome == cond.In {
 					s += "/" + j.When
 				}
 				got = append(got, s)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"gitlab.com/trustci/cicd/linter/cond"
 	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/include"
@@ -91,14 +92,14 @@ func runJobs(args []string, stdout, stderr io.Writer, getenv func(string) string
 }
 
 func jobsText(w io.Writer, sim *simulate.Result, path string) error {
-	created := map[simulate.Outcome]string{simulate.In: "created", simulate.Out: "not created", simulate.Maybe: "maybe created"}[sim.Workflow.Outcome]
+	created := map[cond.Outcome]string{cond.In: "created", cond.Out: "not created", cond.Maybe: "maybe created"}[sim.Workflow.Outcome]
 	fmt.Fprintf(w, "%s pipeline of %s: %s (%s)\n", sim.Event, path, created, sim.Workflow.Why)
-	if sim.Workflow.Outcome == simulate.Out {
+	if sim.Workflow.Outcome == cond.Out {
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STAGE\tJOB\tRUNS\tWHEN\tWHY")
-	count := map[simulate.Outcome]int{}
+	count := map[cond.Outcome]int{}
 	for _, j := range sim.Jobs {
 		count[j.Outcome]++
 		when := j.When
@@ -110,7 +111,7 @@ func jobsText(w io.Writer, sim *simulate.Result, path string) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%d jobs run, %d maybe, %d do not\n", count[simulate.In], count[simulate.Maybe], count[simulate.Out])
+	_, err := fmt.Fprintf(w, "%d jobs run, %d maybe, %d do not\n", count[cond.In], count[cond.Maybe], count[cond.Out])
 	return err
 }
 
