@@ -85,7 +85,7 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 		r.report(at.Pos, finding.Error, rules.ComponentNotFound, "cannot read component %s: %v", ref, err)
 		return nil
 	}
-	key := "component:" + ref.String() + "|" + nodeKey(item.Get("inputs"))
+	key := "component:" + ref.String() + "|" + load.Canonical(item.Get("inputs"))
 	if r.seen[key] {
 		r.report(at.Pos, finding.Info, rules.IncludeDuplicate, "%s is already included with the same inputs; GitLab ignores the repeat", ref)
 		return nil

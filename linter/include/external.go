@@ -43,7 +43,7 @@ func (r *Resolver) external(name, key string, src []byte, item, at *load.Node, d
 	if item.Kind == load.Map {
 		given = item.Get("inputs")
 	}
-	key += "|" + nodeKey(given)
+	key += "|" + load.Canonical(given)
 	if i := slices.Index(chain, name); i >= 0 {
 		loop := append(slices.Clone(chain[i:]), name)
 		r.report(at.Pos, finding.Warning, rules.IncludeCycle, "%s includes itself (%s); GitLab ignores the repeated include", name, strings.Join(loop, " -> "))

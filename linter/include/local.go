@@ -84,7 +84,7 @@ func (r *Resolver) localFile(p string, given, at *load.Node, depth int, chain []
 	if !r.countOne(at) {
 		return nil
 	}
-	key := "local:" + r.repo.root + ":" + rel + "|" + nodeKey(given)
+	key := "local:" + r.repo.root + ":" + rel + "|" + load.Canonical(given)
 	if i := slices.Index(chain, rel); i >= 0 {
 		loop := append(slices.Clone(chain[i:]), rel)
 		r.report(at.Pos, finding.Warning, rules.IncludeCycle, "%s includes itself (%s); GitLab ignores the repeated include", rel, strings.Join(loop, " -> "))
@@ -153,38 +153,4 @@ func (r *Resolver) display(abs string) string {
 		}
 	}
 	return abs
-}
-
-// nodeKey is a canonical text of a value, to tell includes with different
-// inputs apart.
-func nodeKey(n *load.Node) string {
-	if n == nil {
-		return ""
-	}
-	var b strings.Builder
-	var walk func(n *load.Node)
-	walk = func(n *load.Node) {
-		switch n.Kind {
-		case load.Map:
-			b.WriteByte('{')
-			for _, p := range n.Pairs {
-				b.WriteString(p.Key.Name())
-				b.WriteByte(':')
-				walk(p.Value)
-				b.WriteByte(',')
-			}
-			b.WriteByte('}')
-		case load.Seq:
-			b.WriteByte('[')
-			for _, it := range n.Items {
-				walk(it)
-				b.WriteByte(',')
-			}
-			b.WriteByte(']')
-		default:
-			b.WriteString(n.Kind.String() + "=" + n.Name())
-		}
-	}
-	walk(n)
-	return b.String()
 }

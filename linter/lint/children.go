@@ -100,7 +100,7 @@ func childEntries(inc, inputs *load.Node) ([]*load.Node, string) {
 		case it.Kind == load.String:
 			keys = append(keys, it.Text)
 		case it.Kind == load.Map && it.Get("artifact") == nil:
-			keys = append(keys, text(it))
+			keys = append(keys, load.Canonical(it))
 		default:
 			return nil, ""
 		}
@@ -117,23 +117,7 @@ func childEntries(inc, inputs *load.Node) ([]*load.Node, string) {
 			it = &load.Node{Kind: load.Map, Pos: it.Pos, Pairs: append(slices.Clip(it.Pairs), load.Pair{Key: &load.Node{Kind: load.String, Text: "inputs", Pos: inputs.Pos}, Value: inputs})}
 		}
 		items = []*load.Node{it}
-		keys = append(keys, "inputs="+text(inputs))
+		keys = append(keys, "inputs="+load.Canonical(inputs))
 	}
 	return items, strings.Join(keys, "|")
-}
-
-// text is a canonical text of a value, to tell entries apart.
-func text(n *load.Node) string {
-	if n == nil {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString(n.Text)
-	for _, it := range n.Items {
-		b.WriteString("[" + text(it) + "]")
-	}
-	for _, p := range n.Pairs {
-		b.WriteString("{" + p.Key.Name() + ":" + text(p.Value) + "}")
-	}
-	return b.String()
 }

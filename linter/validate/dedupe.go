@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"strconv"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/load"
@@ -42,7 +41,7 @@ func (v *Validator) plan(root *load.Node) []entryPlan {
 			b.Reset()
 			b.WriteString(kv.Key.Name())
 			b.WriteByte(0)
-			canon(&b, kv.Value)
+			load.WriteCanonical(&b, kv.Value)
 			key := b.String()
 			if r, ok := first[key]; ok {
 				plans[i].reps = append(plans[i].reps, r)
@@ -58,44 +57,4 @@ func (v *Validator) plan(root *load.Node) []entryPlan {
 		}
 	}
 	return plans
-}
-
-// canon writes what the schema can see of n: kinds and values, not
-// positions or spelling. Its cost is bounded by the loader's limits on
-// nesting and expanded size.
-func canon(b *strings.Builder, n *load.Node) {
-	if n == nil {
-		b.WriteByte('~')
-		return
-	}
-	b.WriteByte(byte('a' + n.Kind))
-	switch n.Kind {
-	case load.Bool:
-		b.WriteString(strconv.FormatBool(n.Bool))
-	case load.Int:
-		b.WriteString(strconv.FormatInt(n.Int, 10))
-	case load.Float:
-		b.WriteString(strconv.FormatFloat(n.Float, 'g', -1, 64))
-	case load.String, load.Reference:
-		b.WriteString(strconv.Quote(n.Text))
-		for _, it := range n.Items {
-			canon(b, it)
-		}
-	case load.Seq:
-		b.WriteByte('[')
-		for _, it := range n.Items {
-			canon(b, it)
-			b.WriteByte(',')
-		}
-		b.WriteByte(']')
-	case load.Map:
-		b.WriteByte('{')
-		for _, p := range n.Pairs {
-			b.WriteString(strconv.Quote(p.Key.Name()))
-			b.WriteByte(':')
-			canon(b, p.Value)
-			b.WriteByte(',')
-		}
-		b.WriteByte('}')
-	}
 }
