@@ -126,8 +126,7 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 // unreachable records a component whose catalog could not be read: like
 // an offline include, its content is unknown.
 func (r *Resolver) unreachable(loc string, at, item *load.Node, err error) {
-	r.unresolved("component", loc, at, item)
-	r.report(at.Pos, finding.Info, rules.IncludeOffline, "include:component %s could not be read (%v); checks its content could satisfy are warnings", loc, err)
+	r.unread("component", loc, at, item, fmt.Sprintf("could not be read (%v)", err))
 }
 
 // template loads a component template once per path.

@@ -2,6 +2,7 @@ package include
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -35,40 +36,68 @@ type project struct {
 	path, ref string
 }
 
-// external loads content read from outside the repository (name is how
-// findings call it, key tells repeats apart) and expands it like a local
-// file. at is the include's location node, item the whole entry.
-func (r *Resolver) external(name, key string, src []byte, item, at *load.Node, depth int, chain []string) *load.Node {
+// fetched is an include read from outside the repository.
+type fetched struct {
+	kind, loc string // for messages about the include: include:<kind> <loc>
+	name      string // how findings name the file
+	key       string // tells repeats apart (the inputs are added)
+	fetch     func() ([]byte, error)
+}
+
+// external reads x, once, and expands it like a local file. at is the
+// include's location node, item the whole entry. Cycles, repeats and depth
+// are checked before anything is fetched.
+func (r *Resolver) external(x fetched, item, at *load.Node, depth int, chain []string) *load.Node {
 	var given *load.Node
 	if item.Kind == load.Map {
 		given = item.Get("inputs")
 	}
-	key += "|" + load.Canonical(given)
-	if i := slices.Index(chain, name); i >= 0 {
-		loop := append(slices.Clone(chain[i:]), name)
-		r.report(at.Pos, finding.Warning, rules.IncludeCycle, "%s includes itself (%s); GitLab ignores the repeated include", name, strings.Join(loop, " -> "))
+	if !r.enter(x.name, x.key+"|"+load.Canonical(given), at, depth, chain) {
 		return nil
 	}
-	if r.seen[key] {
-		r.report(at.Pos, finding.Info, rules.IncludeDuplicate, "%s is already included; GitLab ignores the repeat", name)
-		return nil
-	}
-	r.seen[key] = true
-	if depth > r.opts.MaxDepth {
-		r.report(at.Pos, finding.Error, rules.IncludeLimit, "includes are nested more than %d levels deep; GitLab refuses the pipeline", r.opts.MaxDepth)
-		return nil
-	}
-	f, ok := r.cache[name]
+	f, ok := r.cache[x.name]
 	if !ok {
+		src, err := x.fetch()
+		if err != nil {
+			r.fetchFailed(x.kind, x.loc, at, item, err)
+			return nil
+		}
 		var fs []finding.Finding
-		f, fs = load.Parse(name, src, r.opts.Limits)
+		f, fs = load.Parse(x.name, src, r.opts.Limits)
 		r.res.Findings = append(r.res.Findings, fs...)
 		r.res.Files = append(r.res.Files, f)
-		r.cache[name] = f
+		r.cache[x.name] = f
 	}
 	if f.Body == nil && len(f.Source) > 0 {
 		return nil // the parse error is reported
 	}
+	return r.expandFile(f, x.name, given, at, depth, chain)
+}
+
+// enter checks an include about to be read, named name (key tells repeats
+// apart): a cycle, a repeat or nesting past the limit is reported, and
+// false returned.
+func (r *Resolver) enter(name, key string, at *load.Node, depth int, chain []string) bool {
+	if i := slices.Index(chain, name); i >= 0 {
+		loop := append(slices.Clone(chain[i:]), name)
+		r.report(at.Pos, finding.Warning, rules.IncludeCycle, "%s includes itself (%s); GitLab ignores the repeated include", name, strings.Join(loop, " -> "))
+		return false
+	}
+	if r.seen[key] {
+		r.report(at.Pos, finding.Info, rules.IncludeDuplicate, "%s is already included; GitLab ignores the repeat", name)
+		return false
+	}
+	r.seen[key] = true
+	if depth > r.opts.MaxDepth {
+		r.report(at.Pos, finding.Error, rules.IncludeLimit, "includes are nested more than %d levels deep; GitLab refuses the pipeline", r.opts.MaxDepth)
+		return false
+	}
+	return true
+}
+
+// expandFile merges an included file: its body with the include's inputs
+// interpolated, then its own includes.
+func (r *Resolver) expandFile(f *load.File, name string, given, at *load.Node, depth int, chain []string) *load.Node {
 	body := r.body(f, at)
 	if body == nil {
 		return nil
@@ -80,12 +109,15 @@ func (r *Resolver) external(name, key string, src []byte, item, at *load.Node, d
 // fetchFailed reports content that could not be read: missing content is
 // an error GitLab makes too; anything else leaves the include unread.
 func (r *Resolver) fetchFailed(kind, loc string, at, item *load.Node, err error) {
+	if errors.Is(err, ErrNotAllowed) {
+		r.unread(kind, loc, at, item, whyRemote)
+		return
+	}
 	if errors.Is(err, ErrNotFound) {
 		r.report(at.Pos, finding.Error, rules.IncludeNotFound, "include:%s %s does not exist; GitLab refuses the pipeline", kind, loc)
 		return
 	}
-	r.unresolved(kind, loc, at, item)
-	r.report(at.Pos, finding.Info, rules.IncludeOffline, "include:%s %s could not be read (%v); checks its content could satisfy are warnings", kind, loc, err)
+	r.unread(kind, loc, at, item, fmt.Sprintf("could not be read (%v)", err))
 }
 
 // hasVariable says whether an include names its target with a CI/CD

@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/finding"
@@ -17,11 +16,7 @@ import (
 // with wildcards.
 func (r *Resolver) local(item *load.Node, loc string, at *load.Node, depth int, chain []string) []*load.Node {
 	if strings.Contains(loc, "$") {
-		if r.countOne(at) {
-			r.unresolved("local", loc, at, item)
-			r.report(at.Pos, finding.Info, rules.IncludeOffline,
-				"include:local %s uses a variable, which cilint cannot expand offline; checks its content could satisfy are warnings", loc)
-		}
+		r.offline("local", loc, at, item, whyVariable)
 		return nil
 	}
 	if r.proj != nil {
@@ -84,19 +79,7 @@ func (r *Resolver) localFile(p string, given, at *load.Node, depth int, chain []
 	if !r.countOne(at) {
 		return nil
 	}
-	key := "local:" + r.repo.root + ":" + rel + "|" + load.Canonical(given)
-	if i := slices.Index(chain, rel); i >= 0 {
-		loop := append(slices.Clone(chain[i:]), rel)
-		r.report(at.Pos, finding.Warning, rules.IncludeCycle, "%s includes itself (%s); GitLab ignores the repeated include", rel, strings.Join(loop, " -> "))
-		return nil
-	}
-	if r.seen[key] {
-		r.report(at.Pos, finding.Info, rules.IncludeDuplicate, "%s is already included; GitLab ignores the repeat", rel)
-		return nil
-	}
-	r.seen[key] = true
-	if depth > r.opts.MaxDepth {
-		r.report(at.Pos, finding.Error, rules.IncludeLimit, "includes are nested more than %d levels deep; GitLab refuses the pipeline", r.opts.MaxDepth)
+	if !r.enter(rel, "local:"+r.repo.root+":"+rel+"|"+load.Canonical(given), at, depth, chain) {
 		return nil
 	}
 	f, ok := r.cache[r.repo.root+":"+rel]
@@ -125,12 +108,7 @@ func (r *Resolver) localFile(p string, given, at *load.Node, depth int, chain []
 			return nil
 		}
 	}
-	body := r.body(f, at)
-	if body == nil {
-		return nil
-	}
-	body = r.interpolate(f, body, given, at, rel, nil)
-	return r.expand(body, depth+1, append(slices.Clip(chain), rel))
+	return r.expandFile(f, rel, given, at, depth, chain)
 }
 
 // realRoot is the root with links resolved, to compare resolved paths.

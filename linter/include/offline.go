@@ -17,9 +17,13 @@ const (
 // offline records an include cilint does not read (why says the reason):
 // its content is unknown, so checks that it could satisfy only warn.
 func (r *Resolver) offline(kind, loc string, at, item *load.Node, why string) {
-	if !r.countOne(at) {
-		return
+	if r.countOne(at) {
+		r.unread(kind, loc, at, item, why)
 	}
+}
+
+// unread is offline for an include already counted.
+func (r *Resolver) unread(kind, loc string, at, item *load.Node, why string) {
 	r.unresolved(kind, loc, at, item)
 	r.report(at.Pos, finding.Info, rules.IncludeOffline,
 		"include:%s %s %s; checks that its content could satisfy are warnings, not errors", kind, loc, why)

@@ -64,13 +64,9 @@ func (r *Resolver) projectFile(p project, file string, item, at *load.Node, dept
 	}
 	// Named the way GitLab's web interface links a file.
 	name := p.path + "/-/blob/" + shown + "/" + rel
-	src, err := r.opts.Fetch.ProjectFile(p.path, rel, p.ref)
-	if err != nil {
-		r.fetchFailed("project", fmt.Sprintf("%s (in %s at %s)", file, p.path, shown), at, item, err)
-		return nil
-	}
 	prev := r.proj
 	r.proj = &p
 	defer func() { r.proj = prev }()
-	return r.external(name, "project:"+name, src, item, at, depth, chain)
+	return r.external(fetched{kind: "project", loc: fmt.Sprintf("%s (in %s at %s)", file, p.path, shown), name: name, key: "project:" + name,
+		fetch: func() ([]byte, error) { return r.opts.Fetch.ProjectFile(p.path, rel, p.ref) }}, item, at, depth, chain)
 }

@@ -1,7 +1,6 @@
 package include
 
 import (
-	"errors"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/finding"
@@ -32,18 +31,8 @@ func (r *Resolver) remote(item *load.Node, loc string, at *load.Node, depth int,
 	if !r.countOne(at) {
 		return nil
 	}
-	src, err := r.opts.Fetch.URL(loc)
-	if errors.Is(err, ErrNotAllowed) {
-		r.unresolved("remote", loc, at, item)
-		r.report(at.Pos, finding.Info, rules.IncludeOffline,
-			"include:remote %s %s; checks that its content could satisfy are warnings, not errors", loc, whyRemote)
-		return nil
-	}
-	if err != nil {
-		r.fetchFailed("remote", loc, at, item, err)
-		return nil
-	}
-	if body := r.external(loc, "remote:"+loc, src, item, at, depth, chain); body != nil {
+	x := fetched{kind: "remote", loc: loc, name: loc, key: "remote:" + loc, fetch: func() ([]byte, error) { return r.opts.Fetch.URL(loc) }}
+	if body := r.external(x, item, at, depth, chain); body != nil {
 		return []*load.Node{body}
 	}
 	return nil

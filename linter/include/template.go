@@ -18,15 +18,15 @@ func (r *Resolver) template(item *load.Node, loc string, at *load.Node, depth in
 	if !r.countOne(at) {
 		return nil
 	}
-	src, err := r.opts.Fetch.Template(loc)
-	if err != nil {
-		if strings.Contains(loc, "/") {
+	fetch := func() ([]byte, error) {
+		src, err := r.opts.Fetch.Template(loc)
+		if err != nil && strings.Contains(loc, "/") {
 			err = unreadable{err}
 		}
-		r.fetchFailed("template", loc, at, item, err)
-		return nil
+		return src, err
 	}
-	if body := r.external("gitlab-template/"+loc, "template:"+loc, src, item, at, depth, chain); body != nil {
+	x := fetched{kind: "template", loc: loc, name: "gitlab-template/" + loc, key: "template:" + loc, fetch: fetch}
+	if body := r.external(x, item, at, depth, chain); body != nil {
 		return []*load.Node{body}
 	}
 	return nil

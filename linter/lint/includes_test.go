@@ -153,3 +153,34 @@ func TestUnreachableInstanceIsAskedOnce(t *testing.T) {
 		t.Errorf("%d unresolved includes, want 3", n)
 	}
 }
+
+// A repeated include is recognised before anything is fetched, and a file
+// included twice with different inputs is fetched once.
+func TestExternalIncludeFetchedOnce(t *testing.T) {
+	const sha = "1111111111111111111111111111111111111111"
+	f := fakegitlab.New(t, "")
+	f.Projects["agency/templates"] = &fakegitlab.FakeProject{
+		Branches: map[string]string{"main": sha},
+		Files: map[string]map[string]string{sha: {"deploy.yml": "spec:\n  inputs:\n    env:\n---\ndeploy-$[[ inputs.env ]]:\n  script: ./deploy\n"}},
+	}
+	dir := t.TempDir()
+	entry := func(env string) string {
+		return "  - project: agency/templates\n    file: deploy.yml\n    inputs:\n      env: " + env + "\n"
+	}
+	os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte("include:\n"+entry("staging")+entry("staging")+entry("production")), 0o644)
+	t.Chdir(dir)
+	l, _ := New(Options{Root: ".", Remote: &Remote{GitLabURL: f.URL, Timeout: 2 * time.Second}})
+	res, err := l.File(".gitlab-ci.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := 0
+	for _, r := range f.Requests {
+		if strings.Contains(r, "/raw") {
+			raw++
+		}
+	}
+	if raw != 1 || res.Pipeline.Job("deploy-staging") == nil || res.Pipeline.Job("deploy-production") == nil {
+		t.Errorf("%d file requests (want 1); findings %v", raw, res.Findings)
+	}
+}
