@@ -161,7 +161,7 @@ func TestExternalIncludeFetchedOnce(t *testing.T) {
 	f := fakegitlab.New(t, "")
 	f.Projects["agency/templates"] = &fakegitlab.FakeProject{
 		Branches: map[string]string{"main": sha},
-		Files: map[string]map[string]string{sha: {"deploy.yml": "spec:\n  inputs:\n    env:\n---\ndeploy-$[[ inputs.env ]]:\n  script: ./deploy\n"}},
+		Files:    map[string]map[string]string{sha: {"deploy.yml": "spec:\n  inputs:\n    env:\n---\ndeploy-$[[ inputs.env ]]:\n  script: ./deploy\n"}},
 	}
 	dir := t.TempDir()
 	entry := func(env string) string {

@@ -13,7 +13,6 @@ import (
 	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/include"
-	"gitlab.com/trustci/cicd/linter/lint"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/report"
 	"gitlab.com/trustci/cicd/linter/simulate"
@@ -52,29 +51,16 @@ func runJobs(args []string, stdout, stderr io.Writer, getenv func(string) string
 	opts := of.options(getenv)
 	early := simulate.NewVariables(ev, nil, vars.m)
 	opts.Vars = early.Lookup
-	l, err := lint.New(opts)
-	if err != nil {
-		fmt.Fprintf(stderr, "cilint: %v\n", err)
-		return exitUsage
-	}
-	res, err := l.File(fl.Arg(0))
-	if err != nil {
-		fmt.Fprintf(stderr, "cilint: %v\n", err)
-		return exitUsage
-	}
-	if res.Pipeline == nil || res.Pipeline.Config == nil {
-		report.Text(stderr, res.Findings, res.Sources(), report.TextOptions{OneLine: true})
-		fmt.Fprintln(stderr, "cilint jobs: the configuration could not be built")
-		return exitFindings
-	}
-	if finding.HasErrors(res.Findings) {
-		fmt.Fprintln(stderr, "cilint jobs: the configuration has errors (cilint lint shows them); showing what could be built")
+	l, res, code := buildPipeline("jobs", opts, fl.Arg(0), stderr)
+	if res == nil {
+		return code
 	}
 	known := simulate.NewVariables(ev, res.Pipeline.Config, vars.m).WithFiles(include.NewRepo(l.Root(fl.Arg(0))).Exists)
 	if len(changed) > 0 && !ev.ChangesAlways {
 		known = known.WithChanges(func(n *load.Node) expr.Truth { return include.MatchAny(n, func() []string { return changed }) })
 	}
 	sim := simulate.Run(res.Pipeline, ev.Name, known)
+	var err error
 	if *format == "json" {
 		err = jobsJSON(stdout, sim)
 	} else {

@@ -336,24 +336,11 @@ func runRender(args []string, stdout, stderr io.Writer, getenv func(string) stri
 		fl.Usage()
 		return exitUsage
 	}
-	l, err := lint.New(of.options(getenv))
-	if err != nil {
-		fmt.Fprintf(stderr, "cilint: %v\n", err)
-		return exitUsage
+	_, res, code := buildPipeline("render", of.options(getenv), fl.Arg(0), stderr)
+	if res == nil {
+		return code
 	}
-	res, err := l.File(fl.Arg(0))
-	if err != nil {
-		fmt.Fprintf(stderr, "cilint: %v\n", err)
-		return exitUsage
-	}
-	if res.Pipeline == nil || res.Pipeline.Config == nil {
-		report.Text(stderr, res.Findings, res.Sources(), report.TextOptions{OneLine: true})
-		fmt.Fprintln(stderr, "cilint render: the configuration could not be built")
-		return exitFindings
-	}
-	if finding.HasErrors(res.Findings) {
-		fmt.Fprintln(stderr, "cilint render: the configuration has errors (cilint lint shows them); printing what could be built")
-	}
+	var err error
 	if *format == "json" {
 		err = render.JSON(stdout, res.Pipeline.Config)
 	} else {
@@ -364,6 +351,32 @@ func runRender(args []string, stdout, stderr io.Writer, getenv func(string) stri
 		return exitUsage
 	}
 	return exitOK
+}
+
+// buildPipeline lints path for a command that works on the pipeline it
+// builds (render, jobs). With no pipeline to work on it prints why and
+// returns a nil result and the exit status; with errors it says so and
+// goes on with what could be built.
+func buildPipeline(cmd string, opts lint.Options, path string, stderr io.Writer) (*lint.Linter, *lint.Result, int) {
+	l, err := lint.New(opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		return nil, nil, exitUsage
+	}
+	res, err := l.File(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		return nil, nil, exitUsage
+	}
+	if res.Pipeline == nil || res.Pipeline.Config == nil {
+		report.Text(stderr, res.Findings, res.Sources(), report.TextOptions{OneLine: true})
+		fmt.Fprintf(stderr, "cilint %s: the configuration could not be built\n", cmd)
+		return nil, nil, exitFindings
+	}
+	if finding.HasErrors(res.Findings) {
+		fmt.Fprintf(stderr, "cilint %s: the configuration has errors (cilint lint shows them); using what could be built\n", cmd)
+	}
+	return l, res, exitOK
 }
 
 // pairsFlag collects repeated NAME=VALUE flags.
