@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"gitlab.com/trustci/cicd/linter/gitlabapi"
 	"gitlab.com/trustci/cicd/linter/include"
@@ -85,20 +84,22 @@ func (f *fetcher) URL(url string) ([]byte, error) {
 	}
 	// Another host: the instance being down says nothing about it.
 	b, err := f.client.URL(f.ctx, url, f.maxBytes)
-	if errors.Is(err, gitlabapi.ErrNotFound) {
-		return nil, fmt.Errorf("%w", include.ErrNotFound)
-	}
-	return b, err
+	return b, notFound(err)
 }
 
-// wrap turns the client's not-found into the resolver's, and remembers an
-// unreachable instance.
+// wrap remembers an unreachable instance, and gives the resolver its
+// not-found.
 func (f *fetcher) wrap(err error) error {
 	if gitlabapi.Down(err) && f.down == nil {
 		f.down = fmt.Errorf("%s is not reachable; not asked again in this run", f.base)
 	}
+	return notFound(err)
+}
+
+// notFound marks the client's not-found as the resolver's too.
+func notFound(err error) error {
 	if errors.Is(err, gitlabapi.ErrNotFound) {
-		return fmt.Errorf("%s: %w", strings.TrimSuffix(err.Error(), ": "+gitlabapi.ErrNotFound.Error()), include.ErrNotFound)
+		return fmt.Errorf("%w: %w", err, include.ErrNotFound)
 	}
 	return err
 }
