@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/pipeline"
 	"gitlab.com/trustci/cicd/linter/rules"
 )
 
@@ -100,10 +101,7 @@ func checkSecrets(c *Context) {
 			return
 		}
 		for _, p := range vars.Pairs {
-			v := p.Value
-			if v != nil && v.Kind == load.Map {
-				v = v.Get("value")
-			}
+			v := pipeline.VariableValue(p.Value)
 			if v == nil || v.Kind != load.String || seen[v] || strings.Contains(v.Text, "$") {
 				continue
 			}

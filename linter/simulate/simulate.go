@@ -14,6 +14,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/cond"
 	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/pipeline"
 )
 
 // Event is a kind of pipeline with the variables GitLab predefines for it.
@@ -115,10 +116,7 @@ func literals(vars *load.Node, into map[string]string) {
 		return
 	}
 	for _, p := range vars.Pairs {
-		val := p.Value
-		if val != nil && val.Kind == load.Map {
-			val = val.Get("value")
-		}
+		val := pipeline.VariableValue(p.Value)
 		if val != nil && val.Kind != load.Map && val.Kind != load.Seq && !strings.Contains(val.Name(), "$") {
 			into[p.Key.Name()] = val.Name()
 		}

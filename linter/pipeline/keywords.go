@@ -2,6 +2,8 @@ package pipeline
 
 import "gitlab.com/trustci/cicd/linter/load"
 
+// Keyword values that several stages read the same way.
+
 // Need is one entry of a job's needs that names a job of this pipeline.
 type Need struct {
 	Name     string
@@ -41,4 +43,13 @@ func NeedsOf(list *load.Node) []Need {
 		}
 	}
 	return out
+}
+
+// VariableValue is the value of a variables: entry, written either as the
+// value itself or as a mapping with value: (and description:, expand:).
+func VariableValue(entry *load.Node) *load.Node {
+	if entry != nil && entry.Kind == load.Map {
+		return entry.Get("value")
+	}
+	return entry
 }
