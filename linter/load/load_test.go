@@ -133,6 +133,7 @@ func TestFindings(t *testing.T) {
 		{"duplicate key", "a: 1\nb: 2\na: 3\n", []string{"3:1 yaml-duplicate-key"}},
 		{"merge is not a duplicate", "x: &x {a: 1}\ny:\n  a: 2\n  <<: *x\n", nil},
 		{"syntax", "job:\n  script: echo: hi\n", []string{"2:15 yaml-syntax"}},
+		{"syntax after an apostrophe", "job:\n  script: it's: hi\n", []string{"2:15 yaml-syntax"}},
 		{"tab", "job:\n\tscript: x\n", []string{"2:1 yaml-syntax"}},
 		{"unclosed flow sequence", "a:\n  script: [x, y\nb:\n  script: z\n", []string{"2:11 yaml-syntax"}},
 		{"unclosed flow mapping", "a:\n  variables: {A: 1\nb: 2\n", []string{"2:14 yaml-syntax"}},

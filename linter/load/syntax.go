@@ -95,7 +95,23 @@ func runeCol(s string, byteIndex int) int { return 1 + utf8.RuneCountInString(s[
 // secondMappingColon returns the byte index of the `:` that starts a second
 // mapping value on one line (as in `script: echo: hi`), skipping quoted text.
 func secondMappingColon(s string) int {
-	seen := 0
+	seen, at := 0, -1
+	eachPlain(s, func(i int) bool {
+		if s[i] == ':' && (i+1 == len(s) || s[i+1] == ' ' || s[i+1] == '\t') {
+			seen++
+			if seen == 2 {
+				at = i
+				return false
+			}
+		}
+		return true
+	})
+	return at
+}
+
+// eachPlain calls fn with the index of each byte of the line s that is
+// outside quoted text and comments, in order, until fn returns false.
+func eachPlain(s string, fn func(i int) bool) {
 	var quote byte
 	for i := 0; i < len(s); i++ {
 		ch := s[i]
@@ -104,18 +120,16 @@ func secondMappingColon(s string) int {
 			if ch == quote {
 				quote = 0
 			}
-		case ch == '\'' || ch == '"':
+		case (ch == '"' || ch == '\'') && tokenStart(s, i):
 			quote = ch
 		case ch == '#' && (i == 0 || s[i-1] == ' '):
-			return -1
-		case ch == ':' && (i+1 == len(s) || s[i+1] == ' ' || s[i+1] == '\t'):
-			seen++
-			if seen == 2 {
-				return i
+			return
+		default:
+			if !fn(i) {
+				return
 			}
 		}
 	}
-	return -1
 }
 
 // tokenStart says whether a quote or bracket at s[i] starts a token: at the
@@ -142,33 +156,26 @@ func unclosedBracket(lines [][]byte, line int, open byte) (int, int, bool) {
 		t := stack[len(stack)-1]
 		return t.line, t.col, true
 	}
-	for n := line - 1; n < len(lines); n++ {
+	mismatch := false
+	for n := line - 1; n < len(lines) && !mismatch; n++ {
 		s := string(lines[n])
-		var quote byte
-		for i := 0; i < len(s); i++ {
-			ch := s[i]
-			switch {
-			case quote != 0:
-				if ch == quote {
-					quote = 0
-				}
-			case (ch == '"' || ch == '\'') && tokenStart(s, i):
-				quote = ch
-			case ch == '#' && (i == 0 || s[i-1] == ' '):
-				i = len(s)
-			case ch == '[' || ch == '{':
+		eachPlain(s, func(i int) bool {
+			switch ch := s[i]; ch {
+			case '[', '{':
 				stack = append(stack, at{ch, n + 1, runeCol(s, i)})
-			case ch == ']' || ch == '}':
+			case ']', '}':
 				want := byte('[')
 				if ch == '}' {
 					want = '{'
 				}
 				if len(stack) == 0 || stack[len(stack)-1].ch != want {
-					return top()
+					mismatch = true
+					return false
 				}
 				stack = stack[:len(stack)-1]
 			}
-		}
+			return true
+		})
 	}
 	return top()
 }
