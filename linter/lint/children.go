@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"gitlab.com/trustci/cicd/linter/config"
 	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
 )
@@ -27,7 +27,7 @@ const maxChildren = 100
 // just those entries, placed at the trigger job. The trigger's inputs go to
 // the child's spec:inputs. Children generated at run time
 // (include:artifact) cannot be read. Their findings and files join res.
-func (l *Linter) children(res *Result, cfg *config.Config, seen map[string]bool, depth int) {
+func (l *Linter) children(res *Result, opts include.Options, seen map[string]bool, depth int) {
 	if depth > maxChildDepth {
 		return
 	}
@@ -52,9 +52,9 @@ func (l *Linter) children(res *Result, cfg *config.Config, seen map[string]bool,
 			Value: &load.Node{Kind: load.Seq, Pos: j.Key.Pos, Items: entries},
 		}}}}
 		child := &Result{}
-		l.resolveAndCheck(child, synth, cfg)
+		l.resolveAndCheck(child, synth, opts)
 		if child.Pipeline != nil {
-			l.children(child, cfg, seen, depth+1)
+			l.children(child, opts, seen, depth+1)
 		}
 		unread := slices.ContainsFunc(child.Findings, func(f finding.Finding) bool {
 			return f.Severity == finding.Error && strings.HasPrefix(f.Rule, "include-")

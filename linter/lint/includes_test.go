@@ -130,7 +130,11 @@ func TestUnreachableInstanceIsAskedOnce(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte("include:\n"+
 		"  - project: a/b\n    file: [one.yml, two.yml]\n"+
 		"  - template: Android.gitlab-ci.yml\n"+
-		"test:\n  script: make\n"), 0o644)
+		"test:\n  script: make\n"+
+		"child:\n  trigger:\n    include: child.yml\n"), 0o644)
+	// A child pipeline shares the run's client: its include is not asked
+	// either.
+	os.WriteFile(filepath.Join(dir, "child.yml"), []byte("include:\n  - project: a/b\n    file: c.yml\nx:\n  script: y\n"), 0o644)
 	t.Chdir(dir)
 	l, _ := New(Options{Root: ".", Remote: &Remote{GitLabURL: srv.URL, Timeout: time.Second}})
 	res, err := l.File(".gitlab-ci.yml")
@@ -143,7 +147,7 @@ func TestUnreachableInstanceIsAskedOnce(t *testing.T) {
 			unread = append(unread, f.Message)
 		}
 	}
-	if len(unread) != 3 || !strings.Contains(unread[1], "not asked again") || !strings.Contains(unread[2], "not asked again") {
+	if len(unread) != 4 || !strings.Contains(unread[1], "not asked again") || !strings.Contains(unread[2], "not asked again") || !strings.Contains(unread[3], "not asked again") {
 		t.Errorf("findings: %q", unread)
 	}
 	if requests != 3 { // the first request and its two retries

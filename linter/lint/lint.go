@@ -185,18 +185,20 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 		finding.Sort(res.Findings)
 		return res
 	}
-	l.resolveAndCheck(res, file, cfg)
+	// One set of options, so child pipelines share the catalogs and the
+	// GitLab client (and what it learnt: an instance that is down).
+	opts := l.includeOptions(file.Path, cfg)
+	l.resolveAndCheck(res, file, opts)
 	if res.Pipeline != nil {
-		l.children(res, cfg, map[string]bool{}, 1)
+		l.children(res, opts, map[string]bool{}, 1)
 	}
 	finding.Sort(res.Findings)
 	return res
 }
 
-// resolveAndCheck resolves file's includes into res, builds the pipeline
-// and runs the schema and every check on it.
-func (l *Linter) resolveAndCheck(res *Result, file *load.File, cfg *config.Config) {
-	opts := include.DefaultOptions(l.root(file.Path))
+// includeOptions are how includes of the file at path are resolved.
+func (l *Linter) includeOptions(path string, cfg *config.Config) include.Options {
+	opts := include.DefaultOptions(l.root(path))
 	opts.Limits = l.opts.Limits
 	if l.opts.MaxIncludes > 0 {
 		opts.MaxIncludes = l.opts.MaxIncludes
@@ -209,6 +211,12 @@ func (l *Linter) resolveAndCheck(res *Result, file *load.File, cfg *config.Confi
 	opts.Catalogs = l.catalogs(cfg)
 	opts.Fetch = l.fetcher()
 	opts.Vars = l.opts.Vars
+	return opts
+}
+
+// resolveAndCheck resolves file's includes into res, builds the pipeline
+// and runs the schema and every check on it.
+func (l *Linter) resolveAndCheck(res *Result, file *load.File, opts include.Options) {
 	inc := include.Resolve(file, opts)
 	res.Files = inc.Files
 	res.Findings = append(res.Findings, inc.Findings...)
