@@ -27,7 +27,9 @@ func checkDeprecated(c *Context) {
 		for _, k := range []string{"only", "except"} {
 			if p := j.Node.Pair(k); p != nil && !seen[p.Key] {
 				seen[p.Key] = true
-				c.Report(p.Key.Pos, rules.DeprecatedKeyword, "`%s` is deprecated; use `rules`", k)
+				// GitLab's keyword reference says only/except are no longer
+				// developed, not removed: they work, so say exactly that.
+				c.Report(p.Key.Pos, rules.DeprecatedKeyword, "`%s` still works but GitLab no longer develops it; `rules` is the keyword it recommends", k)
 			}
 		}
 	}
@@ -117,11 +119,17 @@ func checkSecrets(c *Context) {
 	}
 }
 
-// checkDuplicatePipelines mirrors GitLab's warning: without
-// workflow:rules, a job whose last rule is a bare `when:` runs in both the
-// branch pipeline and the merge request pipeline of one push.
+// checkDuplicatePipelines mirrors GitLab's warning
+// (lib/gitlab/ci/config/entry/processable.rb, validate_against_warnings):
+// without workflow:rules, a job whose last rule is a bare `when:` runs in
+// both the branch pipeline and the merge request pipeline of one push.
+// GitLab gives it only when no workflow:rules exist, so an include cilint
+// did not read, which may hold them, silences it.
 func checkDuplicatePipelines(c *Context) {
 	if wf := c.P.Config.Get("workflow"); wf != nil && wf.Kind == load.Map && wf.Get("rules") != nil {
+		return
+	}
+	if len(c.P.Unresolved) > 0 {
 		return
 	}
 	for _, j := range c.P.Jobs {
