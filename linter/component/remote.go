@@ -21,6 +21,10 @@ type Remote struct {
 	Host    string
 	Project string
 	Ctx     context.Context
+	// Anonymous, when set, says why the catalog is read without the
+	// run's credentials; a "not found" then says so, since a private
+	// project answers 404 to an anonymous request.
+	Anonymous string
 
 	tags    []gitlabapi.Tag
 	tagsErr error
@@ -32,6 +36,9 @@ func (r *Remote) wrap(err error) error {
 		return nil
 	}
 	if errors.Is(err, gitlabapi.ErrNotFound) {
+		if r.Anonymous != "" {
+			return fmt.Errorf("%v (%s): %w", err, r.Anonymous, ErrNotFound)
+		}
 		return fmt.Errorf("%v: %w", err, ErrNotFound)
 	}
 	return fmt.Errorf("%v: %w", err, ErrUnavailable)

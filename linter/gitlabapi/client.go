@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -85,7 +86,7 @@ func New(o Options) (*Client, error) {
 	if o.RetryWaitMax == 0 {
 		o.RetryWaitMax = 5 * time.Second
 	}
-	httpClient := &http.Client{Timeout: o.Timeout}
+	var transport http.RoundTripper = http.DefaultTransport
 	if o.CAFile != "" {
 		pem, err := os.ReadFile(o.CAFile)
 		if err != nil {
@@ -100,8 +101,15 @@ func New(o Options) (*Client, error) {
 		}
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-		httpClient.Transport = tr
+		transport = tr
 	}
+	// Two clients on one transport: the API client carries the token and
+	// follows a redirect only to the same scheme, host and port (Go keeps
+	// custom headers such as PRIVATE-TOKEN and JOB-TOKEN across a
+	// redirect, even to another host); the client for include:remote
+	// carries no credentials and follows redirects only to https.
+	httpClient := &http.Client{Timeout: o.Timeout, Transport: transport, CheckRedirect: sameOrigin}
+	urlClient := &http.Client{Timeout: o.Timeout, Transport: transport, CheckRedirect: httpsOnly}
 	opts := []gitlab.ClientOptionFunc{
 		gitlab.WithBaseURL(o.BaseURL),
 		gitlab.WithHTTPClient(httpClient),
@@ -123,7 +131,81 @@ func New(o Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gitlab client for %s: %w", o.BaseURL, err)
 	}
-	return &Client{api: api, http: httpClient, base: strings.TrimRight(o.BaseURL, "/"), cache: o.CacheDir, retry: o.RetryMax}, nil
+	return &Client{api: api, http: urlClient, base: strings.TrimRight(o.BaseURL, "/"), cache: o.CacheDir, retry: o.RetryMax}, nil
+}
+
+// maxRedirects is Go's own default limit, kept explicit since both
+// policies below replace the default one.
+const maxRedirects = 10
+
+// ErrRedirect is a redirect cilint refused to follow.
+var ErrRedirect = errors.New("redirect refused")
+
+// sameOrigin lets the API client follow a redirect only within the
+// instance it was asked to talk to: same scheme, host and port.
+func sameOrigin(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("%w: more than %d redirects", ErrRedirect, maxRedirects)
+	}
+	from := via[0].URL
+	if !SameOrigin(from, req.URL) {
+		return fmt.Errorf("%w: the instance %s redirected to %s, which is another host or scheme; credentials are never sent there",
+			ErrRedirect, origin(from), origin(req.URL))
+	}
+	return nil
+}
+
+// httpsOnly lets include:remote follow redirects, as GitLab does, but
+// only to https.
+func httpsOnly(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("%w: more than %d redirects", ErrRedirect, maxRedirects)
+	}
+	if req.URL.Scheme != "https" {
+		return fmt.Errorf("%w: %s redirected to %s; only https is followed", ErrRedirect, redact(via[0].URL.String()), origin(req.URL))
+	}
+	return nil
+}
+
+// ScopeTokens returns the tokens to use for requests to base: the given
+// ones when base is the instance they belong to (same scheme, host and
+// port), none otherwise. A token is never offered to a host that
+// pipeline text named.
+func ScopeTokens(base, instance, token, jobToken string) (string, string) {
+	a, err := url.Parse(base)
+	if err != nil {
+		return "", ""
+	}
+	b, err := url.Parse(instance)
+	if err != nil || !SameOrigin(a, b) {
+		return "", ""
+	}
+	return token, jobToken
+}
+
+// SameOrigin reports whether a and b have the same scheme, host and port
+// (an absent port is the scheme's default).
+func SameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
+
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return "443"
+	case "http":
+		return "80"
+	}
+	return ""
+}
+
+// origin is scheme://host[:port] of u, without user information, path
+// or query, for messages.
+func origin(u *url.URL) string {
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host}).String()
 }
 
 // backoff waits as the server asks (Retry-After, or RateLimit-Reset on a
@@ -164,11 +246,22 @@ func classify(what string, resp *gitlab.Response, err error) error {
 		}
 		return fmt.Errorf("%s: %w (HTTP %d)", what, ErrUnavailable, resp.StatusCode)
 	}
+	if errors.Is(err, ErrRedirect) {
+		return noAnswer(what, err)
+	}
 	return downError{noAnswer(what, err)}
 }
 
 // noAnswer explains why a request got no HTTP answer.
 func noAnswer(what string, err error) error {
+	if errors.Is(err, ErrRedirect) {
+		// Not a server that is down: a redirect cilint will not follow.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return fmt.Errorf("%s: %w", what, err)
+	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s: %w (timed out)", what, ErrUnavailable)
 	}

@@ -133,7 +133,8 @@ func (c *Client) get(ctx context.Context, u *url.URL, maxBytes int64) (b []byte,
 	req.Header.Set("User-Agent", "cilint")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, true, classify(what, nil, err)
+		// A refused redirect would be refused again.
+		return nil, !errors.Is(err, ErrRedirect), classify(what, nil, err)
 	}
 	defer resp.Body.Close()
 	switch {

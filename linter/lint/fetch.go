@@ -29,14 +29,7 @@ func (l *Linter) fetcher() include.Fetcher {
 	if rm == nil {
 		return nil
 	}
-	base := rm.GitLabURL
-	if base == "" {
-		fqdn := l.opts.ServerFQDN
-		if fqdn == "" {
-			fqdn = "gitlab.com"
-		}
-		base = "https://" + fqdn
-	}
+	base := l.instanceURL()
 	client, err := gitlabapi.New(gitlabapi.Options{BaseURL: base, Token: rm.Token, JobToken: rm.JobToken,
 		CacheDir: rm.CacheDir, Timeout: rm.Timeout, RetryMax: 2, CAFile: rm.CAFile})
 	ctx := rm.Context

@@ -263,7 +263,11 @@ func (l *Linter) catalogs(cfg *config.Config) include.CatalogSource {
 		if u, err := url.Parse(rm.GitLabURL); err == nil && u.Host == host {
 			base = rm.GitLabURL
 		}
-		client, err := gitlabapi.New(gitlabapi.Options{BaseURL: base, Token: rm.Token, JobToken: rm.JobToken,
+		// The token belongs to one instance: a component on any other
+		// host is read anonymously, so a reference in a merge request
+		// cannot make cilint hand the token to a host of its choosing.
+		token, jobToken := gitlabapi.ScopeTokens(base, l.instanceURL(), rm.Token, rm.JobToken)
+		client, err := gitlabapi.New(gitlabapi.Options{BaseURL: base, Token: token, JobToken: jobToken,
 			CacheDir: rm.CacheDir, Timeout: rm.Timeout, RetryMax: 2, CAFile: rm.CAFile})
 		if err != nil {
 			return nil, ""
@@ -273,9 +277,26 @@ func (l *Linter) catalogs(cfg *config.Config) include.CatalogSource {
 			ctx = context.Background()
 		}
 		c := &component.Remote{Client: client, Host: host, Project: project, Ctx: ctx}
+		if token == "" && jobToken == "" && (rm.Token != "" || rm.JobToken != "") {
+			c.Anonymous = "read without credentials: the token is only sent to " + l.instanceURL()
+		}
 		remotes[prefix] = c
 		return c, ""
 	}
+}
+
+// instanceURL is the GitLab instance the run's credentials belong to:
+// --gitlab-url (or $CI_SERVER_URL), else https://<server FQDN>, else
+// gitlab.com.
+func (l *Linter) instanceURL() string {
+	if rm := l.opts.Remote; rm != nil && rm.GitLabURL != "" {
+		return rm.GitLabURL
+	}
+	fqdn := l.opts.ServerFQDN
+	if fqdn == "" {
+		fqdn = "gitlab.com"
+	}
+	return "https://" + fqdn
 }
 
 // validateParts validates the parts of a file that do not survive the

@@ -171,7 +171,14 @@ func remoteList(prefix string, stdout, stderr io.Writer, getenv func(string) str
 	if u, err := url.Parse(getenv("CI_SERVER_URL")); err == nil && u.Host == host {
 		base = getenv("CI_SERVER_URL")
 	}
+	// The token belongs to the instance the job runs on ($CI_SERVER_URL,
+	// else gitlab.com): another host is asked anonymously.
+	instance := getenv("CI_SERVER_URL")
+	if instance == "" {
+		instance = "https://gitlab.com"
+	}
 	token, job := gitlabapi.TokensFromEnv(getenv)
+	token, job = gitlabapi.ScopeTokens(base, instance, token, job)
 	client, err := gitlabapi.New(gitlabapi.Options{BaseURL: base, Token: token, JobToken: job, CacheDir: gitlabapi.DefaultCacheDir(), Timeout: 15 * time.Second})
 	if err != nil {
 		fmt.Fprintf(stderr, "cilint catalog: %v\n", err)

@@ -92,7 +92,10 @@ func (f *FakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"message":"404 Project Not Found"}`, http.StatusNotFound)
 		return
 	}
-	if p.Private && r.Header.Get("PRIVATE-TOKEN") != f.Token {
+	// GitLab reads a private project's repository with an access token
+	// or a CI job token allowed to reach it; the lint API below takes no
+	// job token.
+	if p.Private && r.Header.Get("PRIVATE-TOKEN") != f.Token && r.Header.Get("JOB-TOKEN") != f.Token {
 		http.Error(w, `{"message":"401 Unauthorized"}`, http.StatusUnauthorized)
 		return
 	}
