@@ -42,6 +42,9 @@ type Options struct {
 	// CAFile adds a PEM certificate authority to the system's, for
 	// self-managed instances with a private CA.
 	CAFile string
+	// MaxFileBytes caps a repository file or template read through the
+	// API (default DefaultMaxFileBytes, GitLab's own YAML size limit).
+	MaxFileBytes int64
 }
 
 // TokensFromEnv reads GITLAB_TOKEN, then CI_JOB_TOKEN.
@@ -65,6 +68,9 @@ type Client struct {
 	base  string
 	cache string
 	retry int
+	// maxFile caps files read through the API; larger ones are an error
+	// and never cached.
+	maxFile int64
 }
 
 // Errors callers tell apart. The messages never contain the token.
@@ -108,6 +114,10 @@ func New(o Options) (*Client, error) {
 	// custom headers such as PRIVATE-TOKEN and JOB-TOKEN across a
 	// redirect, even to another host); the client for include:remote
 	// carries no credentials and follows redirects only to https.
+	if o.MaxFileBytes <= 0 {
+		o.MaxFileBytes = DefaultMaxFileBytes
+	}
+	transport = cappedTransport{rt: transport, max: MaxAnswerBytes}
 	httpClient := &http.Client{Timeout: o.Timeout, Transport: transport, CheckRedirect: sameOrigin}
 	urlClient := &http.Client{Timeout: o.Timeout, Transport: transport, CheckRedirect: httpsOnly}
 	opts := []gitlab.ClientOptionFunc{
@@ -131,7 +141,7 @@ func New(o Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gitlab client for %s: %w", o.BaseURL, err)
 	}
-	return &Client{api: api, http: urlClient, base: strings.TrimRight(o.BaseURL, "/"), cache: o.CacheDir, retry: o.RetryMax}, nil
+	return &Client{api: api, http: urlClient, base: strings.TrimRight(o.BaseURL, "/"), cache: o.CacheDir, retry: o.RetryMax, maxFile: o.MaxFileBytes}, nil
 }
 
 // maxRedirects is Go's own default limit, kept explicit since both
@@ -232,6 +242,9 @@ func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) t
 func classify(what string, resp *gitlab.Response, err error) error {
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, ErrTooLarge) {
+		return fmt.Errorf("%s: %w: the answer is over %d bytes", what, ErrTooLarge, MaxAnswerBytes)
 	}
 	if resp != nil {
 		switch code := resp.StatusCode; {
@@ -380,6 +393,9 @@ func (c *Client) RawFile(ctx context.Context, project, path, ref string) ([]byte
 		at := ref
 		if at == "" {
 			at = "the default branch"
+		}
+		if err == nil && int64(len(b)) > c.maxFile {
+			return nil, fmt.Errorf("%s of %s at %s: %w: over %d bytes", path, project, at, ErrTooLarge, c.maxFile)
 		}
 		return b, classify(path+" of "+project+" at "+at, resp, err)
 	})

@@ -38,20 +38,27 @@ func (c *Client) cached(key string, ttl time.Duration, fetch func() ([]byte, err
 	if c.cache == "" {
 		return fetch()
 	}
+	if !safeCacheDir(c.cache) {
+		// Someone else's directory, a link or a writable one: not a
+		// cache to trust or to write into.
+		return fetch()
+	}
 	ks := sha256.Sum256([]byte(c.base + "\x00" + key))
 	keyPath := filepath.Join(c.cache, "keys", hex.EncodeToString(ks[:]))
-	if st, err := os.Stat(keyPath); err == nil && (ttl == forever || time.Since(st.ModTime()) < ttl) {
-		if name, err := os.ReadFile(keyPath); err == nil {
-			if b, err := os.ReadFile(filepath.Join(c.cache, "blobs", string(name))); err == nil {
-				if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) == string(name) {
-					return b, nil
-				}
+	if name, st, err := readCacheFile(keyPath); err == nil && (ttl == forever || time.Since(st.ModTime()) < ttl) {
+		if b, _, err := readCacheFile(filepath.Join(c.cache, "blobs", string(name))); err == nil {
+			if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) == string(name) {
+				return b, nil
 			}
 		}
 	}
 	b, err := fetch()
 	if err != nil {
 		return nil, err
+	}
+	if int64(len(b)) > c.maxFile {
+		// Never cached: the caller refuses it anyway.
+		return b, nil
 	}
 	sum := sha256.Sum256(b)
 	name := hex.EncodeToString(sum[:])
@@ -62,7 +69,7 @@ func (c *Client) cached(key string, ttl time.Duration, fetch func() ([]byte, err
 }
 
 func writeAtomic(path string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
@@ -90,6 +97,9 @@ func (c *Client) CITemplate(ctx context.Context, name string) ([]byte, error) {
 		t, resp, err := c.api.CIYMLTemplate.GetTemplate(key, gitlab.WithContext(ctx))
 		if err := classify("template "+name, resp, err); err != nil {
 			return nil, err
+		}
+		if int64(len(t.Content)) > c.maxFile {
+			return nil, fmt.Errorf("template %s: %w: over %d bytes", name, ErrTooLarge, c.maxFile)
 		}
 		return []byte(t.Content), nil
 	})

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"context"
 	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
@@ -84,5 +85,53 @@ func TestTokenOnlyToTheInstance(t *testing.T) {
 				t.Errorf("the instance's private catalog must be read with the token:\n%s", all)
 			}
 		})
+	}
+}
+
+// One deadline bounds all network reads of a run: a server that stalls
+// is asked once, and everything it should have served is reported as not
+// read when the deadline passes.
+func TestRunDeadline(t *testing.T) {
+	var hits atomic.Int32
+	release := make(chan struct{})
+	stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer stall.Close()
+	defer close(release)
+	dir := t.TempDir()
+	src := "include:\n  - project: agency/a\n    file: /a.yml\n  - project: agency/b\n    file: /b.yml\n  - template: Jobs/Build.gitlab-ci.yml\n" +
+		"test:\n  script: pytest\n"
+	if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	l, err := New(Options{Root: ".", Remote: &Remote{GitLabURL: stall.URL, Timeout: time.Minute, Context: ctx}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	res, err := l.File(".gitlab-ci.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("ended after %v", time.Since(start))
+	if n := hits.Load(); n != 1 {
+		t.Errorf("the stalled server was asked %d times; once is enough to know it is down", n)
+	}
+	unread := 0
+	for _, f := range res.Findings {
+		if f.Rule == "include-offline" || strings.Contains(f.Message, "could not be read") {
+			unread++
+		}
+	}
+	if unread < 3 {
+		t.Errorf("want the three includes reported as not read, got findings %v", res.Findings)
 	}
 }

@@ -114,6 +114,7 @@ type optionFlags struct {
 	maxIncludes                                     int
 	offline, allowRemote                            bool
 	catalogs, inputs                                pairsFlag
+	networkTimeout                                  time.Duration
 }
 
 func (o *optionFlags) register(fl *flag.FlagSet) {
@@ -127,6 +128,7 @@ func (o *optionFlags) register(fl *flag.FlagSet) {
 	fl.BoolVar(&o.allowRemote, "allow-remote", false, "fetch include:remote URLs (HTTPS only, size-limited)")
 	fl.StringVar(&o.gitlabURL, "gitlab-url", "", "the GitLab instance: for --remote, and for components on its host (default: $CI_SERVER_URL; other hosts: https://HOST)")
 	fl.StringVar(&o.caFile, "ca-file", "", "PEM certificate authority of a self-managed GitLab with a private CA")
+	fl.DurationVar(&o.networkTimeout, "network-timeout", 2*time.Minute, "the most time all reads from GitLab and URLs may take together in one run (each request also times out after 15s)")
 }
 
 func (o *optionFlags) options(getenv func(string) string) lint.Options {
@@ -144,9 +146,22 @@ func (o *optionFlags) options(getenv func(string) string) lint.Options {
 		if gl == "" {
 			gl = getenv("CI_SERVER_URL")
 		}
-		opts.Remote = &lint.Remote{GitLabURL: gl, Token: token, JobToken: job, CacheDir: gitlabapi.DefaultCacheDir(), Timeout: 15 * time.Second, CAFile: o.caFile, AllowRemote: o.allowRemote}
+		opts.Remote = &lint.Remote{GitLabURL: gl, Token: token, JobToken: job, CacheDir: gitlabapi.DefaultCacheDir(), Timeout: 15 * time.Second, CAFile: o.caFile, AllowRemote: o.allowRemote,
+			Context: runDeadline(o.networkTimeout)}
 	}
 	return opts
+}
+
+// runDeadline is the context every network read of one run shares: past
+// it, what is left is reported as not read instead of waited for. The
+// process ends with the run, so the timer needs no cancelling.
+func runDeadline(d time.Duration) context.Context {
+	if d <= 0 {
+		return context.Background()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	_ = cancel // released when the process exits
+	return ctx
 }
 
 func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
