@@ -74,7 +74,7 @@ func runJobs(args []string, stdout, stderr io.Writer, getenv func(string) string
 	if finding.HasErrors(sim.Findings) {
 		return exitFindings
 	}
-	return exitOK
+	return code
 }
 
 func jobsText(w io.Writer, sim *simulate.Result, path string) error {

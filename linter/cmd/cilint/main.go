@@ -355,6 +355,8 @@ func runRender(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	if res == nil {
 		return code
 	}
+	// With errors the configuration is still printed (it is what a user
+	// needs to see why), but the exit status says it is not valid.
 	var err error
 	if *format == "json" {
 		err = render.JSON(stdout, res.Pipeline.Config)
@@ -365,13 +367,15 @@ func runRender(args []string, stdout, stderr io.Writer, getenv func(string) stri
 		fmt.Fprintf(stderr, "cilint: %v\n", err)
 		return exitUsage
 	}
-	return exitOK
+	return code
 }
 
 // buildPipeline lints path for a command that works on the pipeline it
 // builds (render, jobs). With no pipeline to work on it prints why and
-// returns a nil result and the exit status; with errors it says so and
-// goes on with what could be built.
+// returns a nil result and the exit status; with errors it prints them
+// on standard error and goes on with what could be built, returning
+// exitFindings so that a script cannot take the output for a valid
+// pipeline.
 func buildPipeline(cmd string, opts lint.Options, path string, stderr io.Writer) (*lint.Linter, *lint.Result, int) {
 	l, err := lint.New(opts)
 	if err != nil {
@@ -389,7 +393,15 @@ func buildPipeline(cmd string, opts lint.Options, path string, stderr io.Writer)
 		return nil, nil, exitFindings
 	}
 	if finding.HasErrors(res.Findings) {
-		fmt.Fprintf(stderr, "cilint %s: the configuration has errors (cilint lint shows them); using what could be built\n", cmd)
+		var errs []finding.Finding
+		for _, f := range res.Findings {
+			if f.Severity == finding.Error {
+				errs = append(errs, f)
+			}
+		}
+		report.Text(stderr, errs, res.Sources(), report.TextOptions{OneLine: true})
+		fmt.Fprintf(stderr, "cilint %s: the configuration has the errors above; using what could be built\n", cmd)
+		return l, res, exitFindings
 	}
 	return l, res, exitOK
 }

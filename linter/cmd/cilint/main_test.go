@@ -360,3 +360,20 @@ func TestJobs(t *testing.T) {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 }
+
+// render and jobs print what they can build from a configuration with
+// errors, but exit 1 and show the errors on standard error, so a script
+// cannot take their output for a valid pipeline.
+func TestRenderAndJobsExitOneOnErrors(t *testing.T) {
+	bad := write(t, "bad.yml", "test:\n  stage: nope\n  script: pytest\n")
+	good := write(t, "good.yml", "test:\n  script: pytest\n")
+	for _, cmd := range []string{"render", "jobs"} {
+		code, out, errOut := runCLI([]string{cmd, "--offline", bad}, nil)
+		if code != 1 || out == "" || !strings.Contains(errOut, "[stage-undefined]") {
+			t.Errorf("%s with an error: exit %d\nstdout:\n%s\nstderr:\n%s", cmd, code, out, errOut)
+		}
+		if code, _, errOut := runCLI([]string{cmd, "--offline", good}, nil); code != 0 {
+			t.Errorf("%s of a valid file: exit %d\n%s", cmd, code, errOut)
+		}
+	}
+}
