@@ -116,17 +116,26 @@ func ciEnv(dir string) map[string]string {
 	}
 }
 
-// run runs a job's script the way a runner does: job variables exported
-// (expanding references to other variables), then the script under `set
-// -e`, with the fakes first on PATH. overrides are exported last.
+// run runs a job's script the way a runner does: job variables expanded
+// as GitLab expands them ($NAME and ${NAME} from the environment and the
+// variables before them, $$ for a dollar, nothing else: no command
+// substitution, no quotes) and exported as they are, then the script
+// under `set -e`, with the fakes first on PATH. overrides are exported
+// last.
 func run(t *testing.T, j *load.Node, dir string, env, overrides map[string]string) (string, int) {
 	t.Helper()
 	fakes, _ := filepath.Abs("fakes")
 	var b strings.Builder
 	b.WriteString("set -e\n")
+	known := map[string]string{}
+	for k, v := range env {
+		known[k] = v
+	}
 	if vars := j.Get("variables"); vars != nil {
 		for _, p := range vars.Pairs {
-			fmt.Fprintf(&b, "export %s=\"%s\"\n", p.Key.Name(), strings.ReplaceAll(p.Value.Name(), `"`, `\"`))
+			v := expandVariable(p.Value.Name(), known)
+			known[p.Key.Name()] = v
+			fmt.Fprintf(&b, "export %s=%s\n", p.Key.Name(), shellQuote(v))
 		}
 	}
 	keys := make([]string, 0, len(overrides))
@@ -135,7 +144,7 @@ func run(t *testing.T, j *load.Node, dir string, env, overrides map[string]strin
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(&b, "export %s='%s'\n", k, overrides[k])
+		fmt.Fprintf(&b, "export %s=%s\n", k, shellQuote(overrides[k]))
 	}
 	b.WriteString(scriptOf(j) + "\n")
 	script := filepath.Join(t.TempDir(), "job.sh")
@@ -154,6 +163,23 @@ func run(t *testing.T, j *load.Node, dir string, env, overrides map[string]strin
 		t.Fatal(err)
 	}
 	return string(out), code
+}
+
+// expandVariable expands a variable's value the way GitLab's runner
+// does: $NAME and ${NAME} are replaced (unknown ones by nothing), $$ is a
+// dollar; everything else, $( and backquotes included, stays as written.
+func expandVariable(v string, known map[string]string) string {
+	return os.Expand(v, func(name string) string {
+		if name == "$" {
+			return "$"
+		}
+		return known[name]
+	})
+}
+
+// shellQuote quotes s for sh so that it is taken as it is.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func fakeLog(t *testing.T, dir string) string {
