@@ -9,6 +9,7 @@ import (
 
 	"gitlab.com/trustci/cicd/linter/inputs"
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/tree"
 )
 
 // Info describes one component for people: what `cilint catalog list`
@@ -129,7 +130,15 @@ func Docs(l Local, check bool) ([]string, error) {
 		if info.README == "" {
 			continue // templates/<name>.yml: no folder for a README
 		}
-		old, err := os.ReadFile(info.README)
+		// The README is rewritten in place: never through a link, which
+		// could point anywhere, and only a regular file of the catalog.
+		if st, err := os.Lstat(info.README); err == nil && !st.Mode().IsRegular() {
+			return changed, fmt.Errorf("%s: %w: a link or special file is never read or written", info.README, tree.ErrNotRegular)
+		}
+		if err := tree.Within(l.Dir, info.README); err != nil {
+			return changed, err
+		}
+		old, err := tree.ReadRegular(info.README, maxTemplateBytes)
 		if err != nil && !os.IsNotExist(err) {
 			return changed, err
 		}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"gitlab.com/trustci/cicd/linter/tree"
 )
 
 // Template is one component's template file.
@@ -37,6 +39,9 @@ var ErrNotFound = errors.New("not found")
 
 // Local is a catalog project checked out in a directory, laid out as
 // GitLab requires: templates/<name>.yml or templates/<name>/template.yml.
+// maxTemplateBytes is GitLab's max_yaml_size_bytes, the loader's limit.
+const maxTemplateBytes = 2 << 20
+
 // Every version reference reads the working tree: it is the code under
 // development.
 type Local struct {
@@ -80,9 +85,17 @@ func (l Local) Template(name, version string) (*Template, error) {
 	if p == "" {
 		return nil, fmt.Errorf("component %s in %s: %w", name, l.Dir, ErrNotFound)
 	}
-	src, err := os.ReadFile(p)
+	// A template is shown in snippets: it must be a file of the catalog,
+	// not a link to one elsewhere (/proc/self/environ, ~/.netrc).
+	if err := tree.Within(l.Dir, p); err != nil {
+		return nil, fmt.Errorf("component %s: %w", name, err)
+	}
+	src, err := tree.ReadRegular(p, maxTemplateBytes)
 	if err != nil {
 		return nil, fmt.Errorf("component %s: %w", name, err)
+	}
+	if int64(len(src)) > maxTemplateBytes {
+		return nil, fmt.Errorf("component %s: the template is over %d bytes, the most GitLab reads", name, maxTemplateBytes)
 	}
 	t := &Template{Name: name, Path: p, Source: src, SHA: gitHead(l.Dir)}
 	if KindOf(version) == Exact {

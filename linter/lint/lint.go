@@ -25,6 +25,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
 	"gitlab.com/trustci/cicd/linter/rules"
+	"gitlab.com/trustci/cicd/linter/tree"
 	"gitlab.com/trustci/cicd/linter/validate"
 )
 
@@ -137,10 +138,19 @@ func (l *Linter) Source(path string, src []byte) *Result {
 
 func (l *Linter) run(file *load.File, fs []finding.Finding) *Result {
 	path := l.opts.ConfigPath
+	var err error
 	if path == "" {
-		path = displayPath(filepath.Join(l.root(file.Path), config.FileName))
+		// The repository's own .cilint.yml comes with the merge request:
+		// it must be a file of the repository, not a link out of it.
+		root := l.root(file.Path)
+		path = displayPath(filepath.Join(root, config.FileName))
+		err = tree.Within(root, path)
 	}
-	cfg, cfs, err := config.Load(path)
+	var cfg *config.Config
+	var cfs []finding.Finding
+	if err == nil {
+		cfg, cfs, err = config.Load(path)
+	}
 	if err != nil {
 		res := &Result{Files: []*load.File{file}, Findings: append(fs, finding.Finding{Pos: finding.Pos{File: path}, Severity: finding.Error, Rule: rules.Config, Message: err.Error()})}
 		finding.Sort(res.Findings)

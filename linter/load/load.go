@@ -11,13 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/rules"
+	"gitlab.com/trustci/cicd/linter/tree"
 )
 
 // Limits bound the work one file can cause.
@@ -55,16 +55,11 @@ type File struct {
 // Read reads and parses path. Only a failure to read the file is an error;
 // everything wrong with its content is a finding.
 func Read(path string, lim Limits) (*File, []finding.Finding, error) {
-	f, err := os.Open(path)
+	// Only regular files, and one byte past the limit so an oversized
+	// file is noticed without reading all of it.
+	src, err := tree.ReadRegular(path, lim.MaxBytes)
 	if err != nil {
 		return nil, nil, err
-	}
-	defer f.Close()
-	// Read one byte past the limit so an oversized file is noticed without
-	// reading all of it.
-	src, err := io.ReadAll(io.LimitReader(f, lim.MaxBytes+1))
-	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	file, fs := Parse(path, src, lim)
 	return file, fs, nil

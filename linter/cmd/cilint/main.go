@@ -25,6 +25,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/render"
 	"gitlab.com/trustci/cicd/linter/report"
 	"gitlab.com/trustci/cicd/linter/rules"
+	"gitlab.com/trustci/cicd/linter/tree"
 )
 
 const (
@@ -313,14 +314,22 @@ func remoteOptions(of *optionFlags, project, tokenFile string, dryRun bool, ref 
 	}
 	o.Token, o.JobToken = gitlabapi.TokensFromEnv(getenv)
 	if tokenFile != "" {
-		b, err := os.ReadFile(tokenFile)
+		// A token is a line of text: a regular file, small. Its content
+		// is never shown, whatever it holds.
+		b, err := tree.ReadRegular(tokenFile, maxTokenBytes)
 		if err != nil {
 			return nil, fmt.Errorf("--token-file: %w", err)
+		}
+		if len(b) > maxTokenBytes {
+			return nil, fmt.Errorf("--token-file %s is over %d bytes: not a token file", tokenFile, maxTokenBytes)
 		}
 		o.Token = strings.TrimSpace(string(b))
 	}
 	return o, nil
 }
+
+// maxTokenBytes bounds --token-file: GitLab tokens are tens of bytes.
+const maxTokenBytes = 4096
 
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
