@@ -3,7 +3,6 @@ package report
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -57,9 +56,7 @@ func CodeQuality(w io.Writer, fs []finding.Finding, src Sources) error {
 			Location:    codeQualityLocation{Path: relative(f.Pos.File), Lines: codeQualityLines{Begin: max(f.Pos.Line, 1)}},
 		})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return encodeJSON(w, out)
 }
 
 // relative turns an absolute path under the working directory (the

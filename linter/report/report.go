@@ -4,7 +4,6 @@ package report
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -46,10 +45,10 @@ func Text(w io.Writer, fs []finding.Finding, src Sources, opt TextOptions) error
 		sevColor := map[finding.Severity]string{finding.Error: ansiRed, finding.Warning: ansiYellow, finding.Info: ansiCyan}[f.Severity]
 		via := ""
 		for _, v := range f.Pos.Chain() {
-			via += " (included from " + Location(v) + ")"
+			via += " (included from " + clean(Location(v)) + ")"
 		}
 		fmt.Fprintf(&b, "%s: %s: %s%s %s\n",
-			paint(ansiBold, Location(f.Pos)), paint(sevColor, f.Severity.String()), f.Message, via, paint(ansiGray, "["+f.Rule+"]"))
+			paint(ansiBold, clean(Location(f.Pos))), paint(sevColor, f.Severity.String()), clean(f.Message), via, paint(ansiGray, "["+f.Rule+"]"))
 		if opt.OneLine || f.Pos.Line < 1 {
 			continue
 		}
@@ -57,7 +56,7 @@ func Text(w io.Writer, fs []finding.Finding, src Sources, opt TextOptions) error
 		if !ok {
 			continue
 		}
-		line = strings.ReplaceAll(line, "\t", " ")
+		line = clean(strings.ReplaceAll(line, "\t", " "))
 		gutter := fmt.Sprintf("%4d | ", f.Pos.Line)
 		fmt.Fprintf(&b, "%s%s\n", paint(ansiGray, gutter), line)
 		col := max(f.Pos.Col, 1)
@@ -130,7 +129,5 @@ func JSON(w io.Writer, fs []finding.Finding) error {
 		}
 		out = append(out, jf)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return encodeJSON(w, out)
 }
