@@ -2,6 +2,7 @@ package load
 
 import (
 	"math"
+	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
@@ -78,6 +79,11 @@ func resolvePlain(n *Node) refused {
 	case psychInteger.MatchString(s):
 		if i, ok := rubyInteger(s); ok {
 			n.Kind, n.Int = Int, i
+		} else if f, ok := bigInteger(s); ok {
+			// Ruby's integers have no size limit: past 64 bits it is
+			// still a number (a keyword's range check refuses it), kept
+			// as the nearest float.
+			n.Kind, n.Float = Float, f
 		}
 	}
 	return ""
@@ -159,4 +165,29 @@ func sexagesimal(s string) float64 {
 func PlainIsString(text string) bool {
 	n := &Node{Text: text}
 	return resolvePlain(n) == "" && n.Kind == String
+}
+
+// bigInteger parses an integer literal too large for 64 bits, with the
+// bases rubyInteger knows, as the nearest float64.
+func bigInteger(s string) (float64, bool) {
+	s = stripSeparators(s)
+	sign := ""
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		sign, s = s[:1], s[1:]
+	}
+	base := 10
+	switch {
+	case strings.HasPrefix(s, "0b"):
+		base, s = 2, s[2:]
+	case strings.HasPrefix(s, "0x"):
+		base, s = 16, s[2:]
+	case len(s) > 1 && s[0] == '0':
+		base, s = 8, s[1:]
+	}
+	i, ok := new(big.Int).SetString(sign+s, base)
+	if !ok {
+		return 0, false
+	}
+	f, _ := new(big.Float).SetInt(i).Float64()
+	return f, true
 }

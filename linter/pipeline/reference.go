@@ -12,12 +12,23 @@ import (
 // maxReferenceDepth is how deeply !reference tags may nest in GitLab.
 const maxReferenceDepth = 10
 
+// maxReferenceExpansion bounds the values !reference tags add to a
+// configuration. Every reference expands its target again, so ten
+// references to ten references to ... grow tenfold per level: a 2 kB file
+// reaches 10^9 values, which GitLab cannot build either (it checks each
+// file's size when loading it, not the size after references; such a
+// pipeline fails to be created). The bound is five times the loader's
+// bound on one alias-expanded file (load.DefaultLimits().MaxNodes), so
+// that only such growth reaches it: a real pipeline of thousands of jobs
+// adds tens of thousands of values through references.
+const maxReferenceExpansion = 5_000_000
+
 // references replaces every !reference tag with the value it names, looked
 // up in the configuration after extends. Referenced values may hold
 // references themselves, up to GitLab's nesting limit. Nodes are copied on
 // the way up, never changed in place: loaded nodes can be shared.
 func (b *builder) references(config *load.Node) *load.Node {
-	r := &referencer{b: b, config: config, memo: map[*load.Node]*load.Node{}}
+	r := &referencer{b: b, config: config, memo: map[*load.Node]*load.Node{}, budget: maxReferenceExpansion}
 	return r.walk(config, 0, nil)
 }
 
@@ -25,6 +36,13 @@ type referencer struct {
 	b      *builder
 	config *load.Node
 	memo   map[*load.Node]*load.Node // nodes already walked (shared subtrees)
+	// budget bounds the values references add (see
+	// maxReferenceExpansion); the configuration's own values are walked
+	// once each and bounded by the loader.
+	budget int
+	visits int
+	over   bool
+	outer  *load.Node // the reference written in a job that is being expanded
 }
 
 func refText(n *load.Node) string {
@@ -38,17 +56,32 @@ func refText(n *load.Node) string {
 }
 
 func (r *referencer) walk(n *load.Node, depth int, chain []string) *load.Node {
-	if n == nil {
-		return nil
+	if n == nil || r.over {
+		return n
 	}
 	if depth == 0 {
 		if v, ok := r.memo[n]; ok {
 			return v
 		}
 	}
+	if depth > 0 {
+		r.visits++
+	}
+	if r.visits > r.budget {
+		r.over = true
+		at := n
+		if r.outer != nil {
+			at = r.outer
+		}
+		r.b.report(at.Pos, finding.Error, rules.Reference, "%s expands the configuration past %d values, more than GitLab can build a pipeline from (the expansion stops here)", refText(at), r.budget)
+		return n
+	}
 	out := n
 	switch n.Kind {
 	case load.Reference:
+		if depth == 0 {
+			r.outer = n
+		}
 		out = r.resolve(n, depth, chain)
 	case load.Seq:
 		var items []*load.Node

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -28,7 +29,7 @@ func toJSON(n *load.Node, memo map[*load.Node]any) any {
 	case load.Int:
 		v = n.Int
 	case load.Float:
-		v = n.Float
+		v = finite(n.Float)
 	case load.String:
 		v = n.Text
 	case load.Seq:
@@ -108,4 +109,21 @@ func walk(root *load.Node, ptr string) ([]step, bool) {
 		}
 	}
 	return steps, true
+}
+
+// finite stands in for the floats JSON has no number for (YAML's .inf,
+// -.inf and .nan): the validator cannot compare them and would fail. An
+// infinity becomes the largest float of its sign, so it still breaks
+// every maximum; NaN becomes 0.5, a number that is not whole, so it still
+// passes "number" and fails "whole number", as it does in GitLab's Ruby.
+func finite(f float64) float64 {
+	switch {
+	case math.IsInf(f, 1):
+		return math.MaxFloat64
+	case math.IsInf(f, -1):
+		return -math.MaxFloat64
+	case math.IsNaN(f):
+		return 0.5
+	}
+	return f
 }
