@@ -43,22 +43,33 @@ func (l *Linter) target(path string, cfg *config.Config) (gitlabversion.Version,
 			return t.Version, nil // New and config.Load reported the note or the error
 		}
 	}
-	detected := []struct{ from, version string }{{"CI_SERVER_VERSION says the instance runs", l.opts.InstanceVersion}}
-	if l.opts.Remote != nil {
-		detected = append(detected, struct{ from, version string }{"the GitLab instance runs", l.askInstance()})
+	// The environment is free to read; the instance is asked only when it
+	// does not say.
+	sources := []struct {
+		from    string
+		version func() string
+	}{
+		{"CI_SERVER_VERSION says the instance runs", func() string { return l.opts.InstanceVersion }},
+		{"the GitLab instance runs", func() string {
+			if l.opts.Remote == nil {
+				return ""
+			}
+			return l.askInstance()
+		}},
 	}
-	for _, d := range detected {
-		if d.version == "" {
+	for _, src := range sources {
+		v := src.version()
+		if v == "" {
 			continue
 		}
-		t, err := gitlabversion.Resolve(d.version)
+		t, err := gitlabversion.Resolve(v)
 		if err != nil {
 			continue // not a release cilint can lint for: fall back
 		}
 		var notes []finding.Finding
 		if t.Note != "" {
 			notes = append(notes, finding.Finding{Pos: finding.Pos{File: path}, Severity: finding.Info, Rule: rules.GitLabVersion,
-				Message: fmt.Sprintf("%s %s: %s", d.from, d.version, t.Note)})
+				Message: fmt.Sprintf("%s %s: %s", src.from, v, t.Note)})
 		}
 		return t.Version, notes
 	}
