@@ -24,7 +24,7 @@ func Check(target Version, uses []Use) []finding.Finding {
 			sev = finding.Warning
 			msg += fmt.Sprintf("; it works on GitLab %s only if %s", target, f.Unsure)
 		}
-		out = append(out, finding.Finding{Pos: u.Node.Pos, Severity: sev, Rule: rules.GitLabVersion, Message: msg})
+		out = append(out, finding.Finding{Pos: u.Pos, Severity: sev, Rule: rules.GitLabVersion, Message: msg})
 	}
 	return out
 }

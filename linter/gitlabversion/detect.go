@@ -3,6 +3,7 @@ package gitlabversion
 import (
 	"strings"
 
+	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
 )
@@ -10,9 +11,9 @@ import (
 // Use is one place a pipeline uses a feature.
 type Use struct {
 	Feature *Feature
-	// Node is where the use is reported: the key, or the value for
-	// features with AtValue.
-	Node *load.Node
+	// Pos is where the use is reported: the key, or the value (or the
+	// place in it) for features with AtValue.
+	Pos finding.Pos
 }
 
 // A place in Feature.Where is a root, then steps separated by ":":
@@ -37,6 +38,10 @@ type Use struct {
 // files read for it. The pipeline may be nil (nothing was built).
 func Detect(files []*load.File, p *pipeline.Pipeline) []Use {
 	var out []Use
+	sources := map[string][]byte{}
+	for _, f := range files {
+		sources[f.Path] = f.Source
+	}
 	table := Features()
 	for i := range table {
 		f := &table[i]
@@ -54,9 +59,14 @@ func Detect(files []*load.File, p *pipeline.Pipeline) []Use {
 				if f.AtValue || at == nil {
 					at = val
 				}
-				if at != nil {
-					out = append(out, Use{Feature: f, Node: at})
+				if at == nil {
+					return
 				}
+				pos := at.Pos
+				if f.Locate != nil && at == val && val.Kind == load.String {
+					pos = within(pos, val.Text, f.Locate(val.Text), sources[pos.File])
+				}
+				out = append(out, Use{Feature: f, Pos: pos})
 			}
 			for _, start := range roots(root, files, p) {
 				walk(start.val, steps, start.key, start.parent, emit)
@@ -171,4 +181,29 @@ func eachString(n *load.Node, fn func(*load.Node)) {
 		}
 	}
 	visit(n)
+}
+
+// within moves pos, the start of a string scalar, to byte i of its text,
+// when the source shows the text up to there unchanged: a one-line
+// scalar, plain or quoted, with no escape before i. Else pos stays.
+func within(pos finding.Pos, text string, i int, src []byte) finding.Pos {
+	if i < 0 || i >= len(text) || strings.Contains(text[:i], "\n") || pos.Line < 1 || pos.Col < 1 {
+		return pos
+	}
+	lines := strings.SplitN(string(src), "\n", pos.Line+1)
+	if len(lines) < pos.Line {
+		return pos
+	}
+	line := []rune(lines[pos.Line-1])
+	start := pos.Col - 1
+	if start < len(line) && (line[start] == '"' || line[start] == '\'') {
+		start++
+	}
+	before, from := []rune(text[:i]), []rune(text[i:])
+	end := start + len(before)
+	if end+1 > len(line) || string(line[start:end]) != string(before) || line[end] != from[0] {
+		return pos
+	}
+	pos.Col = end + 1
+	return pos
 }

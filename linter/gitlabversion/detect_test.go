@@ -96,3 +96,25 @@ func TestCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestWithin places a use inside a one-line scalar only where the source
+// shows the text unchanged.
+func TestWithin(t *testing.T) {
+	tests := []struct {
+		line, text string
+		col, i     int
+		want       int
+	}{
+		{`  script: echo $[[ inputs.x | truncate(1,2) ]]`, `echo $[[ inputs.x | truncate(1,2) ]]`, 11, 20, 31},
+		{`  script: "echo $[[ inputs.x | truncate(1,2) ]]"`, `echo $[[ inputs.x | truncate(1,2) ]]`, 11, 20, 32},
+		{`  script: "a\tb $[[ inputs.x | truncate(1,2) ]]"`, "a\tb $[[ inputs.x | truncate(1,2) ]]", 11, 19, 11},
+		{`  script: é $[[ inputs.x | truncate(1,2) ]]`, `é $[[ inputs.x | truncate(1,2) ]]`, 11, 18, 28},
+		{`  script: short`, `something else`, 11, 4, 11},
+	}
+	for _, tt := range tests {
+		got := within(finding.Pos{File: "f", Line: 1, Col: tt.col}, tt.text, tt.i, []byte(tt.line+"\n"))
+		if got.Col != tt.want {
+			t.Errorf("%s: col %d, want %d", tt.line, got.Col, tt.want)
+		}
+	}
+}

@@ -33,6 +33,9 @@ type Feature struct {
 	Match func(v, parent *load.Node) bool
 	// AtValue reports a use at the value rather than at its key.
 	AtValue bool
+	// Locate, when set, finds the use inside a string value: the byte
+	// offset it starts at, or -1.
+	Locate func(text string) int
 	// Unsure, when set, says why an older GitLab may still accept the
 	// use: it is then a warning, not an error.
 	Unsure string
@@ -110,13 +113,13 @@ func Features() []Feature {
 		{ID: "secrets-azure-key-vault", Name: "secrets:azure_key_vault", What: "a secret from Azure Key Vault", Since: Version{16, 3},
 			Source: yamlRef + " secrets:azure_key_vault: \"Introduced in GitLab 16.3\" (issue 271271)", Where: []string{"job:secrets:*:azure_key_vault"}},
 		{ID: "function-truncate", Name: "`truncate` in `$[[ ]]`", What: "shortens an input's value", Since: Version{16, 3},
-			Source: inputsDoc + " truncate: \"Introduced in GitLab 16.3\" (issue 409462)", Where: []string{"interpolated"}, AtValue: true, Match: usesFunction("truncate")},
+			Source: inputsDoc + " truncate: \"Introduced in GitLab 16.3\" (issue 409462)", Where: []string{"interpolated"}, AtValue: true, Match: usesFunction("truncate"), Locate: functionAt("truncate")},
 		{ID: "default-id-tokens", Name: "default:id_tokens", What: "ID tokens for every job", Since: Version{16, 4},
 			Source: yamlRef + " default: \"Support for id_tokens introduced in GitLab 16.4\" (issue 419750)", Where: []string{"default:id_tokens"}},
 		{ID: "trigger-environment", Name: "`environment` in a trigger job", What: "the environment a trigger job deploys to", Since: Version{16, 4},
 			Source: yamlRef + " trigger: \"Support for environment introduced in GitLab 16.4\" (issue 369061)", Where: []string{"trigger-job:environment"}},
 		{ID: "function-expand-vars", Name: "`expand_vars` in `$[[ ]]`", What: "expands CI/CD variables in an input's value", Since: Version{16, 5},
-			Source: inputsDoc + " expand_vars: \"Introduced in GitLab 16.5\" (issue 387632)", Where: []string{"interpolated"}, AtValue: true, Match: usesFunction("expand_vars")},
+			Source: inputsDoc + " expand_vars: \"Introduced in GitLab 16.5\" (issue 387632)", Where: []string{"interpolated"}, AtValue: true, Match: usesFunction("expand_vars"), Locate: functionAt("expand_vars")},
 		{ID: "input-description", Name: "spec:inputs:description", What: "an input's description", Since: Version{16, 5},
 			Source: yamlRef + " spec:inputs:description: \"Introduced in GitLab 16.5\" (issue 415637)", Where: []string{"spec:inputs:*:description"}},
 		{ID: "input-regex", Name: "spec:inputs:regex", What: "a regular expression an input must match", Since: Version{16, 5},
@@ -179,7 +182,7 @@ func Features() []Feature {
 		{ID: "include-integrity", Name: "include:integrity", What: "the SHA-256 a remote include must have", Since: Version{17, 9},
 			Source: yamlRefFr + " include:integrity: introduced in GitLab 17.9 (MR 178593)", Where: []string{"include:[]:integrity"}},
 		{ID: "function-posix-escape", Name: "`posix_escape` in `$[[ ]]`", What: "escapes shell metacharacters in an input's value", Since: Version{18, 6},
-			Source: inputsFr + " posix_escape: introduced in GitLab 18.6 (issue 568289)", Where: []string{"interpolated"}, AtValue: true, Match: usesFunction("posix_escape")},
+			Source: inputsFr + " posix_escape: introduced in GitLab 18.6 (issue 568289)", Where: []string{"interpolated"}, AtValue: true, Match: usesFunction("posix_escape"), Locate: functionAt("posix_escape")},
 		{ID: "spec-component", Name: "spec:component", What: "the component context ($[[ component.* ]]) a template declares", Since: Version{18, 6},
 			Note: "beta behind feature flag ci_component_context_interpolation (on) until 18.7", Source: "doc-locale/fr-fr/ci/components/examples.md (GitLab 19.0 docs): introduced in GitLab 18.6 (issue 438275)", Where: []string{"spec:component"}},
 		{ID: "spec-include", Name: "spec:include", What: "input declarations read from other files", Since: Version{18, 6},
@@ -193,7 +196,13 @@ func Features() []Feature {
 			Note: "experiment behind feature flag ci_cache_remote_includes (off); generally available in 19.0", Source: yamlRefFr + " include:cache: introduced in GitLab 18.9 (issue 351252)", Where: []string{"include:[]:cache"}},
 		{ID: "input-array-index", Name: "`$[[ inputs.NAME[i] ]]`", What: "an element of an array input picked by index", Since: Version{18, 10},
 			Note: "behind feature flag ci_inputs_array_index_operator (off); generally available in 18.11", Source: inputsFr + " access individual array elements: introduced in GitLab 18.10 (work item 587657)",
-			Where: []string{"interpolated"}, AtValue: true, Match: func(v, _ *load.Node) bool { return v.Kind == load.String && arrayIndex.MatchString(v.Text) }},
+			Where: []string{"interpolated"}, AtValue: true, Match: func(v, _ *load.Node) bool { return v.Kind == load.String && arrayIndex.MatchString(v.Text) },
+			Locate: func(text string) int {
+				if m := arrayIndex.FindStringIndex(text); m != nil {
+					return m[0]
+				}
+				return -1
+			}},
 		{ID: "input-array-options", Name: "`options` of an array input", What: "options restricting the items of an array input", Since: Version{19, 0},
 			Source: inputsFr + " array inputs with options: introduced in GitLab 19.0 (issue 566155)", Where: []string{"spec:inputs:*:options"},
 			Match: func(_, parent *load.Node) bool {
@@ -215,23 +224,36 @@ var (
 
 // usesFunction matches strings with a $[[ ]] block that calls name.
 func usesFunction(name string) func(v, _ *load.Node) bool {
-	return func(v, _ *load.Node) bool {
-		if v.Kind != load.String || !strings.Contains(v.Text, name) {
-			return false
+	at := functionAt(name)
+	return func(v, _ *load.Node) bool { return v.Kind == load.String && at(v.Text) >= 0 }
+}
+
+// functionAt is the byte offset of the first call of function name in a
+// $[[ ]] block of text (the functions follow the value, after `|`), or -1.
+func functionAt(name string) func(text string) int {
+	return func(text string) int {
+		if !strings.Contains(text, name) {
+			return -1
 		}
-		for _, m := range block.FindAllStringSubmatch(v.Text, -1) {
-			parts := strings.Split(m[1], "|")
-			for _, fn := range parts[1:] {
-				fn = strings.TrimSpace(fn)
-				if i := strings.IndexByte(fn, '('); i >= 0 {
-					fn = strings.TrimSpace(fn[:i])
+		for _, m := range block.FindAllStringSubmatchIndex(text, -1) {
+			inner := text[m[2]:m[3]]
+			off := m[2]
+			first := true
+			for part := range strings.SplitSeq(inner, "|") {
+				if !first {
+					fn := strings.TrimSpace(part)
+					if i := strings.IndexByte(fn, '('); i >= 0 {
+						fn = strings.TrimSpace(fn[:i])
+					}
+					if fn == name {
+						return off + strings.Index(part, name)
+					}
 				}
-				if fn == name {
-					return true
-				}
+				first = false
+				off += len(part) + 1
 			}
 		}
-		return false
+		return -1
 	}
 }
 
