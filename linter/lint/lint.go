@@ -81,6 +81,10 @@ type Remote struct {
 	// AllowRemote lets include:remote URLs be fetched (HTTPS only).
 	AllowRemote bool
 	Context     context.Context
+
+	// VersionURL and VersionToken are the instance asked for its GitLab
+	// version (--remote's); empty means GitLabURL and Token.
+	VersionURL, VersionToken string
 }
 
 // Linter lints files. Create it once: it compiles the schema.

@@ -81,7 +81,13 @@ func (l *Linter) target(path string, cfg *config.Config) (gitlabversion.Version,
 func (l *Linter) askInstance() string {
 	l.instance.once.Do(func() {
 		rm := l.opts.Remote
-		base := rm.GitLabURL
+		base, token := rm.VersionURL, rm.VersionToken
+		if base == "" {
+			base = rm.GitLabURL
+		}
+		if token == "" {
+			token = rm.Token
+		}
 		if base == "" {
 			fqdn := l.opts.ServerFQDN
 			if fqdn == "" {
@@ -89,7 +95,7 @@ func (l *Linter) askInstance() string {
 			}
 			base = "https://" + fqdn
 		}
-		client, err := gitlabapi.New(gitlabapi.Options{BaseURL: base, Token: rm.Token, JobToken: rm.JobToken,
+		client, err := gitlabapi.New(gitlabapi.Options{BaseURL: base, Token: token, JobToken: rm.JobToken,
 			Timeout: rm.Timeout, RetryMax: 1, CAFile: rm.CAFile})
 		if err != nil {
 			return

@@ -94,11 +94,15 @@ func TestVersionFromInstance(t *testing.T) {
 		{"flag wins", Options{GitLabVersion: "17.6"}, "", ""},
 		{"config wins", Options{}, "gitlab_version: \"18.0\"\n", ""},
 		{"CI_SERVER_VERSION wins", Options{InstanceVersion: "17.6.2-ee"}, "", ""},
+		{"--remote's instance", Options{Remote: &Remote{GitLabURL: "http://127.0.0.1:1", VersionURL: srv.URL, VersionToken: "t"}}, "",
+			".gitlab-ci.yml:6:7: error: `environment:kubernetes:agent` (the Kubernetes agent of an environment's dashboard) was introduced in GitLab 17.6, newer than the target GitLab 17.5 [gitlab-version]\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			opts := tt.opts
-			opts.Remote = &Remote{GitLabURL: srv.URL, Token: "t", Context: context.Background()}
+			if opts.Remote == nil {
+				opts.Remote = &Remote{GitLabURL: srv.URL, Token: "t", Context: context.Background()}
+			}
 			text := pipeline
 			if tt.config != "" {
 				text += "# --- file: .cilint.yml\n" + tt.config
@@ -111,7 +115,7 @@ func TestVersionFromInstance(t *testing.T) {
 			}
 		})
 	}
-	if asked != 1 {
-		t.Errorf("the instance was asked %d times, want once (only when nothing else names the release)", asked)
+	if asked != 2 {
+		t.Errorf("the instance was asked %d times, want twice (once per linter, only when nothing else names the release)", asked)
 	}
 }

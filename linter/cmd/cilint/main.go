@@ -218,6 +218,13 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	if of.gitlabURL == "" || of.gitlabURL == getenv("CI_SERVER_URL") {
 		opts.InstanceVersion = getenv("CI_SERVER_VERSION") // the instance this CI job runs on
 	}
+	if *useRemote && opts.Remote != nil {
+		// --remote's instance and token also say which release it runs
+		// (an error here is reported below, where --remote is set up).
+		if ro, err := remoteOptions(&of, *project, *tokenFile, *dryRun, *ref, getenv); err == nil {
+			opts.Remote.VersionURL, opts.Remote.VersionToken = ro.BaseURL, ro.Token
+		}
+	}
 	l, err := lint.New(opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "cilint: %v\n", err)
