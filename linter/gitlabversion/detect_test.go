@@ -78,7 +78,7 @@ func TestCheck(t *testing.T) {
 		{Version{16, 11}, nil},
 		{Version{16, 10}, []string{
 			"ci.yml:5:15 error `artifacts:access` (who may download a job's artifacts) was introduced in GitLab 16.11, newer than the target GitLab 16.10",
-			"ci.yml:2:16 warning partial component versions (`@1`, `@1.2`) (a component version such as @1 or @1.2 that picks the latest matching release) was introduced in GitLab 16.11, newer than the target GitLab 16.10; it works on GitLab 16.10 only if the component project has a tag or branch of exactly that name",
+			"ci.yml:2:16 warning partial component version (a version such as @1 or @1.2 that picks the latest matching release) was introduced in GitLab 16.11, newer than the target GitLab 16.10; it works on GitLab 16.10 only if the component project has a tag or branch of exactly that name",
 		}},
 		{Version{15, 11}, []string{"include:component", "artifacts:access", "partial component"}},
 	}

@@ -161,7 +161,7 @@ func Features() []Feature {
 		{ID: "input-type-array", Name: "`type: array`", What: "array inputs", Since: Version{16, 11},
 			Source: inputsDoc + " Array type: \"Introduced in GitLab 16.11\" (issue 407176)", Where: []string{"spec:inputs:*:type"}, AtValue: true,
 			Match: func(v, _ *load.Node) bool { return v.Kind == load.String && v.Text == "array" }},
-		{ID: "component-partial-version", Name: "partial component versions (`@1`, `@1.2`)", What: "a component version such as @1 or @1.2 that picks the latest matching release", Since: Version{16, 11},
+		{ID: "component-partial-version", Name: "partial component version", What: "a version such as @1 or @1.2 that picks the latest matching release", Since: Version{16, 11},
 			Source: compDoc + " Semantic version ranges: \"Introduced in GitLab 16.11\" (issue 450835)", Where: []string{"include:[]:component"}, AtValue: true,
 			Match:  func(v, _ *load.Node) bool { return v.Kind == load.String && partialVersion.MatchString(v.Text) },
 			Unsure: "the component project has a tag or branch of exactly that name"},
