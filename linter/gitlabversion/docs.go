@@ -16,7 +16,7 @@ func Markdown() string {
 	fmt.Fprintf(&b, "`cilint lint` checks a pipeline against the feature set of one GitLab release: by default the newest\n"+
 		"it knows, GitLab %s (`cilint version` prints it). Choose another with `--gitlab-version 17.5`, or\n"+
 		"`gitlab_version: \"17.5\"` in `.cilint.yml`; without either, cilint reads `CI_SERVER_VERSION` in a CI job, or\n"+
-		"asks the instance (`GET /api/v4/version`) when it is online anyway. Releases from %s on are accepted; a\n"+
+		"asks the instance named by `--remote` or `--gitlab-url` (`GET /api/v4/version`). Releases from %s on are accepted; a\n"+
 		"release newer than %s is linted as %s.\n\n", Newest(), Oldest(), Newest(), Newest())
 	b.WriteString("Each use of a feature newer than the target is a `gitlab-version` error at the key or value that uses it.\n" +
 		"**Since** is the first release that accepts the feature, also when only behind a feature flag, so that\n" +

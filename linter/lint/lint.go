@@ -59,7 +59,7 @@ type Options struct {
 	// GitLabVersion is the GitLab release to lint against (--gitlab-version),
 	// over .cilint.yml's gitlab_version; InstanceVersion is what the
 	// environment says the instance runs (CI_SERVER_VERSION), under it.
-	// Neither set: the instance is asked when online, else the newest
+	// Neither set: the instance named by Remote is asked, else the newest
 	// release cilint knows (package gitlabversion).
 	GitLabVersion, InstanceVersion string
 	// Remote, when set, lets components without a local catalog, and

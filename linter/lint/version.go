@@ -31,8 +31,8 @@ func (l *Linter) versionFindings(res *Result, cfg *config.Config) []finding.Find
 }
 
 // target is the release to lint against: --gitlab-version, then
-// .cilint.yml, then CI_SERVER_VERSION, then the instance's own answer
-// (when online), then the newest release cilint knows. Either of the last
+// .cilint.yml, then CI_SERVER_VERSION, then the answer of the instance the
+// user named (online only), then the newest release cilint knows. Either of the last
 // two may be newer than cilint knows: that is said once, as info.
 func (l *Linter) target(path string, cfg *config.Config) (gitlabversion.Version, []finding.Finding) {
 	for _, s := range []string{l.opts.GitLabVersion, cfg.GitLabVersion} {
@@ -51,7 +51,10 @@ func (l *Linter) target(path string, cfg *config.Config) (gitlabversion.Version,
 	}{
 		{"CI_SERVER_VERSION says the instance runs", func() string { return l.opts.InstanceVersion }},
 		{"the GitLab instance runs", func() string {
-			if l.opts.Remote == nil {
+			// Only an instance the user named (--remote's, --gitlab-url,
+			// CI_SERVER_URL) is asked: a run that reads nothing online
+			// must not start calling gitlab.com.
+			if rm := l.opts.Remote; rm == nil || (rm.VersionURL == "" && rm.GitLabURL == "") {
 				return ""
 			}
 			return l.askInstance()
@@ -76,8 +79,8 @@ func (l *Linter) target(path string, cfg *config.Config) (gitlabversion.Version,
 	return gitlabversion.Newest(), nil
 }
 
-// askInstance reads the version of the instance the pipeline's includes
-// come from; "" when it cannot be had (offline, no token, down).
+// askInstance reads the version of the instance named for --remote, else
+// --gitlab-url; "" when it cannot be had (no token, down).
 func (l *Linter) askInstance() string {
 	l.instance.once.Do(func() {
 		rm := l.opts.Remote
@@ -87,13 +90,6 @@ func (l *Linter) askInstance() string {
 		}
 		if token == "" {
 			token = rm.Token
-		}
-		if base == "" {
-			fqdn := l.opts.ServerFQDN
-			if fqdn == "" {
-				fqdn = "gitlab.com"
-			}
-			base = "https://" + fqdn
 		}
 		client, err := gitlabapi.New(gitlabapi.Options{BaseURL: base, Token: token, JobToken: rm.JobToken,
 			Timeout: rm.Timeout, RetryMax: 1, CAFile: rm.CAFile})

@@ -94,6 +94,7 @@ func TestVersionFromInstance(t *testing.T) {
 		{"flag wins", Options{GitLabVersion: "17.6"}, "", ""},
 		{"config wins", Options{}, "gitlab_version: \"18.0\"\n", ""},
 		{"CI_SERVER_VERSION wins", Options{InstanceVersion: "17.6.2-ee"}, "", ""},
+		{"no instance named: not asked", Options{Remote: &Remote{}}, "", ""},
 		{"--remote's instance", Options{Remote: &Remote{GitLabURL: "http://127.0.0.1:1", VersionURL: srv.URL, VersionToken: "t"}}, "",
 			".gitlab-ci.yml:6:7: error: `environment:kubernetes:agent` (the Kubernetes agent of an environment's dashboard) was introduced in GitLab 17.6, newer than the target GitLab 17.5 [gitlab-version]\n"},
 	}

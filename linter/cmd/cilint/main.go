@@ -167,7 +167,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	tokenFile := fl.String("token-file", "", "--remote: read the token from this file instead of GITLAB_TOKEN")
 	dryRun := fl.Bool("dry-run", false, "--remote: simulate pipeline creation on --ref (a pushed ref) instead of a static lint")
 	ref := fl.String("ref", "", "--remote --dry-run: the branch or tag to simulate (default: the default branch)")
-	gitlabVersion := fl.String("gitlab-version", "", "lint against this GitLab release's features, for example 17.5 (default: .cilint.yml's gitlab_version, $CI_SERVER_VERSION, the instance's version when online, else "+gitlabversion.Newest().String()+")")
+	gitlabVersion := fl.String("gitlab-version", "", "lint against this GitLab release's features, for example 17.5 (default: .cilint.yml's gitlab_version, $CI_SERVER_VERSION, the version of the --remote or --gitlab-url instance, else "+gitlabversion.Newest().String()+")")
 	fl.Usage = func() {
 		fmt.Fprint(stderr, "Usage: cilint lint [flags] FILE...\n\nFlags:\n")
 		fl.PrintDefaults()
