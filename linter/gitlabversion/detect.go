@@ -26,6 +26,8 @@ type Use struct {
 //	include      the include: entries of every file read (they do not
 //	             survive the merge)
 //	spec         the spec: header of every file read
+//	main-spec    the spec: header of the linted file itself (pipeline
+//	             inputs; a child pipeline's own file is an include)
 //	interpolated every string (keys too) in the body of a file with a
 //	             spec: header: what GitLab interpolates
 //
@@ -94,16 +96,19 @@ func roots(root string, files []*load.File, p *pipeline.Pipeline) []start {
 				out = append(out, start{pr.Key, pr.Value, p.Config})
 			}
 		}
-	case "include", "spec":
+	case "include", "spec", "main-spec":
+		if root == "main-spec" && len(files) > 0 {
+			files = files[:1] // Resolve puts the linted file first
+		}
 		for _, f := range files {
 			doc := f.Body
-			if root == "spec" {
+			if root != "include" {
 				doc = f.Header
 			}
 			if doc == nil || doc.Kind != load.Map {
 				continue
 			}
-			if pr := doc.Pair(root); pr != nil {
+			if pr := doc.Pair(strings.TrimPrefix(root, "main-")); pr != nil {
 				out = append(out, start{pr.Key, pr.Value, doc})
 			}
 		}

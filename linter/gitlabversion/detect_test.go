@@ -33,8 +33,8 @@ func TestDetect(t *testing.T) {
 		{"latest and sha", "include:\n  - component: gitlab.com/g/p/c@~latest\n  - component: gitlab.com/g/p/d@$CI_COMMIT_SHA\nj:\n  script: s\n", []string{"include-component", "include-component"}},
 		{"include as a string", "include: a.yml\nj:\n  script: s\n", nil},
 		{"function without header", "j:\n  script: echo $[[ inputs.x | truncate(1,2) ]]\n", nil},
-		{"function with header", "spec:\n  inputs:\n    x:\n      default: abc\n---\nj:\n  script: echo $[[ inputs.x | expand_vars | truncate(1,2) ]]\n", []string{"spec-inputs", "function-truncate", "function-expand-vars"}},
-		{"function name in text", "spec:\n  inputs:\n    x:\n      default: abc\n---\nj:\n  script: echo truncate $[[ inputs.x ]]\n", []string{"spec-inputs"}},
+		{"function with header", "spec:\n  inputs:\n    x:\n      default: abc\n---\nj:\n  script: echo $[[ inputs.x | expand_vars | truncate(1,2) ]]\n", []string{"spec-inputs", "function-truncate", "function-expand-vars", "pipeline-inputs"}},
+		{"function name in text", "spec:\n  inputs:\n    x:\n      default: abc\n---\nj:\n  script: echo truncate $[[ inputs.x ]]\n", []string{"spec-inputs", "pipeline-inputs"}},
 		{"changes as a list", "j:\n  script: s\n  rules:\n    - changes: [a]\n", nil},
 		{"changes paths", "j:\n  script: s\n  rules:\n    - changes: {paths: [a], compare_to: main}\n", []string{"rules-changes-paths", "rules-changes-compare-to"}},
 		{"kubernetes namespace", "j:\n  script: s\n  environment: {name: e, kubernetes: {namespace: n}}\n", nil},
@@ -43,7 +43,7 @@ func TestDetect(t *testing.T) {
 		{"parallel 50 and 51", "a:\n  parallel: 50\n  script: s\nb:\n  parallel: 51\n  script: s\n", []string{"parallel-over-50"}},
 		{"stages flat", "stages: [build, test]\nj:\n  stage: build\n  script: s\n", nil},
 		{"environment in a normal job", "j:\n  script: s\n  environment: production\n", nil},
-		{"array input options", "spec:\n  inputs:\n    a:\n      type: array\n      options: [x]\n      default: [x]\n---\nj:\n  script: s\n", []string{"spec-inputs", "input-options", "input-type-array", "input-array-options"}},
+		{"array input options", "spec:\n  inputs:\n    a:\n      type: array\n      options: [x]\n      default: [x]\n---\nj:\n  script: s\n", []string{"spec-inputs", "input-options", "input-type-array", "pipeline-inputs", "input-array-options"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

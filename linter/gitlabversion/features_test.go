@@ -17,7 +17,7 @@ var update = flag.Bool("update", false, "rewrite docs/gitlab-versions.md from th
 func TestTable(t *testing.T) {
 	id := regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	roots := map[string]bool{"job": true, "trigger-job": true, "default": true, "workflow": true, "variables": true,
-		"stages": true, "image": true, "services": true, "cache": true, "include": true, "spec": true, "interpolated": true}
+		"stages": true, "image": true, "services": true, "cache": true, "include": true, "spec": true, "main-spec": true, "interpolated": true}
 	seen := map[string]bool{}
 	releases := map[Version]bool{}
 	for _, f := range Features() {
