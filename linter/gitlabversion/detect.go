@@ -44,6 +44,9 @@ func Detect(files []*load.File, p *pipeline.Pipeline) []Use {
 	for _, f := range files {
 		sources[f.Path] = f.Source
 	}
+	// Each root is found once: a pipeline of thousands of jobs must not
+	// cost a scan of its configuration per feature.
+	starts := map[string][]start{}
 	table := Features()
 	for i := range table {
 		f := &table[i]
@@ -70,8 +73,13 @@ func Detect(files []*load.File, p *pipeline.Pipeline) []Use {
 				}
 				out = append(out, Use{Feature: f, Pos: pos})
 			}
-			for _, start := range roots(root, files, p) {
-				walk(start.val, steps, start.key, start.parent, emit)
+			st, ok := starts[root]
+			if !ok {
+				st = roots(root, files, p)
+				starts[root] = st
+			}
+			for _, s := range st {
+				walk(s.val, steps, s.key, s.parent, emit)
 			}
 		}
 	}
@@ -88,11 +96,14 @@ func roots(root string, files []*load.File, p *pipeline.Pipeline) []start {
 		if p == nil || p.Config == nil {
 			return nil
 		}
+		visible := make(map[string]bool, len(p.Jobs))
 		for _, j := range p.Jobs {
-			if root == "trigger-job" && !j.Trigger {
-				continue
+			if root == "job" || j.Trigger {
+				visible[j.Name] = true
 			}
-			if pr := p.Config.Pair(j.Name); pr != nil {
+		}
+		for _, pr := range p.Config.Pairs {
+			if visible[pr.Key.Name()] {
 				out = append(out, start{pr.Key, pr.Value, p.Config})
 			}
 		}
