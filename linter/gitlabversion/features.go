@@ -187,6 +187,8 @@ func Features() []Feature {
 			Where:  []string{"main-spec:inputs"}, Unsure: "that release already reads a spec: header there, which cilint cannot tell"},
 		{ID: "trigger-inputs", Name: "trigger:inputs", What: "input values given to a multi-project downstream pipeline", Since: Version{17, 11},
 			Source: yamlRefFr + " trigger:inputs: introduced in GitLab 17.11 (issue 519963)", Where: []string{"job:trigger:inputs"}},
+		{ID: "image-kubernetes", Name: "image:kubernetes", What: "options for the runner's Kubernetes executor, such as the user", Since: Version{18, 0},
+			Source: "doc-locale/ko-kr/ci/yaml/_index.md (GitLab 19.0 docs) image:kubernetes: introduced in GitLab 18.0 (gitlab-runner issue 38451)", Where: everywhere("image:kubernetes")},
 		{ID: "trigger-strategy-mirror", Name: "`strategy: mirror`", What: "a trigger job that mirrors the downstream pipeline's status", Since: Version{18, 2},
 			Source: yamlRefFr + " trigger:strategy: \"strategy:mirror\" introduced in GitLab 18.2 (issue 431882)", Where: []string{"job:trigger:strategy"}, AtValue: true,
 			Match: func(v, _ *load.Node) bool { return v.Kind == load.String && v.Text == "mirror" }},
