@@ -140,6 +140,9 @@ func (o *optionFlags) options(getenv func(string) string) lint.Options {
 	}
 	opts := lint.Options{Root: o.root, MaxIncludes: o.maxIncludes, ConfigPath: o.configPath,
 		Catalogs: o.catalogs.m, Inputs: o.inputs.m, ServerFQDN: fqdn}
+	if o.gitlabURL == "" || o.gitlabURL == getenv("CI_SERVER_URL") {
+		opts.InstanceVersion = getenv("CI_SERVER_VERSION") // the instance this CI job runs on
+	}
 	if !o.offline {
 		token, job := gitlabapi.TokensFromEnv(getenv)
 		gl := o.gitlabURL
@@ -214,9 +217,6 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 			fmt.Fprintf(stderr, "cilint: info: %s\n", t.Note)
 		}
 		opts.GitLabVersion = *gitlabVersion
-	}
-	if of.gitlabURL == "" || of.gitlabURL == getenv("CI_SERVER_URL") {
-		opts.InstanceVersion = getenv("CI_SERVER_VERSION") // the instance this CI job runs on
 	}
 	if *useRemote && opts.Remote != nil {
 		// --remote's instance and token also say which release it runs
