@@ -120,3 +120,21 @@ func TestVersionFromInstance(t *testing.T) {
 		t.Errorf("the instance was asked %d times, want twice (once per linter, only when nothing else names the release)", asked)
 	}
 }
+
+// TestVersionNewerInstance: an instance newer than cilint knows is linted
+// as the newest release, and the run says so.
+func TestVersionNewerInstance(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"version":"42.3.0-ee","revision":"abc"}`))
+	}))
+	defer srv.Close()
+	res := lintExample(t, "build:\n  script: make\n  run: [{name: a, script: b}]\n", Options{Remote: &Remote{GitLabURL: srv.URL, Token: "t"}})
+	var got bytes.Buffer
+	report.Text(&got, res.Findings, nil, report.TextOptions{OneLine: true})
+	want := ".gitlab-ci.yml: info: the GitLab instance runs 42.3.0-ee: GitLab 42.3 is newer than the newest release cilint knows (" +
+		gitlabversion.Newest().String() + "); linting against " + gitlabversion.Newest().String() + " [gitlab-version]\n"
+	if !strings.Contains(got.String(), want) {
+		t.Errorf("got:\n%s\nwant it to contain:\n%s", got.String(), want)
+	}
+}
