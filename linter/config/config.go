@@ -85,7 +85,7 @@ func Load(path string) (*Config, []finding.Finding, error) {
 				}
 				c.Catalogs[q.Key.Name()] = filepath.Join(filepath.Dir(path), filepath.FromSlash(q.Value.Text))
 			}
-		case "gitlab_version":
+		case GitLabVersionKey:
 			c.readGitLabVersion(p, &fs)
 		default:
 			msg := fmt.Sprintf("unknown setting `%s` in %s; the settings are rules, catalogs and gitlab_version", p.Key.Name(), FileName)
@@ -131,6 +131,10 @@ func (c *Config) readRules(n *load.Node, report func(*load.Node, string, ...any)
 		c.Severity[id] = sev
 	}
 }
+
+// GitLabVersionKey is the setting naming the GitLab release to lint
+// against; the messages about it start with it.
+const GitLabVersionKey = "gitlab_version"
 
 // readGitLabVersion reads gitlab_version: as written: YAML reads an
 // unquoted 16.10 as the number 16.1, so the text is what counts.

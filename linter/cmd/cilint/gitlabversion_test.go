@@ -10,6 +10,8 @@ import (
 // usage error; a release newer than cilint knows is linted as the newest,
 // said once.
 func TestGitLabVersionFlag(t *testing.T) {
+	badConfig := write(t, ".cilint.yml", "gitlab_version: 15.12\n")
+	oldConfig := write(t, ".cilint.yml", "gitlab_version: \"16.10\"\n")
 	file := write(t, "access.yml", "build:\n  script: make\n  artifacts:\n    access: developer\n    paths: [bin/]\n")
 	tests := []struct {
 		name       string
@@ -29,6 +31,8 @@ func TestGitLabVersionFlag(t *testing.T) {
 		{"too old", []string{"lint", "--offline", "--gitlab-version", "12.0", file}, nil, 2, "", "older than the oldest release"},
 		{"newer than known", []string{"lint", "--offline", "--gitlab-version", "99.1", file}, nil, 0, "", "info: GitLab 99.1 is newer than the newest release cilint knows"},
 		{"version names the newest", []string{"version"}, nil, 0, "lints for GitLab up to 19.0", ""},
+		{"no such release in .cilint.yml", []string{"lint", "--offline", "--config", badConfig, file}, nil, 2, "", "gitlab_version: there is no GitLab 15.12"},
+		{"a release in .cilint.yml", []string{"lint", "--offline", "--oneline", "--config", oldConfig, file}, nil, 1, "target GitLab 16.10", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

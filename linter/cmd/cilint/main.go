@@ -248,6 +248,10 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 			fmt.Fprintf(stderr, "cilint: %v\n", err)
 			return exitUsage
 		}
+		if f, bad := badGitLabVersion(res.Findings); bad {
+			fmt.Fprintf(stderr, "cilint lint: %s:%d:%d: %s\n", f.Pos.File, f.Pos.Line, f.Pos.Col, f.Message)
+			return exitUsage
+		}
 		for name, src := range res.Sources() {
 			sources[name] = src
 		}
