@@ -6,6 +6,7 @@
 //	  deprecated-keyword: info
 //	catalogs:                  # component catalogs: PREFIX -> directory
 //	  gitlab.com/group/components: ./components
+//	gitlab_version: "17.5"     # lint against this GitLab release's features
 //
 // In a pipeline file, `# cilint-disable-next-line RULE[, RULE]` silences
 // those rules on the next line, and `# cilint-disable RULE[, RULE]` from
@@ -21,6 +22,7 @@ import (
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/gitlabversion"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/suggest"
@@ -40,6 +42,9 @@ type Config struct {
 	// catalog directory, relative to the configuration file.
 	Catalogs map[string]string
 	Source   []byte
+	// GitLabVersion is the GitLab release to lint against ("" when not
+	// set), already checked: see gitlabversion.Resolve.
+	GitLabVersion string
 }
 
 // Load reads path; a missing file is an empty configuration.
@@ -80,9 +85,11 @@ func Load(path string) (*Config, []finding.Finding, error) {
 				}
 				c.Catalogs[q.Key.Name()] = filepath.Join(filepath.Dir(path), filepath.FromSlash(q.Value.Text))
 			}
+		case GitLabVersionKey:
+			c.readGitLabVersion(p, &fs)
 		default:
-			msg := fmt.Sprintf("unknown setting `%s` in %s; the settings are rules and catalogs", p.Key.Name(), FileName)
-			if s := suggest.Closest(p.Key.Name(), []string{"rules", "catalogs"}); s != "" {
+			msg := fmt.Sprintf("unknown setting `%s` in %s; the settings are rules, catalogs and gitlab_version", p.Key.Name(), FileName)
+			if s := suggest.Closest(p.Key.Name(), []string{"rules", "catalogs", "gitlab_version"}); s != "" {
 				msg += fmt.Sprintf("; did you mean `%s`?", s)
 			}
 			report(p.Key, "%s", msg)
@@ -123,6 +130,30 @@ func (c *Config) readRules(n *load.Node, report func(*load.Node, string, ...any)
 		}
 		c.Severity[id] = sev
 	}
+}
+
+// GitLabVersionKey is the setting naming the GitLab release to lint
+// against; the messages about it start with it.
+const GitLabVersionKey = "gitlab_version"
+
+// readGitLabVersion reads gitlab_version: as written: YAML reads an
+// unquoted 16.10 as the number 16.1, so the text is what counts.
+func (c *Config) readGitLabVersion(p load.Pair, fs *[]finding.Finding) {
+	v := p.Value
+	if v == nil || (v.Kind != load.String && v.Kind != load.Float && v.Kind != load.Int) {
+		*fs = append(*fs, finding.Finding{Pos: posNode(v, p.Key).Pos, Severity: finding.Error, Rule: rules.Config,
+			Message: `gitlab_version: must be a GitLab release such as "17.5"`})
+		return
+	}
+	t, err := gitlabversion.Resolve(v.Text)
+	if err != nil {
+		*fs = append(*fs, finding.Finding{Pos: v.Pos, Severity: finding.Error, Rule: rules.Config, Message: "gitlab_version: " + err.Error()})
+		return
+	}
+	if t.Note != "" {
+		*fs = append(*fs, finding.Finding{Pos: v.Pos, Severity: finding.Info, Rule: rules.Config, Message: t.Note})
+	}
+	c.GitLabVersion = t.Version.String()
 }
 
 func posNode(v, fallback *load.Node) *load.Node {

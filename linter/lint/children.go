@@ -68,6 +68,7 @@ func (l *Linter) children(res *Result, opts include.Options, seen map[string]boo
 			}
 			res.Findings = append(res.Findings, f)
 		}
+		res.uses = append(res.uses, child.uses...)
 		for _, f := range child.Files {
 			if f != synth && !slices.ContainsFunc(res.Files, func(g *load.File) bool { return g.Path == f.Path }) {
 				res.Files = append(res.Files, f)

@@ -21,6 +21,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/gitlabapi"
+	"gitlab.com/trustci/cicd/linter/gitlabversion"
 	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
@@ -56,6 +57,12 @@ type Options struct {
 	// Vars are variables include:rules may read (for a simulated
 	// pipeline); nil means none is known.
 	Vars expr.Vars
+	// GitLabVersion is the GitLab release to lint against (--gitlab-version),
+	// over .cilint.yml's gitlab_version; InstanceVersion is what the
+	// environment says the instance runs (CI_SERVER_VERSION), under it.
+	// Neither set: the instance named by Remote is asked, else the newest
+	// release cilint knows (package gitlabversion).
+	GitLabVersion, InstanceVersion string
 	// Remote, when set, lets components without a local catalog, and
 	// project, template and (if allowed) remote includes, be read from
 	// their GitLab instance. Nil means offline.
@@ -75,6 +82,10 @@ type Remote struct {
 	// AllowRemote lets include:remote URLs be fetched (HTTPS only).
 	AllowRemote bool
 	Context     context.Context
+
+	// VersionURL and VersionToken are the instance asked for its GitLab
+	// version (--remote's); empty means GitLabURL and Token.
+	VersionURL, VersionToken string
 }
 
 // Linter lints files. Create it once: it compiles the schema.
@@ -82,6 +93,7 @@ type Linter struct {
 	opts       Options
 	validator  *validate.Validator
 	shellcheck string // ShellCheck's path, when asked for
+	instance   *instanceVersion
 }
 
 // New prepares a Linter.
@@ -93,7 +105,12 @@ func New(opts Options) (*Linter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare schema: %w", err)
 	}
-	l := &Linter{opts: opts, validator: v}
+	if opts.GitLabVersion != "" {
+		if _, err := gitlabversion.Resolve(opts.GitLabVersion); err != nil {
+			return nil, fmt.Errorf("--gitlab-version: %w", err)
+		}
+	}
+	l := &Linter{opts: opts, validator: v, instance: &instanceVersion{}}
 	if opts.Shellcheck {
 		if l.shellcheck, err = exec.LookPath("shellcheck"); err != nil {
 			return nil, fmt.Errorf("--shellcheck needs shellcheck on PATH (for example apt-get install shellcheck): %w", err)
@@ -109,6 +126,7 @@ type Result struct {
 	Files    []*load.File
 	Pipeline *pipeline.Pipeline // nil in schema-only mode or when loading failed
 	Findings []finding.Finding
+	uses     []gitlabversion.Use // features used, for the version check
 }
 
 // Sources maps each file's path to its text.
@@ -202,6 +220,7 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 	if res.Pipeline != nil {
 		l.children(res, opts, map[string]bool{}, 1)
 	}
+	res.Findings = append(res.Findings, l.versionFindings(res, cfg)...)
 	finding.Sort(res.Findings)
 	return res
 }
@@ -243,6 +262,7 @@ func (l *Linter) resolveAndCheck(res *Result, file *load.File, opts include.Opti
 	res.Findings = append(res.Findings, l.validator.Validate(p.Config)...)
 	found, err := checks.Run(context.Background(), p, res.Sources(), l.shellcheck)
 	res.Findings = append(res.Findings, found...)
+	res.uses = append(res.uses, gitlabversion.Detect(inc.Files, p)...)
 	if err != nil {
 		res.Findings = append(res.Findings, finding.Finding{Pos: finding.Pos{File: file.Path}, Severity: finding.Warning,
 			Rule: rules.Shellcheck, Message: "ShellCheck could not run: " + err.Error()})

@@ -76,6 +76,8 @@ const (
 
 	GitLabLint         = "gitlab-lint"
 	RemoteDisagreement = "remote-disagreement"
+
+	GitLabVersion = "gitlab-version"
 )
 
 // All returns every rule, in the order the docs list them. It builds a new
@@ -140,6 +142,7 @@ func All() []Rule {
 		{ComponentVersion, finding.Warning, "a component used at a moving reference (a branch or ~latest) although releases exist"},
 		{GitLabLint, finding.Error, "a problem GitLab's lint API reports (with --remote) that cilint did not find itself"},
 		{RemoteDisagreement, finding.Warning, "GitLab's lint API and cilint disagree about the configuration (with --remote)"},
+		{GitLabVersion, finding.Error, "a keyword, value or syntax newer than the GitLab version linted for (--gitlab-version, gitlab_version:)"},
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/gitlabapi"
+	"gitlab.com/trustci/cicd/linter/gitlabversion"
 	"gitlab.com/trustci/cicd/linter/lint"
 	"gitlab.com/trustci/cicd/linter/remote"
 	"gitlab.com/trustci/cicd/linter/render"
@@ -86,6 +87,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (c
 		return exitOK
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "cilint", version())
+		fmt.Fprintln(stdout, "lints for GitLab up to", gitlabversion.Newest(), "(the default --gitlab-version)")
 		return exitOK
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -141,6 +143,9 @@ func (o *optionFlags) options(getenv func(string) string) lint.Options {
 	}
 	opts := lint.Options{Root: o.root, MaxIncludes: o.maxIncludes, ConfigPath: o.configPath,
 		Catalogs: o.catalogs.m, Inputs: o.inputs.m, ServerFQDN: fqdn}
+	if o.gitlabURL == "" || o.gitlabURL == getenv("CI_SERVER_URL") {
+		opts.InstanceVersion = getenv("CI_SERVER_VERSION") // the instance this CI job runs on
+	}
 	if !o.offline {
 		token, job := gitlabapi.TokensFromEnv(getenv)
 		gl := o.gitlabURL
@@ -181,6 +186,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	tokenFile := fl.String("token-file", "", "--remote: read the token from this file instead of GITLAB_TOKEN")
 	dryRun := fl.Bool("dry-run", false, "--remote: simulate pipeline creation on --ref (a pushed ref) instead of a static lint")
 	ref := fl.String("ref", "", "--remote --dry-run: the branch or tag to simulate (default: the default branch)")
+	gitlabVersion := fl.String("gitlab-version", "", "lint against this GitLab release's features, for example 17.5 (default: .cilint.yml's gitlab_version, $CI_SERVER_VERSION, the version of the --remote or --gitlab-url instance, else "+gitlabversion.Newest().String()+")")
 	fl.Usage = func() {
 		fmt.Fprint(stderr, "Usage: cilint lint [flags] FILE...\n\nFlags:\n")
 		fl.PrintDefaults()
@@ -217,6 +223,24 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	}
 	opts := of.options(getenv)
 	opts.SchemaOnly, opts.Shellcheck = *schemaOnly, *shellcheck
+	if *gitlabVersion != "" {
+		t, err := gitlabversion.Resolve(*gitlabVersion)
+		if err != nil {
+			fmt.Fprintf(stderr, "cilint lint: --gitlab-version: %v\n", err)
+			return exitUsage
+		}
+		if t.Note != "" {
+			fmt.Fprintf(stderr, "cilint: info: %s\n", t.Note)
+		}
+		opts.GitLabVersion = *gitlabVersion
+	}
+	if *useRemote && opts.Remote != nil {
+		// --remote's instance and token also say which release it runs
+		// (an error here is reported below, where --remote is set up).
+		if ro, err := remoteOptions(&of, *project, *tokenFile, *dryRun, *ref, getenv); err == nil {
+			opts.Remote.VersionURL, opts.Remote.VersionToken = ro.BaseURL, ro.Token
+		}
+	}
 	l, err := lint.New(opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "cilint: %v\n", err)
@@ -238,6 +262,10 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		res, err := l.File(path)
 		if err != nil {
 			fmt.Fprintf(stderr, "cilint: %v\n", err)
+			return exitUsage
+		}
+		if f, bad := badGitLabVersion(res.Findings); bad {
+			fmt.Fprintf(stderr, "cilint lint: %s:%d:%d: %s\n", f.Pos.File, f.Pos.Line, f.Pos.Col, f.Message)
 			return exitUsage
 		}
 		for name, src := range res.Sources() {

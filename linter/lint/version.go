@@ -1,0 +1,108 @@
+package lint
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"gitlab.com/trustci/cicd/linter/config"
+	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/gitlabapi"
+	"gitlab.com/trustci/cicd/linter/gitlabversion"
+	"gitlab.com/trustci/cicd/linter/rules"
+)
+
+// instanceVersion is the instance's answer to GET /api/v4/version, asked
+// at most once per Linter.
+type instanceVersion struct {
+	once    sync.Once
+	version string // "" when the instance could not say
+}
+
+// versionFindings reports the features res uses that are newer than the
+// GitLab release linted for. The release is only worked out (and the
+// instance only asked) when some feature is used.
+func (l *Linter) versionFindings(res *Result, cfg *config.Config) []finding.Finding {
+	if len(res.uses) == 0 {
+		return nil
+	}
+	target, notes := l.target(res.Files[0].Path, cfg)
+	return append(notes, gitlabversion.Check(target, res.uses)...)
+}
+
+// target is the release to lint against: --gitlab-version, then
+// .cilint.yml, then CI_SERVER_VERSION, then the answer of the instance the
+// user named (online only), then the newest release cilint knows. Either of the last
+// two may be newer than cilint knows: that is said once, as info.
+func (l *Linter) target(path string, cfg *config.Config) (gitlabversion.Version, []finding.Finding) {
+	for _, s := range []string{l.opts.GitLabVersion, cfg.GitLabVersion} {
+		if s == "" {
+			continue
+		}
+		if t, err := gitlabversion.Resolve(s); err == nil {
+			return t.Version, nil // New and config.Load reported the note or the error
+		}
+	}
+	// The environment is free to read; the instance is asked only when it
+	// does not say.
+	sources := []struct {
+		from    string
+		version func() string
+	}{
+		{"CI_SERVER_VERSION says the instance runs", func() string { return l.opts.InstanceVersion }},
+		{"the GitLab instance runs", func() string {
+			// Only an instance the user named (--remote's, --gitlab-url,
+			// CI_SERVER_URL) is asked: a run that reads nothing online
+			// must not start calling gitlab.com.
+			if rm := l.opts.Remote; rm == nil || (rm.VersionURL == "" && rm.GitLabURL == "") {
+				return ""
+			}
+			return l.askInstance()
+		}},
+	}
+	for _, src := range sources {
+		v := src.version()
+		if v == "" {
+			continue
+		}
+		t, err := gitlabversion.Resolve(v)
+		if err != nil {
+			continue // not a release cilint can lint for: fall back
+		}
+		var notes []finding.Finding
+		if t.Note != "" {
+			notes = append(notes, finding.Finding{Pos: finding.Pos{File: path}, Severity: finding.Info, Rule: rules.GitLabVersion,
+				Message: fmt.Sprintf("%s %s: %s", src.from, v, t.Note)})
+		}
+		return t.Version, notes
+	}
+	return gitlabversion.Newest(), nil
+}
+
+// askInstance reads the version of the instance named for --remote, else
+// --gitlab-url; "" when it cannot be had (no token, down).
+func (l *Linter) askInstance() string {
+	l.instance.once.Do(func() {
+		rm := l.opts.Remote
+		base, token := rm.VersionURL, rm.VersionToken
+		if base == "" {
+			base = rm.GitLabURL
+		}
+		if token == "" {
+			token = rm.Token
+		}
+		client, err := gitlabapi.New(gitlabapi.Options{BaseURL: base, Token: token, JobToken: rm.JobToken,
+			Timeout: rm.Timeout, RetryMax: 1, CAFile: rm.CAFile})
+		if err != nil {
+			return
+		}
+		ctx := rm.Context
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		if v, err := client.Version(ctx); err == nil {
+			l.instance.version = v
+		}
+	})
+	return l.instance.version
+}
