@@ -108,6 +108,8 @@ type Result struct {
 	Files    []*load.File
 	Pipeline *pipeline.Pipeline // nil in schema-only mode or when loading failed
 	Findings []finding.Finding
+	// conditional are the includes whose include:rules were undecided.
+	conditional []include.Conditional
 }
 
 // Sources maps each file's path to its text.
@@ -192,6 +194,9 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 	if res.Pipeline != nil {
 		l.children(res, opts, map[string]bool{}, 1)
 	}
+	if len(res.conditional) > 0 {
+		l.variants(res, file, fs, opts)
+	}
 	finding.Sort(res.Findings)
 	return res
 }
@@ -219,6 +224,7 @@ func (l *Linter) includeOptions(path string, cfg *config.Config) include.Options
 func (l *Linter) resolveAndCheck(res *Result, file *load.File, opts include.Options) {
 	inc := include.Resolve(file, opts)
 	res.Files = inc.Files
+	res.conditional = inc.Conditional
 	res.Findings = append(res.Findings, inc.Findings...)
 	for _, f := range inc.Files {
 		res.Findings = append(res.Findings, l.validateParts(f)...)

@@ -25,6 +25,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/render"
 	"gitlab.com/trustci/cicd/linter/report"
 	"gitlab.com/trustci/cicd/linter/rules"
+	"gitlab.com/trustci/cicd/linter/simulate"
 )
 
 const (
@@ -165,6 +166,9 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	tokenFile := fl.String("token-file", "", "--remote: read the token from this file instead of GITLAB_TOKEN")
 	dryRun := fl.Bool("dry-run", false, "--remote: simulate pipeline creation on --ref (a pushed ref) instead of a static lint")
 	ref := fl.String("ref", "", "--remote --dry-run: the branch or tag to simulate (default: the default branch)")
+	event := fl.String("event", "", "decide include:rules for this kind of pipeline: "+strings.Join(simulate.EventNames(), ", ")+" (default: any)")
+	var vars pairsFlag
+	fl.Var(&vars, "var", "NAME=VALUE: a variable's value in the pipeline, for include:rules (repeatable)")
 	fl.Usage = func() {
 		fmt.Fprint(stderr, "Usage: cilint lint [flags] FILE...\n\nFlags:\n")
 		fl.PrintDefaults()
@@ -201,6 +205,16 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	}
 	opts := of.options(getenv)
 	opts.SchemaOnly, opts.Shellcheck = *schemaOnly, *shellcheck
+	if *event != "" || vars.m != nil {
+		// include:rules then see the event's predefined variables and
+		// the user's; what stays unknown is linted both ways.
+		ev, ok := simulate.Events()[*event]
+		if !ok && *event != "" {
+			fmt.Fprintf(stderr, "cilint lint: unknown --event %q (%s)\n", *event, strings.Join(simulate.EventNames(), ", "))
+			return exitUsage
+		}
+		opts.Vars = simulate.NewVariables(ev, nil, vars.m).Lookup
+	}
 	l, err := lint.New(opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "cilint: %v\n", err)
