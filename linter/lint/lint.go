@@ -190,13 +190,15 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 	// One set of options, so child pipelines share the catalogs and the
 	// GitLab client (and what it learnt: an instance that is down).
 	opts := l.includeOptions(file.Path, cfg)
+	rn := &lintRun{children: map[string]*Result{}}
 	l.resolveAndCheck(res, file, opts)
 	if res.Pipeline != nil {
-		l.children(res, opts, map[string]bool{}, 1)
+		l.children(res, opts, 1, rn)
 	}
 	if len(res.conditional) > 0 {
-		l.variants(res, file, fs, opts)
+		l.variants(res, file, fs, opts, 1, rn)
 	}
+	res.Findings = dropRepeats(res.Findings)
 	finding.Sort(res.Findings)
 	return res
 }

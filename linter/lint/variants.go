@@ -32,7 +32,7 @@ type variant struct {
 // lint with every such file included) is the first lint; when that
 // combination cannot happen (alternatives) its findings count for
 // nothing.
-func (l *Linter) variants(res *Result, file *load.File, loadFindings []finding.Finding, opts include.Options) {
+func (l *Linter) variants(res *Result, file *load.File, loadFindings []finding.Finding, opts include.Options, depth int, rn *lintRun) {
 	var conds []include.Conditional
 	for _, c := range res.conditional {
 		if !slices.ContainsFunc(conds, func(d include.Conditional) bool { return d.Key == c.Key }) {
@@ -67,7 +67,7 @@ func (l *Linter) variants(res *Result, file *load.File, loadFindings []finding.F
 			r = &Result{Findings: slices.Clone(loadFindings)}
 			l.resolveAndCheck(r, file, o)
 			if r.Pipeline != nil {
-				l.children(r, o, map[string]bool{}, 1)
+				l.children(r, o, depth, rn)
 			}
 		}
 		v := variant{choice: c, files: map[string]bool{}}
@@ -133,16 +133,20 @@ func fallbackCombos(n int) [][]bool {
 }
 
 // mergeVariants keeps what is certain across the variants and softens the
-// rest. Findings are grouped by position, rule and severity: the same
+// rest. Findings are grouped by position, rule, severity and the child
+// pipeline they are about: the same
 // problem can be worded differently in two variants (a list of stages),
 // and is reported once, worded as in the first variant that has it.
 func mergeVariants(vs []variant, conds []include.Conditional, exact bool) []finding.Finding {
 	type key struct {
-		pos  finding.Pos
-		rule string
-		sev  finding.Severity
+		pos   finding.Pos
+		rule  string
+		sev   finding.Severity
+		label string // which child pipeline's, if any
 	}
-	keyOf := func(f finding.Finding) key { return key{f.Pos, f.Rule, f.Severity} }
+	keyOf := func(f finding.Finding) key {
+		return key{f.Pos, f.Rule, f.Severity, f.Message[:len(f.Message)-len(stripLabels(f.Message))]}
+	}
 	var order []key
 	members := map[key][]finding.Finding{} // from the first variant that has the key
 	in := map[key][]bool{}

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"gitlab.com/trustci/cicd/linter/finding"
 	"path/filepath"
 	"testing"
 
@@ -34,6 +35,41 @@ func TestProjectsWithVariables(t *testing.T) {
 				t.Fatal(err)
 			}
 			golden(t, dir+"."+tt.out+".out", res, false)
+		})
+	}
+}
+
+func TestDedupeChildren(t *testing.T) {
+	pos := finding.Pos{File: "ci/child.yml", Line: 3, Col: 5}
+	plain := finding.Finding{Pos: pos, Severity: finding.Error, Rule: "needs-unknown", Message: "job `a` needs `b`"}
+	labelled := plain
+	labelled.Message = "child pipeline of `deploy`: " + plain.Message
+	nested := plain
+	nested.Message = "child pipeline of `x`: child pipeline of `deploy`: " + plain.Message
+	allowed := plain
+	allowed.Severity = finding.Warning
+	allowed.Message = "child pipeline of `z`: " + plain.Message + allowedSuffix
+	other := plain
+	other.Message = "job `c` needs `d`"
+	tests := []struct {
+		name string
+		runs [][]finding.Finding
+		want int
+	}{
+		{"plain alone stays", [][]finding.Finding{{plain}}, 1},
+		{"labelled in another run wins", [][]finding.Finding{{plain}, {labelled}}, 1},
+		{"both in one run stay", [][]finding.Finding{{plain, labelled}}, 2},
+		{"nested label", [][]finding.Finding{{nested}, {plain}}, 1},
+		{"nested covers the shorter label", [][]finding.Finding{{nested}, {labelled}}, 1},
+		{"allowed to fail", [][]finding.Finding{{plain}, {allowed}}, 1},
+		{"other message stays", [][]finding.Finding{{labelled}, {other}}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := DedupeChildren(tt.runs)
+			if len(got) != tt.want {
+				t.Errorf("got %d findings %v, want %d", len(got), got, tt.want)
+			}
 		})
 	}
 }

@@ -229,7 +229,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		}
 		remoteOpts = ro
 	}
-	var all []finding.Finding
+	var runs [][]finding.Finding
 	sources := report.Sources{}
 	remoteFailed := false
 	for _, path := range fl.Args() {
@@ -241,7 +241,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		for name, src := range res.Sources() {
 			sources[name] = src
 		}
-		all = append(all, res.Findings...)
+		runs = append(runs, res.Findings)
 		if remoteOpts != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			out, err := remote.Check(ctx, res, path, *remoteOpts)
@@ -254,9 +254,10 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 				continue
 			}
 			fmt.Fprintf(stderr, "cilint: --remote: %s: GitLab says the configuration is %s\n", out.Mode, map[bool]string{true: "valid", false: "invalid"}[out.Valid])
-			all = append(all, out.Findings...)
+			runs[len(runs)-1] = append(runs[len(runs)-1], out.Findings...)
 		}
 	}
+	all := lint.DedupeChildren(runs)
 	finding.Sort(all)
 	// A child pipeline given on the command line is also linted through
 	// its parent: report each finding once.
