@@ -284,7 +284,9 @@ func dropRepeats(fs []finding.Finding) []finding.Finding {
 		pos  finding.Pos
 		rule string
 	}
-	depth := func(f finding.Finding) int { return strings.Count(f.Message[:len(f.Message)-len(stripLabels(f.Message))], childLabel) }
+	depth := func(f finding.Finding) int {
+		return strings.Count(f.Message[:len(f.Message)-len(stripLabels(f.Message))], childLabel)
+	}
 	best := map[at]finding.Finding{}
 	for _, f := range fs {
 		k := at{f.Pos, f.Rule}
