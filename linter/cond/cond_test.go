@@ -101,6 +101,14 @@ func TestCombinations(t *testing.T) {
 	if _, ok := Combinations([]*load.Node{many}, Facts{}, 2); ok {
 		t.Errorf("more worlds than the limit must not be ok")
 	}
+	// Undecidable lists double the combinations in every world: bounded.
+	var free []*load.Node
+	for range 40 {
+		free = append(free, parse("- changes: [a]\n"))
+	}
+	if _, ok := Combinations(free, Facts{}, 32); ok {
+		t.Errorf("2^40 combinations must not be ok")
+	}
 }
 
 func TestSample(t *testing.T) {

@@ -95,7 +95,11 @@ func Combinations(lists []*load.Node, f Facts, limit int) (combos [][]bool, ok b
 			return f.lookup(name)
 		}
 		wf := Facts{Vars: vars, Exists: f.Exists, Changes: f.Changes}
-		for _, c := range expand(lists, wf) {
+		cs, ok := expand(lists, wf, limit)
+		if !ok {
+			return nil, false
+		}
+		for _, c := range cs {
 			key := fmtBools(c)
 			if !seen[key] {
 				seen[key] = true
@@ -121,8 +125,8 @@ func Combinations(lists []*load.Node, f Facts, limit int) (combos [][]bool, ok b
 }
 
 // expand evaluates every list in one world: a list the world cannot
-// decide doubles the combinations.
-func expand(lists []*load.Node, f Facts) [][]bool {
+// decide doubles the combinations; more than limit is not ok.
+func expand(lists []*load.Node, f Facts, limit int) ([][]bool, bool) {
 	out := [][]bool{{}}
 	for _, list := range lists {
 		d := Rules(list, f, "always")
@@ -138,8 +142,11 @@ func expand(lists []*load.Node, f Facts) [][]bool {
 			}
 		}
 		out = next
+		if len(out) > limit {
+			return nil, false
+		}
 	}
-	return out
+	return out, true
 }
 
 func fmtBools(c []bool) string {

@@ -98,7 +98,7 @@ func normalize(combos [][]bool, conds []include.Conditional) [][]bool {
 	for _, c := range combos {
 		c = slices.Clone(c)
 		for i := range conds {
-			for p := conds[i].Parent; p != ""; p = conds[index[p]].Parent {
+			for p, hops := conds[i].Parent, 0; p != "" && hops <= len(conds); p, hops = conds[index[p]].Parent, hops+1 {
 				if j, ok := index[p]; !ok || !c[j] {
 					c[i] = false
 					break
@@ -281,6 +281,9 @@ func describeVariants(vs []variant, in, home []bool, conds []include.Conditional
 			verb = "is not included"
 		}
 		parts = append(parts, fmt.Sprintf("%s %s (%s)", conds[c.i].Location, verb, condText(conds[c.i].Rules)))
+	}
+	if !exact {
+		return "in the combinations cilint tried, only where " + strings.Join(parts, " and ")
 	}
 	return "only in pipelines where " + strings.Join(parts, " and ")
 }

@@ -1,8 +1,11 @@
 package lint
 
 import (
+	"fmt"
 	"gitlab.com/trustci/cicd/linter/finding"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gitlab.com/trustci/cicd/linter/internal/corpus"
@@ -71,5 +74,57 @@ func TestDedupeChildren(t *testing.T) {
 				t.Errorf("got %d findings %v, want %d", len(got), got, tt.want)
 			}
 		})
+	}
+}
+
+// More consistent choices than maxVariants: cilint lints none of the
+// files, each alone, and all, keeps what all of them have, and says the
+// rest was found with only some of the combinations it tried.
+func TestVariantsFallback(t *testing.T) {
+	dir := t.TempDir()
+	main := "include:\n"
+	for i := range 6 {
+		name := fmt.Sprintf("ci/f%d.yml", i)
+		main += fmt.Sprintf("  - local: %s\n    rules:\n      - if: $V%d\n", name, i)
+		src := fmt.Sprintf("job%d:\n  script: echo\n", i)
+		if i == 0 {
+			src += "  needs: [nowhere]\n" // wrong whenever f0 is in
+		}
+		os.MkdirAll(filepath.Join(dir, "ci"), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	main += "main:\n  script: make\n  needs: [job1]\nbroken:\n  script: make\n  needs: [missing]\n"
+	if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte(main), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := New(Options{Root: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.File(filepath.Join(dir, ".gitlab-ci.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		if f.Rule == "needs-unknown" {
+			got = append(got, fmt.Sprintf("%d %s %s", f.Pos.Line, f.Severity, f.Message))
+		}
+	}
+	if len(got) != 3 {
+		t.Fatalf("want three needs findings, got:\n%s", strings.Join(got, "\n"))
+	}
+	joined := strings.Join(got, "\n")
+	for _, s := range []string{
+		"error job `broken` needs `missing`",
+		"error job `job0` needs `nowhere`",
+		"warning job `main` needs `job1`",
+		"in the combinations cilint tried, only where ci/f1.yml is not included (if: $V1)",
+	} {
+		if !strings.Contains(joined, s) {
+			t.Errorf("missing %q in:\n%s", s, joined)
+		}
 	}
 }
