@@ -20,6 +20,8 @@ func TestYAMLName(t *testing.T) {
 		{"ci/build.yaml", true},
 		{"ci/BUILD.YML", true},
 		{"ci/.yml", false},
+		{".gitlab-ci.yml", true},
+		{"templates/.gitlab-ci.yaml", true},
 		{".yaml", false},
 		{"ci/..yml", true},
 		{"some/file.txt", false},
