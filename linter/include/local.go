@@ -90,6 +90,16 @@ func notYAML(location string) string {
 	return "does not end in .yml or .yaml"
 }
 
+// dotted says whether a path has `.` or `..` segments.
+func dotted(p string) bool {
+	for _, seg := range strings.Split(strings.TrimLeft(p, "/"), "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
 // repoPath is an include:local or include:project file as GitLab reads it
 // from the repository: without its leading slashes (any number, as
 // Gitlab::Utils.remove_leading_slashes in file/local.rb and
@@ -107,6 +117,14 @@ func (r *Resolver) localFile(p string, given, at *load.Node, depth int, chain []
 	if !yamlName(p) {
 		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:local %s %s; GitLab refuses it", p, notYAML(p))
 		return nil
+	}
+	if dotted(p) {
+		// GitLab removes only the leading slashes (file/local.rb) and asks
+		// the repository for the path as written; `./ci/a.yml` has been
+		// seen to fail on gitlab.com. Not certain, so a warning; the file
+		// is still read so the rest can be checked.
+		r.report(at.Pos, finding.Warning, rules.IncludeNotFound,
+			"include:local %s has `.` or `..` in its path; GitLab looks the path up as written, without resolving them, and likely does not find it: write %s", p, rel)
 	}
 	if !r.countOne(at) {
 		return nil
