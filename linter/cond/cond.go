@@ -6,6 +6,7 @@ package cond
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/expr"
@@ -111,7 +112,7 @@ func unknownPart(rule *load.Node, f Facts) string {
 	if n := rule.Get("if"); n != nil && n.Kind == load.String {
 		if e, err := expr.Parse(n.Text); err == nil {
 			for _, name := range variables(e) {
-				if _, ok, _ := f.lookup(name); !ok {
+				if _, ok, _ := f.lookup(name); !ok && !slices.Contains(parts, "$"+name) {
 					parts = append(parts, "$"+name)
 				}
 			}

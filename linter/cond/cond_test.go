@@ -1,6 +1,8 @@
 package cond
 
 import (
+	"regexp"
+	"slices"
 	"testing"
 
 	"gitlab.com/trustci/cicd/linter/expr"
@@ -45,5 +47,82 @@ func TestRules(t *testing.T) {
 	f, _ := load.Parse("r.yml", []byte("- if: $A ==\n"), load.DefaultLimits())
 	if d := Rules(f.Body, Facts{}, "on_success"); d.Outcome != Maybe || d.IfError == nil || d.IfNode == nil {
 		t.Errorf("a broken if: %+v", d)
+	}
+}
+
+func TestCombinations(t *testing.T) {
+	parse := func(src string) *load.Node {
+		f, _ := load.Parse("t.yml", []byte(src), load.DefaultLimits())
+		return f.Body
+	}
+	tests := []struct {
+		name  string
+		lists []string
+		want  []string // one string per combination, 1 for in
+		ok    bool
+	}{
+		{"alternatives on one variable", []string{
+			"- if: $KIND == \"a\"\n", "- if: $KIND == \"b\"\n", "- if: '$KIND == \"c\"'\n"},
+			[]string{"100", "010", "001", "000"}, true},
+		{"negation and fallback", []string{
+			"- if: $KIND == \"a\"\n", "- if: $KIND != \"a\"\n"},
+			[]string{"10", "01"}, true},
+		{"independent variables", []string{"- if: $A\n", "- if: $B == \"x\"\n"},
+			[]string{"11", "01", "10", "00"}, true},
+		{"pattern", []string{"- if: $CI_COMMIT_BRANCH =~ /^release\\/v[0-9]+$/\n", "- if: $CI_COMMIT_BRANCH == \"main\"\n"},
+			[]string{"10", "01", "00"}, true},
+		{"changes is free", []string{"- changes: [a]\n"}, []string{"1", "0"}, true},
+		{"always", []string{"- when: always\n", "- if: $X\n  when: never\n- when: always\n"}, []string{"11", "10"}, true},
+		{"two variables compared", []string{"- if: $A == $B\n"}, []string{"1", "0"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var lists []*load.Node
+			for _, src := range tt.lists {
+				lists = append(lists, parse(src))
+			}
+			combos, ok := Combinations(lists, Facts{}, 64)
+			if ok != tt.ok {
+				t.Fatalf("ok = %v", ok)
+			}
+			var got []string
+			for _, c := range combos {
+				got = append(got, fmtBools(c))
+			}
+			slices.Sort(got)
+			want := slices.Clone(tt.want)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("got %v, want %v", got, want)
+			}
+		})
+	}
+	many := parse("- if: $A == \"1\" && $B == \"2\" && $C == \"3\" && $D == \"4\" && $E == \"5\" && $F == \"6\"\n")
+	if _, ok := Combinations([]*load.Node{many}, Facts{}, 2); ok {
+		t.Errorf("more worlds than the limit must not be ok")
+	}
+	// Undecidable lists double the combinations in every world: bounded.
+	var free []*load.Node
+	for range 40 {
+		free = append(free, parse("- changes: [a]\n"))
+	}
+	if _, ok := Combinations(free, Facts{}, 32); ok {
+		t.Errorf("2^40 combinations must not be ok")
+	}
+}
+
+func TestSample(t *testing.T) {
+	for _, p := range []string{`^release/v\d+\.\d+$`, `main|master`, `^(feature|fix)-.+`, `[A-Z]{3}-[0-9]+`, `\bdocs\b`, ``} {
+		s, ok := Sample(p, "")
+		if !ok {
+			t.Errorf("%s: no sample", p)
+			continue
+		}
+		if !regexp.MustCompile(p).MatchString(s) {
+			t.Errorf("%s: sample %q does not match", p, s)
+		}
+	}
+	if _, ok := Sample(`[`, ""); ok {
+		t.Errorf("a bad pattern has no sample")
 	}
 }

@@ -3,6 +3,8 @@ package include
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/component"
@@ -20,15 +22,31 @@ type CatalogSource func(prefix string) (component.Catalog, string)
 // component resolves include:component: the reference, the version, the
 // template, its inputs, and its interpolated body.
 func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth int, chain []string) []*load.Node {
-	ref, err := component.ParseRef(loc, r.opts.ServerFQDN)
-	if err != nil {
-		r.report(at.Pos, finding.Error, rules.ComponentRef, "%v", err)
-		return nil
-	}
+	var ref component.Ref
 	var cat component.Catalog
 	var catDir string
-	if r.opts.Catalogs != nil {
-		cat, catDir = r.opts.Catalogs(ref.Prefix())
+	if name, version, ok := selfRef(loc, r.opts.ServerFQDN); ok {
+		// The project's own component: its templates/ at the commit
+		// being linted, which is the working tree.
+		catDir = r.selfCatalog()
+		cat = component.Local{Dir: catDir}
+		ref = component.Ref{Host: r.opts.ServerFQDN, Project: "$CI_PROJECT_PATH", Name: name, Version: version}
+	} else {
+		if otherVariable(loc) {
+			// GitLab expands every variable of an include's location
+			// (mapper/variables_expander.rb); only the pipeline knows them.
+			r.offline("component", loc, at, item, whyVariable)
+			return nil
+		}
+		var err error
+		ref, err = component.ParseRef(loc, r.opts.ServerFQDN)
+		if err != nil {
+			r.report(at.Pos, finding.Error, rules.ComponentRef, "%v", err)
+			return nil
+		}
+		if r.opts.Catalogs != nil {
+			cat, catDir = r.opts.Catalogs(ref.Prefix())
+		}
 	}
 	if cat == nil {
 		r.offline("component", loc, at, item, whyOffline)
@@ -37,7 +55,11 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 	if !r.countOne(at) {
 		return nil
 	}
-	releases, err := cat.Releases()
+	var releases []string
+	var err error
+	if !strings.Contains(ref.Version, "$") { // @$CI_COMMIT_SHA: the commit itself
+		releases, err = cat.Releases()
+	}
 	if errors.Is(err, component.ErrUnavailable) {
 		r.unreachable(loc, at, item, err)
 		return nil
@@ -46,6 +68,9 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 		r.report(at.Pos, finding.Warning, rules.ComponentNotFound, "cannot list the releases of %s: %v", ref.Prefix(), err)
 	}
 	kind := component.KindOf(ref.Version)
+	if strings.Contains(ref.Version, "$") {
+		kind = component.SHA
+	}
 	version := ref.Version
 	if len(releases) > 0 {
 		resolved, ok := component.Resolve(ref.Version, releases)
@@ -107,7 +132,7 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 	}
 	if tmpl.Version != "" {
 		comp["version"] = &tmpl.Version
-	} else if component.KindOf(version) == component.Exact {
+	} else if kind == component.Exact {
 		comp["version"] = &version
 	} else {
 		comp["version"] = nil
@@ -168,4 +193,58 @@ func lastN(xs []string, n int) []string {
 		return xs[len(xs)-n:]
 	}
 	return xs
+}
+
+// selfRef recognises a reference to a component of the project being
+// linted, <host>/$CI_PROJECT_PATH/<name>@<version>: GitLab's documented way
+// for a catalog project to test its own components (usually at
+// @$CI_COMMIT_SHA). The host is $CI_SERVER_FQDN, $CI_SERVER_HOST or the
+// instance itself.
+func selfRef(loc, fqdn string) (name, version string, ok bool) {
+	at := strings.LastIndex(loc, "@")
+	if at < 0 {
+		return "", "", false
+	}
+	parts := strings.Split(loc[:at], "/")
+	if len(parts) != 3 || (parts[1] != "$CI_PROJECT_PATH" && parts[1] != "${CI_PROJECT_PATH}") || parts[2] == "" || strings.Contains(parts[2], "$") {
+		return "", "", false
+	}
+	switch parts[0] {
+	case "$CI_SERVER_FQDN", "${CI_SERVER_FQDN}", "$CI_SERVER_HOST", "${CI_SERVER_HOST}", fqdn:
+	default:
+		return "", "", false
+	}
+	version = loc[at+1:]
+	if version == "" {
+		return "", "", false
+	}
+	return parts[2], version, true
+}
+
+// otherVariable says whether a component reference uses a variable other
+// than the instance's name.
+func otherVariable(loc string) bool {
+	for _, v := range []string{"$CI_SERVER_FQDN", "${CI_SERVER_FQDN}", "$CI_SERVER_HOST", "${CI_SERVER_HOST}"} {
+		loc = strings.ReplaceAll(loc, v, "")
+	}
+	return strings.Contains(loc, "$")
+}
+
+// selfCatalog is the directory whose templates/ are the project's own
+// components: the repository root, or, when that has none, the directory
+// of the linted file (a catalog kept in a subdirectory and published on
+// its own, linted without --root).
+func (r *Resolver) selfCatalog() string {
+	if st, err := os.Stat(filepath.Join(r.opts.Root, "templates")); err == nil && st.IsDir() {
+		return r.opts.Root
+	}
+	if len(r.res.Files) > 0 {
+		dir := filepath.Dir(r.res.Files[0].Path)
+		if st, err := os.Stat(filepath.Join(dir, "templates")); err == nil && st.IsDir() {
+			if abs, err := filepath.Abs(dir); err == nil {
+				return abs
+			}
+		}
+	}
+	return r.opts.Root
 }

@@ -43,6 +43,11 @@ type Options struct {
 	// Vars are the variables include:rules:if may read (cilint jobs
 	// --event); nil means none is known.
 	Vars expr.Vars
+	// Assume decides the includes whose include:rules cannot be decided
+	// (by Conditional.Key): true includes the file, false leaves it out.
+	// An include not named is assumed included. lint sets it to lint one
+	// consistent choice of such files at a time.
+	Assume map[string]bool
 }
 
 // DefaultOptions returns GitLab's defaults for a repository at root.
@@ -62,6 +67,18 @@ type Unresolved struct {
 
 func (u Unresolved) String() string { return fmt.Sprintf("include:%s %s", u.Kind, u.Location) }
 
+// Conditional is an include whose include:rules cannot be decided before
+// the pipeline runs.
+type Conditional struct {
+	Key      string // names it in Options.Assume: the position of its location
+	Location string
+	Pos      finding.Pos
+	Rules    *load.Node
+	// Parent is the Key of the conditional include whose file holds this
+	// one ("" for none): when that one is out, this one is never met.
+	Parent string
+}
+
 // Result is the merged configuration and everything learnt on the way.
 type Result struct {
 	// Config is the main file's body with every resolved include merged
@@ -72,6 +89,9 @@ type Result struct {
 	Files      []*load.File
 	Unresolved []Unresolved
 	Findings   []finding.Finding
+	// Conditional are the includes met whose include:rules were undecided,
+	// in the order met (nested ones after the file that includes them).
+	Conditional []Conditional
 }
 
 // Resolver resolves the includes of one pipeline. Use it once.
@@ -84,6 +104,7 @@ type Resolver struct {
 	seen     map[string]bool
 	count    int
 	limitHit bool
+	under    string // Key of the conditional include being expanded
 	res      Result
 }
 
@@ -216,12 +237,19 @@ func (r *Resolver) one(item *load.Node, depth int, chain []string) []*load.Node 
 	}
 	if item.Kind == load.Map {
 		if rl := item.Get("rules"); rl != nil {
-			switch r.decide(rl) {
-			case excluded:
+			if d, why := r.decide(rl); d == excluded {
 				return nil
-			case undecided:
+			} else if d == undecided {
+				key := fmt.Sprintf("%s:%d:%d", locNode.Pos.File, locNode.Pos.Line, locNode.Pos.Col)
+				r.res.Conditional = append(r.res.Conditional, Conditional{Key: key, Location: loc, Pos: locNode.Pos, Rules: rl, Parent: r.under})
 				r.report(locNode.Pos, finding.Info, rules.IncludeRules,
-					"whether %s is included depends on the pipeline (its include:rules use values only known when it runs); cilint assumes it is", loc)
+					"whether %s is included depends on the pipeline (%s); cilint checks the pipeline with and without it", loc, why)
+				if in, ok := r.opts.Assume[key]; ok && !in {
+					return nil
+				}
+				prev := r.under
+				r.under = key
+				defer func() { r.under = prev }()
 			}
 		}
 	}

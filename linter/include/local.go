@@ -64,17 +64,67 @@ func (r *Resolver) local(item *load.Node, loc string, at *load.Node, depth int, 
 
 func hasYAMLExt(p string) bool { return strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml") }
 
+// yamlName reports whether GitLab takes an included location as a YAML
+// file: its basename (Ruby's File.basename) must match
+// /.+\.(yml|yaml)$/i (YAML_ALLOWLIST_EXTENSION in
+// lib/gitlab/ci/config/external/file/base.rb): any case, and at least one
+// character before the dot, so `ci/.yml` is refused. Every kind but
+// component is checked so, before anything is read.
+func yamlName(location string) bool {
+	base := strings.TrimRight(location, "/")
+	base = base[strings.LastIndex(base, "/")+1:]
+	lower := strings.ToLower(strings.TrimSuffix(base, "\n")) // Ruby's $ also matches before a final newline
+	for _, ext := range []string{".yml", ".yaml"} {
+		if stem, ok := strings.CutSuffix(lower, ext); ok && stem != "" && !strings.HasSuffix(stem, "\n") {
+			return true
+		}
+	}
+	return false
+}
+
+// notYAML says why a location is not a YAML file name.
+func notYAML(location string) string {
+	if hasYAMLExt(strings.ToLower(location)) {
+		return "has no name before its .yml or .yaml extension"
+	}
+	return "does not end in .yml or .yaml"
+}
+
+// dotted says whether a path has `.` or `..` segments.
+func dotted(p string) bool {
+	for _, seg := range strings.Split(strings.TrimLeft(p, "/"), "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+// repoPath is an include:local or include:project file as GitLab reads it
+// from the repository: without its leading slashes (any number, as
+// Gitlab::Utils.remove_leading_slashes in file/local.rb and
+// file/project.rb), relative to the root.
+func repoPath(p string) string { return path.Clean(strings.TrimLeft(p, "/")) }
+
 // localFile loads one included repository file and expands its own
 // includes.
 func (r *Resolver) localFile(p string, given, at *load.Node, depth int, chain []string) *load.Node {
-	rel := path.Clean(strings.TrimPrefix(p, "/"))
+	rel := repoPath(p)
 	if rel == ".." || strings.HasPrefix(rel, "../") || filepath.IsAbs(rel) {
 		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:local %s leaves the repository; GitLab only includes files inside it", p)
 		return nil
 	}
-	if !hasYAMLExt(rel) {
-		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:local %s does not end in .yml or .yaml; GitLab refuses it", p)
+	if !yamlName(p) {
+		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:local %s %s; GitLab refuses it", p, notYAML(p))
 		return nil
+	}
+	if dotted(p) {
+		// GitLab removes only the leading slashes (file/local.rb) and asks
+		// the repository for the path as written; `./ci/a.yml` has been
+		// seen to fail on gitlab.com. Not certain, so a warning; the file
+		// is still read so the rest can be checked.
+		r.report(at.Pos, finding.Warning, rules.IncludeNotFound,
+			"include:local %s has `.` or `..` in its path; GitLab looks the path up as written, without resolving them, and likely does not find it: write %s", p, rel)
 	}
 	if !r.countOne(at) {
 		return nil

@@ -2,8 +2,6 @@ package include
 
 import (
 	"fmt"
-	"path"
-	"strings"
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
@@ -28,6 +26,12 @@ func (r *Resolver) projectInclude(item *load.Node, loc string, at *load.Node, de
 		}
 	}
 	if r.opts.Fetch == nil || hasVariable(proj, ref) {
+		// GitLab checks each file's name before it reads anything.
+		for _, fn := range files {
+			if fn.Kind == load.String && fn.Text != "" && !hasVariable(fn.Text) && !yamlName(fn.Text) {
+				r.report(fn.Pos, finding.Error, rules.IncludeInvalid, "included file %s %s; GitLab refuses it", fn.Text, notYAML(fn.Text))
+			}
+		}
 		r.offline("project", loc, at, item, r.notFetched(proj, ref))
 		return nil
 	}
@@ -50,9 +54,9 @@ func (r *Resolver) projectInclude(item *load.Node, loc string, at *load.Node, de
 // projectFile reads one file of a project and expands it with that
 // project as the context of its own include:local entries.
 func (r *Resolver) projectFile(p project, file string, item, at *load.Node, depth int, chain []string) *load.Node {
-	rel := path.Clean(strings.TrimPrefix(file, "/"))
-	if !hasYAMLExt(rel) {
-		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "included file %s does not end in .yml or .yaml; GitLab refuses it", file)
+	rel := repoPath(file)
+	if !yamlName(file) {
+		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "included file %s %s; GitLab refuses it", file, notYAML(file))
 		return nil
 	}
 	if !r.countOne(at) {

@@ -12,6 +12,16 @@ import (
 // fetches only https:// URLs, and only when asked to (--allow-remote),
 // since the file is outside anyone's review.
 func (r *Resolver) remote(item *load.Node, loc string, at *load.Node, depth int, chain []string) []*load.Node {
+	if !hasVariable(loc) && !yamlName(loc) {
+		// GitLab checks the URL as written, query and all: a query
+		// after the file name hides the extension.
+		hint := ""
+		if strings.ContainsAny(loc, "?#") {
+			hint = " (it checks the whole URL: a ?query or #fragment after the file name hides the extension)"
+		}
+		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:remote %s %s; GitLab refuses it%s", loc, notYAML(loc), hint)
+		return nil
+	}
 	if r.opts.Fetch == nil || hasVariable(loc) {
 		r.offline("remote", loc, at, item, r.notFetched(loc))
 		return nil
@@ -22,10 +32,6 @@ func (r *Resolver) remote(item *load.Node, loc string, at *load.Node, depth int,
 			r.report(at.Pos, finding.Warning, rules.IncludeOffline,
 				"include:remote %s is fetched over plain HTTP, which anyone on the way can change; cilint reads only https:// URLs", loc)
 		}
-		return nil
-	}
-	if !hasYAMLExt(strings.SplitN(strings.SplitN(loc, "?", 2)[0], "#", 2)[0]) {
-		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:remote %s does not end in .yml or .yaml; GitLab refuses it", loc)
 		return nil
 	}
 	if !r.countOne(at) {

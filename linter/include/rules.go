@@ -1,6 +1,8 @@
 package include
 
 import (
+	"strings"
+
 	"gitlab.com/trustci/cicd/linter/cond"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
@@ -21,19 +23,20 @@ const (
 // this repository, `if` only with known variables (none, unless cilint jobs
 // gives an event's), `changes` never. A rule whose `if` does not parse is
 // reported here, and the file counted as included: no second word.
-func (r *Resolver) decide(list *load.Node) decision {
+// why says, for an undecided list, what it depends on.
+func (r *Resolver) decide(list *load.Node) (decision, string) {
 	d := cond.Rules(list, cond.Facts{Vars: r.opts.Vars, Exists: r.repo.Exists}, "always")
 	switch {
 	case d.IfError != nil:
 		r.res.Findings = append(r.res.Findings, finding.Finding{Pos: ExprPos(d.IfNode, d.IfError.Offset), Severity: finding.Error,
 			Rule: rules.Expression, Message: "include:rules:if is not a valid expression: " + d.IfError.Msg})
-		return included
+		return included, ""
 	case d.Outcome == cond.In:
-		return included
+		return included, ""
 	case d.Outcome == cond.Out:
-		return excluded
+		return excluded, ""
 	}
-	return undecided
+	return undecided, strings.Replace(d.Why, "rule ", "its include:rules rule ", 1)
 }
 
 // ExprPos is the position of byte offset in an expression written as the

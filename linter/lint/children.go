@@ -26,51 +26,83 @@ const maxChildren = 100
 // merges a pipeline's includes, so the child is linted as a file holding
 // just those entries, placed at the trigger job. The trigger's inputs go to
 // the child's spec:inputs. Children generated at run time
-// (include:artifact) cannot be read. Their findings and files join res.
-func (l *Linter) children(res *Result, opts include.Options, seen map[string]bool, depth int) {
+// (include:artifact) cannot be read; the job they come from must be one of
+// this pipeline. Their findings and files join res, labelled as the
+// child's (childFinding).
+func (l *Linter) children(res *Result, opts include.Options, depth int, rn *lintRun) {
 	if depth > maxChildDepth {
 		return
 	}
+	seen := map[string]bool{}
 	parent := res.Files[0]
 	for _, j := range res.Pipeline.Jobs {
 		tr := j.Node.Get("trigger")
 		if !j.Trigger || tr == nil || tr.Kind != load.Map {
 			continue
 		}
+		allowed := allowedToFail(j.Node)
+		for _, f := range artifactJobs(res, tr.Get("include")) {
+			res.Findings = append(res.Findings, childFinding(f, j.Name, allowed, parent.Path))
+		}
 		entries, key := childEntries(tr.Get("include"), tr.Get("inputs"))
 		if entries == nil || seen[key] {
 			continue
 		}
-		if len(seen) >= maxChildren {
-			res.Findings = append(res.Findings, finding.Finding{Pos: j.Key.Pos, Severity: finding.Info, Rule: rules.IncludeLimit,
-				Message: fmt.Sprintf("more than %d child pipelines: this one and the rest are not linted", maxChildren)})
-			return
-		}
 		seen[key] = true
-		synth := &load.File{Path: parent.Path, Source: parent.Source, Body: &load.Node{Kind: load.Map, Pos: j.Key.Pos, Pairs: []load.Pair{{
-			Key:   &load.Node{Kind: load.String, Text: "include", Pos: j.Key.Pos},
-			Value: &load.Node{Kind: load.Seq, Pos: j.Key.Pos, Items: entries},
-		}}}}
-		child := &Result{}
-		l.resolveAndCheck(child, synth, opts)
-		if child.Pipeline != nil {
-			l.children(child, opts, seen, depth+1)
+		cacheKey := fmt.Sprintf("%d|%s", depth, key)
+		child, done := rn.children[cacheKey]
+		if !done {
+			if len(rn.children) >= maxChildren {
+				res.Findings = append(res.Findings, finding.Finding{Pos: j.Key.Pos, Severity: finding.Info, Rule: rules.IncludeLimit,
+					Message: fmt.Sprintf("more than %d child pipelines: this one and the rest are not linted", maxChildren)})
+				return
+			}
+			synth := &load.File{Path: parent.Path, Source: parent.Source, Body: &load.Node{Kind: load.Map, Pos: j.Key.Pos, Pairs: []load.Pair{{
+				Key:   &load.Node{Kind: load.String, Text: "include", Pos: j.Key.Pos},
+				Value: &load.Node{Kind: load.Seq, Pos: j.Key.Pos, Items: entries},
+			}}}}
+			child = &Result{}
+			l.resolveAndCheck(child, synth, opts)
+			if child.Pipeline != nil {
+				l.children(child, opts, depth+1, rn)
+			}
+			if len(child.conditional) > 0 {
+				// The child's own undecided include:rules, as for any pipeline.
+				l.variants(child, synth, nil, opts, depth+1, rn)
+			}
+			// The synthetic file holding the trigger's entries is no file
+			// of the child's.
+			child.Files = slices.DeleteFunc(child.Files, func(f *load.File) bool { return f == synth })
+			rn.children[cacheKey] = child
 		}
 		unread := slices.ContainsFunc(child.Findings, func(f finding.Finding) bool {
 			return f.Severity == finding.Error && strings.HasPrefix(f.Rule, "include-")
 		})
-		for _, f := range child.Findings {
-			if f.Pos.File == j.Key.Pos.File && f.Pos.Line == j.Key.Pos.Line && f.Pos.Col == j.Key.Pos.Col {
-				if unread && f.Rule == rules.NoVisibleJob {
-					continue // the include error says why
-				}
-				f.Message = "the child pipeline of `" + j.Name + "`: " + f.Message
+		// A file of both pipelines (a pipeline that starts itself as a
+		// child): what this pipeline reports at a place, under a rule, it
+		// does not report again as the child's unless the child's is worse.
+		type at struct {
+			pos  finding.Pos
+			rule string
+		}
+		own := map[at]finding.Severity{}
+		for _, f := range res.Findings {
+			if sev, ok := own[at{f.Pos, f.Rule}]; !ok || f.Severity > sev {
+				own[at{f.Pos, f.Rule}] = f.Severity
 			}
-			res.Findings = append(res.Findings, f)
+		}
+		for _, f := range child.Findings {
+			if f.Pos == j.Key.Pos && unread && f.Rule == rules.NoVisibleJob {
+				continue // the include error says why
+			}
+			if sev, ok := own[at{f.Pos, f.Rule}]; ok && sev >= f.Severity {
+				continue
+			}
+			res.Findings = append(res.Findings, childFinding(f, j.Name, allowed, parent.Path))
 		}
 		res.uses = append(res.uses, child.uses...)
 		for _, f := range child.Files {
-			if f != synth && !slices.ContainsFunc(res.Files, func(g *load.File) bool { return g.Path == f.Path }) {
+			if !slices.ContainsFunc(res.Files, func(g *load.File) bool { return g.Path == f.Path }) {
 				res.Files = append(res.Files, f)
 			}
 		}
@@ -121,4 +153,196 @@ func childEntries(inc, inputs *load.Node) ([]*load.Node, string) {
 		keys = append(keys, "inputs="+load.Canonical(inputs))
 	}
 	return items, strings.Join(keys, "|")
+}
+
+// lintRun is what one lint of a file shares between its variants and
+// child pipelines: each distinct child (at a nesting depth) is linted once,
+// whichever variants of the parent start it.
+type lintRun struct {
+	children map[string]*Result
+}
+
+// childLabel starts the message of every finding about a child pipeline.
+const childLabel = "child pipeline of `"
+
+// childFinding labels a finding of the child pipeline job starts. GitLab
+// does not read a child's files when it creates the parent pipeline
+// (entry/trigger.rb only checks the include entries' shape): it creates
+// the child when the trigger job runs, and when that fails it drops the
+// trigger job with downstream_pipeline_creation_failed
+// (app/services/ci/create_downstream_pipeline_service.rb). So the
+// parent's configuration is valid, but the trigger job certainly fails:
+// an error, or a warning when the job is allowed to fail (GitLab then
+// shows it as a warning and the pipeline passes). Errors in the trigger's
+// own include entries (a missing child file) say so.
+func childFinding(f finding.Finding, job string, allowed bool, parentFile string) finding.Finding {
+	f.Message = childLabel + job + "`: " + f.Message
+	if f.Severity != finding.Error {
+		return f
+	}
+	if f.Pos.File == parentFile && strings.HasPrefix(f.Rule, "include-") {
+		f.Message += triggerFails
+	}
+	if allowed {
+		f.Severity = finding.Warning
+		f.Message += allowedSuffix
+	}
+	return f
+}
+
+// What childFinding adds to a message.
+const (
+	triggerFails  = " (when the trigger job runs: GitLab creates this pipeline, then fails that job)"
+	allowedSuffix = "; the trigger job is allowed to fail, so the pipeline still passes"
+)
+
+// allowedToFail says whether a failed job lets the pipeline pass:
+// allow_failure: true, or when: manual without rules (GitLab's default
+// for manual jobs).
+func allowedToFail(job *load.Node) bool {
+	if job == nil {
+		return false
+	}
+	if af := job.Get("allow_failure"); af != nil {
+		return af.Kind == load.Bool && af.Bool
+	}
+	w := job.Get("when")
+	return w != nil && w.Kind == load.String && w.Text == "manual" && job.Get("rules") == nil
+}
+
+// artifactJobs checks the include:artifact entries of a trigger: GitLab
+// reads the file from the named job of this pipeline when the trigger
+// runs (file/artifact.rb: "not found in parent pipeline or does not have
+// artifacts"), so a job this pipeline does not have, or one without
+// artifacts, fails the trigger job.
+func artifactJobs(res *Result, inc *load.Node) []finding.Finding {
+	var out []finding.Finding
+	var items []*load.Node
+	switch {
+	case inc == nil:
+	case inc.Kind == load.Seq:
+		items = inc.Items
+	case inc.Kind == load.Map:
+		items = []*load.Node{inc}
+	}
+	for _, it := range items {
+		if it == nil || it.Kind != load.Map || it.Get("artifact") == nil {
+			continue
+		}
+		name := it.Get("job")
+		if name == nil || name.Kind != load.String || name.Text == "" || strings.Contains(name.Text, "$") {
+			continue // the schema, or the running pipeline, decides
+		}
+		var found *load.Node
+		for _, j := range res.Pipeline.Jobs {
+			if slices.Contains(j.Names, name.Text) || j.Name == name.Text {
+				found = j.Node
+			}
+		}
+		switch {
+		case found == nil:
+			out = append(out, res.Pipeline.Missing(name.Pos, rules.IncludeNotFound,
+				fmt.Sprintf("include:artifact takes its file from job `%s`, which is not a job of this pipeline", name.Text)))
+		case found.Get("artifacts") == nil:
+			out = append(out, finding.Finding{Pos: name.Pos, Severity: finding.Error, Rule: rules.IncludeNotFound,
+				Message: fmt.Sprintf("include:artifact takes its file from job `%s`, which keeps no artifacts", name.Text)})
+		}
+	}
+	return out
+}
+
+// findingKey is a finding without its severity.
+type findingKey struct {
+	pos       finding.Pos
+	rule, msg string
+}
+
+// unlabelled is a child's message without the labels and notes
+// childFinding adds.
+func unlabelled(msg string) string {
+	return strings.TrimSuffix(strings.TrimSuffix(stripLabels(msg), allowedSuffix), triggerFails)
+}
+
+// stripLabels is a message without its leading child labels.
+func stripLabels(msg string) string {
+	for strings.HasPrefix(msg, childLabel) {
+		_, rest, ok := strings.Cut(msg, "`: ")
+		if !ok {
+			break
+		}
+		msg = rest
+	}
+	return msg
+}
+
+// dropRepeats keeps, of the findings at one place under one rule, the
+// one the fewest child labels deep (a file of both a pipeline and its
+// child, as when a pipeline starts itself as a child) and drops the
+// deeper ones that are no more severe: one problem, reported once, as
+// the nearest pipeline's.
+func dropRepeats(fs []finding.Finding) []finding.Finding {
+	type at struct {
+		pos  finding.Pos
+		rule string
+	}
+	depth := func(f finding.Finding) int {
+		return strings.Count(f.Message[:len(f.Message)-len(stripLabels(f.Message))], childLabel)
+	}
+	best := map[at]finding.Finding{}
+	for _, f := range fs {
+		k := at{f.Pos, f.Rule}
+		if b, ok := best[k]; !ok || depth(f) < depth(b) || depth(f) == depth(b) && f.Severity > b.Severity {
+			best[k] = f
+		}
+	}
+	out := fs[:0:0]
+	for _, f := range fs {
+		b := best[at{f.Pos, f.Rule}]
+		if depth(f) > depth(b) && f.Severity <= b.Severity {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// DedupeChildren merges the findings of several linted files (one slice
+// each): a finding of one file that another reports as a child
+// pipeline's (a child file given on the command line too, linted on its
+// own and through its parent) is dropped, since the labelled one says
+// more.
+func DedupeChildren(runs [][]finding.Finding) []finding.Finding {
+	covered := make([]map[findingKey]bool, len(runs))
+	for i, fs := range runs {
+		covered[i] = map[findingKey]bool{}
+		for _, f := range fs {
+			// Every shorter form of a labelled message: a grandchild's
+			// finding is also the child's.
+			msg := f.Message
+			for strings.HasPrefix(msg, childLabel) {
+				_, rest, ok := strings.Cut(msg, "`: ")
+				if !ok {
+					break
+				}
+				msg = rest
+				covered[i][findingKey{f.Pos, f.Rule, msg}] = true
+				covered[i][findingKey{f.Pos, f.Rule, unlabelled(msg)}] = true
+			}
+		}
+	}
+	var out []finding.Finding
+	for i, fs := range runs {
+		for _, f := range fs {
+			dup := false
+			for j := range runs {
+				if j != i && covered[j][findingKey{f.Pos, f.Rule, f.Message}] {
+					dup = true
+				}
+			}
+			if !dup {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
 }

@@ -127,6 +127,8 @@ type Result struct {
 	Pipeline *pipeline.Pipeline // nil in schema-only mode or when loading failed
 	Findings []finding.Finding
 	uses     []gitlabversion.Use // features used, for the version check
+	// conditional are the includes whose include:rules were undecided.
+	conditional []include.Conditional
 }
 
 // Sources maps each file's path to its text.
@@ -216,11 +218,16 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 	// One set of options, so child pipelines share the catalogs and the
 	// GitLab client (and what it learnt: an instance that is down).
 	opts := l.includeOptions(file.Path, cfg)
+	rn := &lintRun{children: map[string]*Result{}}
 	l.resolveAndCheck(res, file, opts)
 	if res.Pipeline != nil {
-		l.children(res, opts, map[string]bool{}, 1)
+		l.children(res, opts, 1, rn)
+	}
+	if len(res.conditional) > 0 {
+		l.variants(res, file, fs, opts, 1, rn)
 	}
 	res.Findings = append(res.Findings, l.versionFindings(res, cfg)...)
+	res.Findings = dropRepeats(res.Findings)
 	finding.Sort(res.Findings)
 	return res
 }
@@ -248,6 +255,7 @@ func (l *Linter) includeOptions(path string, cfg *config.Config) include.Options
 func (l *Linter) resolveAndCheck(res *Result, file *load.File, opts include.Options) {
 	inc := include.Resolve(file, opts)
 	res.Files = inc.Files
+	res.conditional = inc.Conditional
 	res.Findings = append(res.Findings, inc.Findings...)
 	for _, f := range inc.Files {
 		res.Findings = append(res.Findings, l.validateParts(f)...)

@@ -99,7 +99,7 @@ func All() []Rule {
 		{IncludeDuplicate, finding.Info, "a file included again; GitLab ignores the repeat"},
 		{IncludeCycle, finding.Warning, "files that include each other"},
 		{IncludeOffline, finding.Info, "an include cilint does not read (offline, variables, no access, remote without --allow-remote)"},
-		{IncludeRules, finding.Info, "include:rules whose outcome depends on the pipeline; the file is assumed included"},
+		{IncludeRules, finding.Info, "include:rules whose outcome depends on the pipeline; the pipeline is checked with and without the file"},
 		{Expression, finding.Error, "a rules:if expression GitLab cannot parse"},
 		{Extends, finding.Error, "extends names an unknown or non-mapping entry, loops, or nests more than 10 levels"},
 		{Reference, finding.Error, "a !reference that cannot be resolved, loops, or nests too deeply"},

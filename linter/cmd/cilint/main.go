@@ -26,6 +26,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/render"
 	"gitlab.com/trustci/cicd/linter/report"
 	"gitlab.com/trustci/cicd/linter/rules"
+	"gitlab.com/trustci/cicd/linter/simulate"
 	"gitlab.com/trustci/cicd/linter/tree"
 )
 
@@ -187,6 +188,9 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	dryRun := fl.Bool("dry-run", false, "--remote: simulate pipeline creation on --ref (a pushed ref) instead of a static lint")
 	ref := fl.String("ref", "", "--remote --dry-run: the branch or tag to simulate (default: the default branch)")
 	gitlabVersion := fl.String("gitlab-version", "", "lint against this GitLab release's features, for example 17.5 (default: .cilint.yml's gitlab_version, $CI_SERVER_VERSION, the version of the --remote or --gitlab-url instance, else "+gitlabversion.Newest().String()+")")
+	event := fl.String("event", "", "decide include:rules for this kind of pipeline: "+strings.Join(simulate.EventNames(), ", ")+" (default: any)")
+	var vars pairsFlag
+	fl.Var(&vars, "var", "NAME=VALUE: a variable's value in the pipeline, for include:rules (repeatable)")
 	fl.Usage = func() {
 		fmt.Fprint(stderr, "Usage: cilint lint [flags] FILE...\n\nFlags:\n")
 		fl.PrintDefaults()
@@ -241,6 +245,16 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 			opts.Remote.VersionURL, opts.Remote.VersionToken = ro.BaseURL, ro.Token
 		}
 	}
+	if *event != "" || vars.m != nil {
+		// include:rules then see the event's predefined variables and
+		// the user's; what stays unknown is linted both ways.
+		ev, ok := simulate.Events()[*event]
+		if !ok && *event != "" {
+			fmt.Fprintf(stderr, "cilint lint: unknown --event %q (%s)\n", *event, strings.Join(simulate.EventNames(), ", "))
+			return exitUsage
+		}
+		opts.Vars = simulate.NewVariables(ev, nil, vars.m).Lookup
+	}
 	l, err := lint.New(opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "cilint: %v\n", err)
@@ -255,7 +269,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		}
 		remoteOpts = ro
 	}
-	var all []finding.Finding
+	var runs [][]finding.Finding
 	sources := report.Sources{}
 	remoteFailed := false
 	for _, path := range fl.Args() {
@@ -271,7 +285,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		for name, src := range res.Sources() {
 			sources[name] = src
 		}
-		all = append(all, res.Findings...)
+		runs = append(runs, res.Findings)
 		if remoteOpts != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			out, err := remote.Check(ctx, res, path, *remoteOpts)
@@ -284,9 +298,10 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 				continue
 			}
 			fmt.Fprintf(stderr, "cilint: --remote: %s: GitLab says the configuration is %s\n", out.Mode, map[bool]string{true: "valid", false: "invalid"}[out.Valid])
-			all = append(all, out.Findings...)
+			runs[len(runs)-1] = append(runs[len(runs)-1], out.Findings...)
 		}
 	}
+	all := lint.DedupeChildren(runs)
 	finding.Sort(all)
 	// A child pipeline given on the command line is also linted through
 	// its parent: report each finding once.
