@@ -7,6 +7,8 @@ GO ?= go
 FUZZ_LOAD ?= 300000x
 FUZZ_LINT ?= 30000x
 FUZZ_PARSE ?= 800000x
+FUZZ_INTERPOLATE ?= 300000x
+FUZZ_BUILD ?= 150000x
 
 VENV ?= .venv
 PYTHON ?= python3
@@ -30,6 +32,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzLoad -fuzztime=$(FUZZ_LOAD) ./linter/load
 	$(GO) test -run='^$$' -fuzz=FuzzLint -fuzztime=$(FUZZ_LINT) ./linter/lint
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZ_PARSE) ./linter/expr
+	$(GO) test -run='^$$' -fuzz=FuzzInterpolate -fuzztime=$(FUZZ_INTERPOLATE) ./linter/inputs
+	$(GO) test -run='^$$' -fuzz=FuzzBuild -fuzztime=$(FUZZ_BUILD) ./linter/pipeline
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./linter/...
