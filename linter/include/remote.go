@@ -1,6 +1,8 @@
 package include
 
 import (
+	"net/url"
+	"sort"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/finding"
@@ -12,6 +14,7 @@ import (
 // fetches only https:// URLs, and only when asked to (--allow-remote),
 // since the file is outside anyone's review.
 func (r *Resolver) remote(item *load.Node, loc string, at *load.Node, depth int, chain []string) []*load.Node {
+	shown := RedactURL(loc)
 	if !hasVariable(loc) && !yamlName(loc) {
 		// GitLab checks the URL as written, query and all: a query
 		// after the file name hides the extension.
@@ -19,7 +22,7 @@ func (r *Resolver) remote(item *load.Node, loc string, at *load.Node, depth int,
 		if strings.ContainsAny(loc, "?#") {
 			hint = " (it checks the whole URL: a ?query or #fragment after the file name hides the extension)"
 		}
-		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:remote %s %s; GitLab refuses it%s", loc, notYAML(loc), hint)
+		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:remote %s %s; GitLab refuses it%s", shown, notYAML(loc), hint)
 		return nil
 	}
 	if r.opts.Fetch == nil || hasVariable(loc) {
@@ -30,16 +33,45 @@ func (r *Resolver) remote(item *load.Node, loc string, at *load.Node, depth int,
 		if r.countOne(at) {
 			r.unresolved("remote", loc, at, item)
 			r.report(at.Pos, finding.Warning, rules.IncludeOffline,
-				"include:remote %s is fetched over plain HTTP, which anyone on the way can change; cilint reads only https:// URLs", loc)
+				"include:remote %s is fetched over plain HTTP, which anyone on the way can change; cilint reads only https:// URLs", shown)
 		}
 		return nil
 	}
 	if !r.countOne(at) {
 		return nil
 	}
-	x := fetched{kind: "remote", loc: loc, name: loc, key: "remote:" + loc, fetch: func() ([]byte, error) { return r.opts.Fetch.URL(loc) }}
+	x := fetched{kind: "remote", loc: loc, name: shown, key: "remote:" + loc, fetch: func() ([]byte, error) { return r.opts.Fetch.URL(loc) }}
 	if body := r.external(x, item, at, depth, chain); body != nil {
 		return []*load.Node{body}
 	}
 	return nil
+}
+
+// RedactURL is how a URL is shown in findings: its user information and
+// the values of its query (tokens travel as private_token=..., sig=...) are
+// replaced, the rest kept so the user still knows which URL is meant.
+// The URL itself, for fetching and for GitLab, is never changed.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "the URL"
+	}
+	if u.User != nil {
+		// A user name alone is often the token (https://TOKEN@host).
+		u.User = url.User("REDACTED")
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		keys := make([]string, 0, len(q))
+		for k := range q {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = url.QueryEscape(k) + "=REDACTED"
+		}
+		u.RawQuery = strings.Join(parts, "&")
+	}
+	return u.String()
 }
