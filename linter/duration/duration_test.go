@@ -1,0 +1,127 @@
+package duration
+
+import (
+	"errors"
+	"testing"
+)
+
+// The accepted cases are the exemplars of gitlab_chronic_duration 0.12's
+// spec (spec/lib/chronic_duration_spec.rb, ".parse" exemplars), plus what
+// GitLab's own spec checks through Gitlab::Ci::Build::DurationParser
+// (spec/lib/gitlab/ci/build/duration_parser_spec.rb: "never", "1 day").
+func TestParse(t *testing.T) {
+	tests := []struct {
+		in   string
+		want float64
+	}{
+		{"1:20", 80},
+		{"1:20.51", 80.51},
+		{"4:01:01", 4*Hour + 60 + 1},
+		{"3 mins 4 sec", 184},
+		{"3 Mins 4 Sec", 184},
+		{"2 hrs 20 min", 2*Hour + 20*Minute},
+		{"2h20min", 2*Hour + 20*Minute},
+		{"6 mos 1 day", 6*Month + Day},
+		{"1 year 6 mos 1 day", Year + 6*Month + Day},
+		{"2.5 hrs", 2.5 * Hour},
+		{"47 yrs 6 mos and 4.5d", 47*Year + 6*Month + 4.5*Day},
+		{"3 weeks and, 2 days", 3*Week + 2*Day},
+		{"3 weeks, plus 2 days", 3*Week + 2*Day},
+		{"3 weeks with 2 days", 3*Week + 2*Day},
+		{"1 month", Month},
+		{"18 months", 18 * Month},
+		{"day", Day},
+		{"minute 30s", 90},
+		// A bare number is seconds; a number followed by another number
+		// counts for nothing (its "unit" is not a unit).
+		{"30", 30},
+		{"1 30", 30},
+		{"1 day", Day},
+		{"1 week", Week},
+		{"2 weeks", 2 * Week},
+		{"1.5 hours", 1.5 * Hour},
+		{"  10   MINUTES  ", 10 * Minute},
+		{".5h", 0.5 * Hour},
+		{"1:30\n", 90}, // a block scalar's newline; Ruby's $ matches before it
+	}
+	for _, tt := range tests {
+		got, err := Parse(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("Parse(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestParseRefuses(t *testing.T) {
+	tests := []struct {
+		in   string
+		word string
+	}{
+		{"gobblygoo", "gobblygoo"},
+		{"23 gobblygoos", "gobblygoos"},
+		{"0", ""}, // "cannot parse zero"
+		{"0 days", ""},
+		{"", ""},
+		{"and", ""},
+		{"1. day", "."},
+		{"-5 minutes", "-"},
+		{"1e3", "e"},
+		{"1 fortnight", "fortnight"},
+		{"1 day , 2 hours", ","},
+		{"never", "never"}, // only DurationParser knows never
+		{"1:2\n3:4:5:6:7:8", "1:2\n3:4:5:6:7:8"},
+		{"1\u00a0day", "\u00a0day"}, // not a space to Ruby
+	}
+	for _, tt := range tests {
+		_, err := Parse(tt.in)
+		var de *Error
+		if !errors.As(err, &de) || de.Word != tt.word {
+			t.Errorf("Parse(%q) error = %v; want a refusal of %q", tt.in, err, tt.word)
+		}
+	}
+}
+
+func TestParseOrNever(t *testing.T) {
+	tests := []struct {
+		in    string
+		never bool
+		ok    bool
+	}{
+		{"never", true, true},
+		{"NEVER", true, true},
+		{"1 day", false, true},
+		{"never ever", false, false},
+		{"nope", false, false},
+	}
+	for _, tt := range tests {
+		_, never, err := ParseOrNever(tt.in)
+		if never != tt.never || (err == nil) != tt.ok {
+			t.Errorf("ParseOrNever(%q) = %v, %v; want never=%v ok=%v", tt.in, never, err, tt.never, tt.ok)
+		}
+	}
+}
+
+func TestMaxTimeout(t *testing.T) {
+	// ChronicDuration.output(1.month) in GitLab reads back as this.
+	got, err := Parse("1 mo 10 hrs 29 mins 6 secs")
+	if err != nil || got != MaxTimeout || MaxTimeout != 2629746 {
+		t.Fatalf("Parse = %v, %v; MaxTimeout = %v", got, err, MaxTimeout)
+	}
+}
+
+func TestFormat(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want string
+	}{
+		{Week + 2*Day, "1 week 2 days"},
+		{90, "1 minute 30 seconds"},
+		{0, "0 seconds"},
+		{1.5, "1.5 seconds"},
+	}
+	for _, tt := range tests {
+		if got := Format(tt.in); got != tt.want {
+			t.Errorf("Format(%v) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
