@@ -46,6 +46,7 @@ func all() []check {
 		checkEnvironments,
 		checkExpressions,
 		checkScripts,
+		checkDurations,
 		checkHygiene,
 	}
 }

@@ -3,8 +3,8 @@ package checks
 import (
 	"slices"
 	"strings"
-	"time"
 
+	"gitlab.com/trustci/cicd/linter/duration"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
 	"gitlab.com/trustci/cicd/linter/rules"
@@ -56,11 +56,17 @@ func checkJobs(c *Context) {
 	}
 }
 
-// checkDelayed: `when: delayed` needs start_in (at most one week), and
-// start_in means nothing without it.
+// checkDelayed: `when: delayed` needs a start_in of at most one week, and
+// start_in means nothing without it; with rules, start_in belongs in the
+// rule (lib/gitlab/ci/config/entry/job.rb and processable.rb: `duration:
+// { limit: '1 week' }, if: :delayed?`, `absence: true, if: -> { has_rules?
+// || !delayed? }`; rules/rule.rb the same per rule).
 func checkDelayed(c *Context, job string, n *load.Node) {
 	when := n.Get("when")
 	start := n.Get("start_in")
+	if blank(start) {
+		start = nil // absence and disallowed_keys(ignore_nil) accept null and ""
+	}
 	delayed := when != nil && when.Kind == load.String && when.Text == "delayed"
 	switch {
 	case delayed && start == nil:
@@ -69,59 +75,47 @@ func checkDelayed(c *Context, job string, n *load.Node) {
 		c.Report(keyPos(n, "start_in"), rules.Delayed, "job `%s` sets `start_in` without `when: delayed`; GitLab refuses it", job)
 	case start != nil && n.Get("rules") != nil:
 		c.Report(keyPos(n, "start_in"), rules.RulesExclusive, "job `%s` uses `start_in` with `rules`; set start_in inside the rule instead", job)
-	case delayed && start.Kind == load.String:
-		if d, ok := parseDuration(start.Text); ok && d > 7*24*time.Hour {
-			c.Report(start.Pos, rules.Delayed, "job `%s` starts in %s; GitLab allows at most one week", job, start.Text)
+	case delayed:
+		checkStartIn(c, job, "start_in", start)
+	}
+	for _, r := range flatRules(n.Get("rules")) {
+		rw, rs := r.Get("when"), r.Get("start_in")
+		if blank(rs) {
+			rs = nil
+		}
+		rdelayed := rw != nil && rw.Kind == load.String && rw.Text == "delayed"
+		switch {
+		case rdelayed && rs == nil:
+			c.Report(rw.Pos, rules.Delayed, "job `%s`: a rule with `when: delayed` needs `start_in`", job)
+		case rs != nil && !rdelayed:
+			c.Report(keyPos(r, "start_in"), rules.Delayed, "job `%s`: a rule sets `start_in` without `when: delayed`; GitLab refuses it", job)
+		case rdelayed:
+			checkStartIn(c, job, "rules:start_in", rs)
 		}
 	}
 }
 
-// parseDuration reads GitLab's human durations ("1 hour 30 minutes",
-// "2h", "1 week", "30", "1 day and 2 hours").
-func parseDuration(s string) (time.Duration, bool) {
-	units := map[string]time.Duration{
-		"s": time.Second, "sec": time.Second, "secs": time.Second, "second": time.Second, "seconds": time.Second,
-		"m": time.Minute, "min": time.Minute, "mins": time.Minute, "minute": time.Minute, "minutes": time.Minute,
-		"h": time.Hour, "hr": time.Hour, "hrs": time.Hour, "hour": time.Hour, "hours": time.Hour,
-		"d": 24 * time.Hour, "day": 24 * time.Hour, "days": 24 * time.Hour,
-		"w": 7 * 24 * time.Hour, "wk": 7 * 24 * time.Hour, "week": 7 * 24 * time.Hour, "weeks": 7 * 24 * time.Hour,
-		"mo": 30 * 24 * time.Hour, "month": 30 * 24 * time.Hour, "months": 30 * 24 * time.Hour,
-		"y": 365 * 24 * time.Hour, "year": 365 * 24 * time.Hour, "years": 365 * 24 * time.Hour,
+func blank(n *load.Node) bool {
+	return n != nil && (n.Kind == load.Null || n.Kind == load.String && n.Text == "")
+}
+
+// checkStartIn reads a start_in with ChronicDuration (no `never`): at
+// most one week.
+func checkStartIn(c *Context, job, key string, v *load.Node) {
+	if opaque(v) {
+		return
 	}
-	var total time.Duration
-	num := -1.0
-	fields := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ' ' || r == ',' })
-	for _, f := range fields {
-		if f == "and" {
-			continue
-		}
-		i := 0
-		for i < len(f) && (f[i] >= '0' && f[i] <= '9' || f[i] == '.') {
-			i++
-		}
-		if i > 0 {
-			var v float64
-			for _, ch := range f[:i] {
-				if ch == '.' {
-					return 0, false
-				}
-				v = v*10 + float64(ch-'0')
-			}
-			num = v
-		}
-		if unit := f[i:]; unit != "" {
-			d, ok := units[unit]
-			if !ok || num < 0 {
-				return 0, false
-			}
-			total += time.Duration(num * float64(d))
-			num = -1
-		}
+	if v.Kind != load.String {
+		c.Report(v.Pos, rules.Delayed, "job `%s`: `%s` must be text such as `30 minutes`; GitLab does not read a bare number as a duration", job, key)
+		return
 	}
-	if num >= 0 {
-		total += time.Duration(num) * time.Second
+	d, err := duration.Parse(v.Text)
+	switch {
+	case err != nil:
+		c.Report(v.Pos, rules.Delayed, "job `%s`: `%s: %s` is not a duration GitLab can read: %s; write it like `30 minutes` or `2 hours`", job, key, v.Text, durationProblem(err))
+	case d > duration.MaxStartIn:
+		c.Report(v.Pos, rules.Delayed, "job `%s` starts in %s; GitLab allows at most one week", job, v.Text)
 	}
-	return total, len(fields) > 0
 }
 
 // misspeltScript reports a key that is a typo of script, run or trigger:

@@ -208,7 +208,7 @@ func number(s string) float64 {
 	return f
 }
 
-// Format writes seconds the way a person reads them: "1 week 2 days".
+// Format writes seconds the way a person reads them: "9 days 2 hours".
 func Format(seconds float64) string {
 	if seconds != float64(int64(seconds)) {
 		return strconv.FormatFloat(seconds, 'f', -1, 64) + " seconds"
@@ -218,7 +218,7 @@ func Format(seconds float64) string {
 	for _, u := range []struct {
 		name string
 		secs int64
-	}{{"week", Week}, {"day", Day}, {"hour", Hour}, {"minute", Minute}, {"second", 1}} {
+	}{{"day", Day}, {"hour", Hour}, {"minute", Minute}, {"second", 1}} {
 		if n >= u.secs {
 			k := n / u.secs
 			n -= k * u.secs

@@ -114,7 +114,7 @@ func TestFormat(t *testing.T) {
 		in   float64
 		want string
 	}{
-		{Week + 2*Day, "1 week 2 days"},
+		{Week + 2*Day, "9 days"}, {MaxTimeout, "30 days 10 hours 29 minutes 6 seconds"},
 		{90, "1 minute 30 seconds"},
 		{0, "0 seconds"},
 		{1.5, "1.5 seconds"},

@@ -52,6 +52,7 @@ const (
 	TriggerKeys            = "trigger-keys"
 	RulesExclusive         = "rules-exclusive"
 	Delayed                = "delayed"
+	Duration               = "duration"
 	JobName                = "job-name"
 	NoVisibleJob           = "no-visible-job"
 	ScriptSyntax           = "script-syntax"
@@ -118,6 +119,7 @@ func All() []Rule {
 		{TriggerKeys, finding.Error, "a trigger job uses a keyword trigger jobs do not accept"},
 		{RulesExclusive, finding.Error, "rules together with only, except or start_in"},
 		{Delayed, finding.Error, "when: delayed without start_in, start_in without it, or longer than a week"},
+		{Duration, finding.Error, "expire_in, timeout or auto_stop_in that GitLab cannot read as a duration, or over its limit"},
 		{JobName, finding.Error, "a job name longer than 255 characters"},
 		{NoVisibleJob, finding.Error, "the pipeline has no visible job"},
 		{ScriptSyntax, finding.Error, "a script line that is not valid shell"},
