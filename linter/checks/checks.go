@@ -47,6 +47,7 @@ func all() []check {
 		checkExpressions,
 		checkScripts,
 		checkDurations,
+		checkParallel,
 		checkHygiene,
 	}
 }

@@ -28,9 +28,7 @@ func checkJobs(c *Context) {
 	}
 	for _, j := range c.P.Jobs {
 		n := j.Node
-		if len([]rune(j.Name)) > 255 {
-			c.Report(j.Key.Pos, rules.JobName, "job name is %d characters long; GitLab allows at most 255", len([]rune(j.Name)))
-		}
+		checkJobName(c, j)
 		if j.Trigger {
 			for _, p := range n.Pairs {
 				if !slices.Contains(triggerKeys(), p.Key.Name()) {
@@ -54,6 +52,35 @@ func checkJobs(c *Context) {
 		}
 		checkDelayed(c, j.Name, n)
 	}
+}
+
+// checkJobName: GitLab wants a job name to be a non-blank string of at
+// most 255 characters (lib/gitlab/ci/config/entry/processable.rb:
+// `validates :name, presence: true`, `type: Symbol`, `length: { maximum:
+// 255 }`). YAML keys that are not strings stay what they are when GitLab
+// symbolizes the keys (a number, a boolean, null), so they fail the type.
+func checkJobName(c *Context, j *pipeline.Job) {
+	switch k := j.Key; {
+	case k.Kind == load.Null || k.Kind == load.String && k.Text == "":
+		c.Report(k.Pos, rules.JobName, "a job has an empty name; GitLab needs a name")
+	case k.Kind != load.String:
+		c.Report(k.Pos, rules.JobName, "job name `%s` is read by YAML as %s, and GitLab takes only text as a job name; quote it: \"%s\"",
+			k.Text, article(k.Kind), k.Text)
+	case len([]rune(j.Name)) > 255:
+		c.Report(k.Pos, rules.JobName, "job name is %d characters long; GitLab allows at most 255", len([]rune(j.Name)))
+	}
+}
+
+func article(k load.Kind) string {
+	switch k {
+	case load.Int:
+		return "a whole number"
+	case load.Float:
+		return "a decimal number"
+	case load.Bool:
+		return "a boolean"
+	}
+	return "a " + k.String()
 }
 
 // checkDelayed: `when: delayed` needs a start_in of at most one week, and
