@@ -34,6 +34,8 @@ func TestCheckDurations(t *testing.T) {
 		{"rule delayed fine", "rules: [{if: $X, when: delayed, start_in: 1 day}]", ""},
 		{"rule delayed missing", "rules: [{if: $X, when: delayed}]", "needs `start_in`"},
 		{"start_in null", "start_in: null", ""},
+		{"job delayed with rules", "when: delayed\n  rules: [{if: $X}]", "put `when: delayed` and `start_in` in the rule"},
+		{"rule needs with matrix expressions not judged", "rules: [{if: $X, needs: [{job: a, parallel: {matrix: [{A: '$[[ matrix.A ]]'}]}}]}]", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -96,12 +96,16 @@ func checkDelayed(c *Context, job string, n *load.Node) {
 	}
 	delayed := when != nil && when.Kind == load.String && when.Text == "delayed"
 	switch {
-	case delayed && start == nil:
-		c.Report(when.Pos, rules.Delayed, "job `%s` is `when: delayed` but has no `start_in`", job)
-	case start != nil && !delayed && n.Get("rules") == nil:
-		c.Report(keyPos(n, "start_in"), rules.Delayed, "job `%s` sets `start_in` without `when: delayed`; GitLab refuses it", job)
 	case start != nil && n.Get("rules") != nil:
 		c.Report(keyPos(n, "start_in"), rules.RulesExclusive, "job `%s` uses `start_in` with `rules`; set start_in inside the rule instead", job)
+	case delayed && n.Get("rules") != nil:
+		// start_in must be there (delayed) and must not (rules): only the
+		// rule can delay the job.
+		c.Report(when.Pos, rules.Delayed, "job `%s` is `when: delayed` and has `rules`; put `when: delayed` and `start_in` in the rule instead", job)
+	case delayed && start == nil:
+		c.Report(when.Pos, rules.Delayed, "job `%s` is `when: delayed` but has no `start_in`", job)
+	case start != nil && !delayed:
+		c.Report(keyPos(n, "start_in"), rules.Delayed, "job `%s` sets `start_in` without `when: delayed`; GitLab refuses it", job)
 	case delayed:
 		checkStartIn(c, job, "start_in", start)
 	}

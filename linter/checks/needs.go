@@ -40,6 +40,12 @@ func checkNeeds(c *Context) {
 			seen := map[string]bool{}
 			for _, n := range needs {
 				if usesMatrixExpressions(n) {
+					if li > 0 {
+						// GitLab interpolates the job's needs only, not
+						// those of its rules: cilint cannot tell what
+						// these resolve to.
+						continue
+					}
 					if t := checkNeedsMatrixExpressions(c, j, n); t != nil && li == 0 {
 						graph[j] = append(graph[j], edge{to: t, at: n.Node})
 					}

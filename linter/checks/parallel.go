@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"math"
+
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
@@ -20,7 +22,8 @@ func checkParallel(c *Context) {
 		par := j.Node.Get("parallel")
 		switch {
 		case par == nil || seen[par]:
-		case par.Kind == load.Float:
+		case par.Kind == load.Float && par.Float == math.Trunc(par.Float) && par.Float >= 1 && par.Float <= pipeline.MaxParallel:
+			// Other decimals the schema refuses already.
 			seen[par] = true
 			c.Report(par.Pos, rules.Parallel, "job `%s`: `parallel` must be a whole number such as %d; GitLab does not take %s", j.Name, int64(par.Float), par.Text)
 		case par.Kind == load.Map:
