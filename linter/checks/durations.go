@@ -97,7 +97,11 @@ func checkAutoStopIn(c *Context, seen map[*load.Node]bool, j *pipeline.Job, v *l
 		return
 	}
 	seen[v] = true
-	if _, _, err := duration.ParseOrNever(v.Text); err != nil {
+	// Only a word ChronicDuration does not know raises; a total of zero
+	// (or "") parses as nil, which means no auto-stop
+	// (spec/lib/gitlab/ci/build/duration_parser_spec.rb, "with an empty string").
+	var de *duration.Error
+	if _, _, err := duration.ParseOrNever(v.Text); errors.As(err, &de) && de.Word != "" {
 		c.findings = append(c.findings, finding.Finding{Pos: v.Pos, Severity: finding.Warning, Rule: rules.Duration,
 			Message: fmt.Sprintf("job `%s`: `environment:auto_stop_in: %s` is not a duration GitLab can read: %s; its deployment will fail; write it like `1 week` or `never`",
 				j.Name, v.Text, durationProblem(err))})

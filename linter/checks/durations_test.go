@@ -27,6 +27,8 @@ func TestCheckDurations(t *testing.T) {
 		{"timeout never", "timeout: never", `"never"`},
 		{"auto_stop_in variable", "environment: {name: r, auto_stop_in: $STOP}", ""},
 		{"auto_stop_in typo", "environment: {name: r, auto_stop_in: 1 wek}", "deployment will fail"},
+		{"auto_stop_in empty", "environment: {name: r, auto_stop_in: ''}", ""},
+		{"auto_stop_in zero", "environment: {name: r, auto_stop_in: '0'}", ""},
 		{"start_in fine", "when: delayed\n  start_in: 7 days", ""},
 		{"start_in over", "when: delayed\n  start_in: 7 days 1 second", "at most one week"},
 		{"start_in never", "when: delayed\n  start_in: never", `"never"`},

@@ -92,6 +92,13 @@ func TestParseOrNever(t *testing.T) {
 		{"1 day", false, true},
 		{"never ever", false, false},
 		{"nope", false, false},
+		// spec/lib/gitlab/ci/build/duration_parser_spec.rb@b595cb0c1dec83de5bdee18284abe86614bed33b:
+		// "with never" (:9), "with never value camelized" (:15), "with a
+		// duration" (:21, 1 Day and 30 seconds), "without a duration" (:38).
+		{"Never", true, true},
+		{"1 Day", false, true},
+		{"30 seconds", false, true},
+		{"something", false, false},
 	}
 	for _, tt := range tests {
 		_, never, err := ParseOrNever(tt.in)
