@@ -36,6 +36,10 @@ type durationKind struct {
 	key   string  // what the message calls it
 	never bool    // `never` is accepted
 	limit float64 // the most seconds it may be, or 0
+	// numbers: the schema lets a number through (it is written to accept
+	// expire_in as one), so this check says GitLab refuses it; elsewhere
+	// the schema already does.
+	numbers bool
 }
 
 func checkDurations(c *Context) {
@@ -43,10 +47,10 @@ func checkDurations(c *Context) {
 	for _, j := range c.P.Jobs {
 		n := j.Node
 		if a := n.Get("artifacts"); a != nil && a.Kind == load.Map {
-			checkDuration(c, seen, j, a.Get("expire_in"), durationKind{key: "artifacts:expire_in", never: true})
+			checkDuration(c, seen, j, a.Get("expire_in"), durationKind{key: "artifacts:expire_in", never: true, numbers: true})
 		}
 		if pg := n.Get("pages"); pg != nil && pg.Kind == load.Map {
-			checkDuration(c, seen, j, pg.Get("expire_in"), durationKind{key: "pages:expire_in", never: true})
+			checkDuration(c, seen, j, pg.Get("expire_in"), durationKind{key: "pages:expire_in", never: true, numbers: true})
 		}
 		checkDuration(c, seen, j, n.Get("timeout"), durationKind{key: "timeout", limit: duration.MaxTimeout})
 		if env := n.Get("environment"); env != nil && env.Kind == load.Map {
@@ -68,6 +72,9 @@ func checkDuration(c *Context, seen map[*load.Node]bool, j *pipeline.Job, v *loa
 	switch v.Kind {
 	case load.String:
 	case load.Int, load.Float:
+		if !k.numbers {
+			return
+		}
 		c.Report(v.Pos, rules.Duration, "job `%s`: `%s` must be text such as `%s seconds` or `1 hour`; GitLab does not read a bare number as a duration",
 			j.Name, k.key, v.Name())
 		return

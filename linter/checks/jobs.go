@@ -137,8 +137,7 @@ func checkStartIn(c *Context, job, key string, v *load.Node) {
 		return
 	}
 	if v.Kind != load.String {
-		c.Report(v.Pos, rules.Delayed, "job `%s`: `%s` must be text such as `30 minutes`; GitLab does not read a bare number as a duration", job, key)
-		return
+		return // the schema says it must be a string
 	}
 	d, err := duration.Parse(v.Text)
 	switch {
