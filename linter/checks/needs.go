@@ -46,7 +46,7 @@ func checkNeeds(c *Context) {
 						// these resolve to.
 						continue
 					}
-					if t := checkNeedsMatrixExpressions(c, j, n); t != nil && li == 0 {
+					if t := checkNeedsMatrixExpressions(c, j, n); t != nil {
 						graph[j] = append(graph[j], edge{to: t, at: n.Node})
 					}
 					continue
