@@ -86,6 +86,9 @@ func checkDuration(c *Context, seen map[*load.Node]bool, j *pipeline.Job, v *loa
 		err = &duration.Error{Word: v.Text}
 	}
 	if err != nil {
+		if maybeNumber(err) {
+			return
+		}
 		c.Report(v.Pos, rules.Duration, "job `%s`: `%s: %s` is not a duration GitLab can read: %s; write it like %s",
 			j.Name, k.key, v.Text, durationProblem(err), examples(k))
 		return
@@ -108,11 +111,18 @@ func checkAutoStopIn(c *Context, seen map[*load.Node]bool, j *pipeline.Job, v *l
 	// (or "") parses as nil, which means no auto-stop
 	// (spec/lib/gitlab/ci/build/duration_parser_spec.rb, "with an empty string").
 	var de *duration.Error
-	if _, _, err := duration.ParseOrNever(v.Text); errors.As(err, &de) && de.Word != "" {
+	if _, _, err := duration.ParseOrNever(v.Text); errors.As(err, &de) && de.Word != "" && !de.MaybeNumber {
 		c.findings = append(c.findings, finding.Finding{Pos: v.Pos, Severity: finding.Warning, Rule: rules.Duration,
 			Message: fmt.Sprintf("job `%s`: `environment:auto_stop_in: %s` is not a duration GitLab can read: %s; its deployment will fail; write it like `1 week` or `never`",
 				j.Name, v.Text, durationProblem(err))})
 	}
+}
+
+// maybeNumber: a number written out, which older ChronicDuration versions
+// read; cilint cannot be sure, so it says nothing.
+func maybeNumber(err error) bool {
+	var de *duration.Error
+	return errors.As(err, &de) && de.MaybeNumber
 }
 
 func durationProblem(err error) string {

@@ -19,6 +19,7 @@ func TestCheckDurations(t *testing.T) {
 		{"expire_in typo", "artifacts: {paths: [a], expire_in: 2 wekks}", `"wekks" is not a unit of time`},
 		{"expire_in number", "artifacts: {paths: [a], expire_in: 3600}", "bare number"},
 		{"expire_in zero", "artifacts: {paths: [a], expire_in: 0 days}", "no time at all"},
+		{"expire_in spelled out: unsure", "artifacts: {paths: [a], expire_in: two weeks}", ""},
 		{"expire_in input", "artifacts: {paths: [a], expire_in: '$[[ inputs.keep ]]'}", ""},
 		{"pages expire_in", "pages: {expire_in: 1 dya}", `"dya"`},
 		{"timeout fine", "timeout: 3h 30m", ""},

@@ -141,6 +141,7 @@ func checkStartIn(c *Context, job, key string, v *load.Node) {
 	}
 	d, err := duration.Parse(v.Text)
 	switch {
+	case maybeNumber(err):
 	case err != nil:
 		c.Report(v.Pos, rules.Delayed, "job `%s`: `%s: %s` is not a duration GitLab can read: %s; write it like `30 minutes` or `2 hours`", job, key, v.Text, durationProblem(err))
 	case d > duration.MaxStartIn:

@@ -91,11 +91,32 @@ func mapping(word string) (string, bool) {
 
 func joinWord(w string) bool { return w == "and" || w == "with" || w == "plus" }
 
+// numberWord reports whether w is (made of) a number Numerizer spells out.
+func numberWord(w string) bool {
+	for _, part := range strings.Split(w, "-") {
+		switch part {
+		case "a", "an", "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+			"eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+			"twenty", "thirty", "forty", "fourty", "fifty", "sixty", "seventy", "eighty", "ninety",
+			"hundred", "thousand", "million", "billion", "half", "halves", "quarter", "quarters",
+			"third", "thirds", "fourth", "fourths":
+			return true
+		}
+	}
+	return false
+}
+
 // Error says why a text is not a duration.
 type Error struct {
 	// Word is the word ChronicDuration does not know, or "" when the text
 	// adds up to zero (which it also refuses).
 	Word string
+	// MaybeNumber is true when Word is a number written out ("two",
+	// "twenty-five", "half"): versions of the gem before 0.12 ran the text
+	// through Numerizer first and read those as numbers, so whether GitLab
+	// takes them depends on the gem it ships; a caller should not call
+	// them wrong.
+	MaybeNumber bool
 }
 
 func (e *Error) Error() string {
@@ -187,7 +208,7 @@ func whiteList(fields []string) ([]string, error) {
 		if u, ok := mapping(stripped); ok {
 			res = append(res, u)
 		} else if !joinWord(stripped) {
-			return nil, &Error{Word: w}
+			return nil, &Error{Word: w, MaybeNumber: numberWord(stripped)}
 		}
 	}
 	if len(res) > 0 {

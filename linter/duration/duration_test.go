@@ -71,12 +71,36 @@ func TestParseRefuses(t *testing.T) {
 		{"never", "never"}, // only DurationParser knows never
 		{"1:2\n3:4:5:6:7:8", "1:2\n3:4:5:6:7:8"},
 		{"1\u00a0day", "\u00a0day"}, // not a space to Ruby
+		{"two hours", "two"},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.in)
 		var de *Error
 		if !errors.As(err, &de) || de.Word != tt.word {
 			t.Errorf("Parse(%q) error = %v; want a refusal of %q", tt.in, err, tt.word)
+		}
+	}
+}
+
+// Numbers written out are refused by 0.12, but were numbers to the
+// versions before it (Numerizer): the error says so.
+func TestMaybeNumber(t *testing.T) {
+	tests := []struct {
+		in    string
+		maybe bool
+	}{
+		{"two hours", true},
+		{"twenty-five minutes", true},
+		{"an hour", true},
+		{"half a day", true},
+		{"2 hourz", false},
+		{"forever", false},
+	}
+	for _, tt := range tests {
+		_, err := Parse(tt.in)
+		var de *Error
+		if !errors.As(err, &de) || de.MaybeNumber != tt.maybe {
+			t.Errorf("Parse(%q) error = %#v; want MaybeNumber %v", tt.in, err, tt.maybe)
 		}
 	}
 }
