@@ -2,6 +2,7 @@ package duration
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -153,6 +154,19 @@ func TestFormat(t *testing.T) {
 	for _, tt := range tests {
 		if got := Format(tt.in); got != tt.want {
 			t.Errorf("Format(%v) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// Odd inputs must be answered, never panic.
+func TestParseOddInputs(t *testing.T) {
+	for _, in := range []string{"", ":", "1:", ":1", "1::2", "\n", "1:2:3:4:5:6", "1:2:3:4:5:6:7", "99999999999999999999999 years",
+		"....", "1.2.3", "\x00", "ǅ day", "1:30\n2:30", strings.Repeat("1 ", 10000)} {
+		if _, err := Parse(in); err != nil {
+			var de *Error
+			if !errors.As(err, &de) {
+				t.Errorf("Parse(%q): unexpected error type %T", in, err)
+			}
 		}
 	}
 }
