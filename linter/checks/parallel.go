@@ -15,13 +15,20 @@ import (
 // of a job or of a need, may make at most 200 jobs
 // (lib/gitlab/ci/config/entry/product/parallel.rb, product/matrix.rb:
 // "generates too many jobs"). cilint's job names stop at 200; GitLab
-// refuses the whole configuration.
+// refuses the whole configuration. Trigger jobs take parallel:matrix only
+// (bridge.rb@f5c3f32975addd56fe8659f1c346d0e56f0b23d9: allowed_strategies
+// matrix; parallel_spec.rb "when :numeric is not allowed").
 func checkParallel(c *Context) {
 	seen := map[*load.Node]bool{}
 	for _, j := range c.P.Jobs {
 		par := j.Node.Get("parallel")
 		switch {
 		case par == nil || seen[par]:
+		case j.Trigger && par.Kind == load.Int:
+			// Bridges take only the matrix strategy
+			// (lib/gitlab/ci/config/entry/bridge.rb, allowed_strategies).
+			seen[par] = true
+			c.Report(par.Pos, rules.Parallel, "trigger job `%s` cannot use `parallel: %s`; trigger jobs take only `parallel:matrix`", j.Name, par.Text)
 		case par.Kind == load.Float && par.Float == math.Trunc(par.Float) && par.Float >= 1 && par.Float <= pipeline.MaxParallel:
 			// Other decimals the schema refuses already.
 			seen[par] = true

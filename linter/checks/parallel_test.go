@@ -27,11 +27,16 @@ func TestCheckParallel(t *testing.T) {
 		{"matrix 210", "parallel: {matrix: [{A: " + values(10) + ", B: " + values(21) + "}]}", "makes 210 jobs"},
 		{"entries add up", "parallel: {matrix: [{A: " + values(100) + "}, {B: " + values(101) + "}]}", "makes 201 jobs"},
 		{"scalars count one", "parallel: {matrix: [{A: x, B: y, C: " + values(200) + "}]}", ""},
+		{"trigger number", "parallel: 3", "trigger jobs take only `parallel:matrix`"},
+		{"trigger matrix", "parallel: {matrix: [{A: [1, 2]}]}", ""},
 		{"need matrix", "needs: [{job: other, parallel: {matrix: [{A: " + values(201) + "}]}}]", "`needs:parallel:matrix` makes 201 jobs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			src := "other:\n  script: make\njob:\n  script: make\n  " + tt.job + "\n"
+			if strings.HasPrefix(tt.name, "trigger") {
+				src = "other:\n  script: make\njob:\n  trigger: {include: child.yml}\n  " + tt.job + "\n"
+			}
 			got := run(t, src, "parallel")
 			switch {
 			case tt.want == "" && len(got) > 0:
