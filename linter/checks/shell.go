@@ -23,10 +23,10 @@ type Shell struct {
 	Why string
 }
 
-// windowsTagWords are the words of a runner tag that mean a Windows or
-// PowerShell runner: `windows`, `saas-windows-medium-amd64`, `win32-ps`,
-// `win10`, `pwsh`.
-var windowsTagWord = regexp.MustCompile(`^(windows|win|win\d+|winserver|powershell|pwsh|ps|ps1|cmd|msvc|mingw|mingw32|mingw64|msys|msys2|cygwin)$`)
+// windowsTagWord matches the words of a runner tag that mean a Windows or
+// PowerShell runner: `windows`, `saas-windows-medium-amd64`, `windows2022`,
+// `win32-ps`, `win10`, `pwsh`.
+var windowsTagWord = regexp.MustCompile(`^(windows[a-z0-9]*|win|win\d+|winserver\d*|powershell|pwsh|ps|ps1|cmd|msvc|mingw|mingw32|mingw64|msys|msys2|cygwin)$`)
 
 // windowsImage matches image names of Windows containers or PowerShell.
 var windowsImage = regexp.MustCompile(`(?i)windows|servercore|nanoserver|powershell|pwsh|dotnet/framework`)

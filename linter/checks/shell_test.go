@@ -17,6 +17,8 @@ func TestJobShell(t *testing.T) {
 		{"windows tag", "tags: [saas-windows-medium-amd64]\n  script: [make]", false, "runner tag"},
 		{"win32-ps tag", "tags: [win32-ps]\n  script: [make]", false, "win32-ps"},
 		{"pwsh tag", "tags: [Pwsh]\n  script: [make]", false, "Pwsh"},
+		{"windows2022 tag", "tags: [shared, Windows2022]\n  script: [make]", false, "Windows2022"},
+		{"windowsserver tag", "tags: [WindowsServer-1809]\n  script: [make]", false, "WindowsServer"},
 		{"twin is not win", "tags: [twin-runner, winner]\n  script: [make]", true, ""},
 		{"windows image", "image: mcr.microsoft.com/windows/servercore:ltsc2022\n  script: [make]", false, "image"},
 		{"pwsh image map", "image: {name: mcr.microsoft.com/powershell:lts}\n  script: [make]", false, "image"},
