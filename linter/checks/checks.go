@@ -46,6 +46,8 @@ func all() []check {
 		checkEnvironments,
 		checkExpressions,
 		checkScripts,
+		checkDurations,
+		checkParallel,
 		checkHygiene,
 	}
 }

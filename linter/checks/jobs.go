@@ -3,8 +3,8 @@ package checks
 import (
 	"slices"
 	"strings"
-	"time"
 
+	"gitlab.com/trustci/cicd/linter/duration"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
 	"gitlab.com/trustci/cicd/linter/rules"
@@ -28,9 +28,7 @@ func checkJobs(c *Context) {
 	}
 	for _, j := range c.P.Jobs {
 		n := j.Node
-		if len([]rune(j.Name)) > 255 {
-			c.Report(j.Key.Pos, rules.JobName, "job name is %d characters long; GitLab allows at most 255", len([]rune(j.Name)))
-		}
+		checkJobName(c, j)
 		if j.Trigger {
 			for _, p := range n.Pairs {
 				if !slices.Contains(triggerKeys(), p.Key.Name()) {
@@ -56,72 +54,99 @@ func checkJobs(c *Context) {
 	}
 }
 
-// checkDelayed: `when: delayed` needs start_in (at most one week), and
-// start_in means nothing without it.
+// checkJobName: GitLab wants a job name to be a non-blank string of at
+// most 255 characters (lib/gitlab/ci/config/entry/processable.rb:
+// `validates :name, presence: true`, `type: Symbol`, `length: { maximum:
+// 255 }`). YAML keys that are not strings stay what they are when GitLab
+// symbolizes the keys (a number, a boolean, null), so they fail the type.
+func checkJobName(c *Context, j *pipeline.Job) {
+	switch k := j.Key; {
+	case k.Kind == load.Null || k.Kind == load.String && k.Text == "":
+		c.Report(k.Pos, rules.JobName, "a job has an empty name; GitLab needs a name")
+	case k.Kind != load.String:
+		c.Report(k.Pos, rules.JobName, "job name `%s` is read by YAML as %s, and GitLab takes only text as a job name; quote it: \"%s\"",
+			k.Text, article(k.Kind), k.Text)
+	case len([]rune(j.Name)) > 255:
+		c.Report(k.Pos, rules.JobName, "job name is %d characters long; GitLab allows at most 255", len([]rune(j.Name)))
+	}
+}
+
+func article(k load.Kind) string {
+	switch k {
+	case load.Int:
+		return "a whole number"
+	case load.Float:
+		return "a decimal number"
+	case load.Bool:
+		return "a boolean"
+	}
+	return "a " + k.String()
+}
+
+// checkDelayed: `when: delayed` needs a start_in of at most one week, and
+// start_in means nothing without it; with rules, start_in belongs in the
+// rule (lib/gitlab/ci/config/entry/job.rb and processable.rb: `duration:
+// { limit: '1 week' }, if: :delayed?`, `absence: true, if: -> { has_rules?
+// || !delayed? }`; rules/rule.rb the same per rule).
 func checkDelayed(c *Context, job string, n *load.Node) {
 	when := n.Get("when")
 	start := n.Get("start_in")
+	if blank(start) {
+		start = nil // absence and disallowed_keys(ignore_nil) accept null and ""
+	}
 	delayed := when != nil && when.Kind == load.String && when.Text == "delayed"
 	switch {
-	case delayed && start == nil:
-		c.Report(when.Pos, rules.Delayed, "job `%s` is `when: delayed` but has no `start_in`", job)
-	case start != nil && !delayed && n.Get("rules") == nil:
-		c.Report(keyPos(n, "start_in"), rules.Delayed, "job `%s` sets `start_in` without `when: delayed`; GitLab refuses it", job)
 	case start != nil && n.Get("rules") != nil:
 		c.Report(keyPos(n, "start_in"), rules.RulesExclusive, "job `%s` uses `start_in` with `rules`; set start_in inside the rule instead", job)
-	case delayed && start.Kind == load.String:
-		if d, ok := parseDuration(start.Text); ok && d > 7*24*time.Hour {
-			c.Report(start.Pos, rules.Delayed, "job `%s` starts in %s; GitLab allows at most one week", job, start.Text)
+	case delayed && n.Get("rules") != nil:
+		// start_in must be there (delayed) and must not (rules): only the
+		// rule can delay the job.
+		c.Report(when.Pos, rules.Delayed, "job `%s` is `when: delayed` and has `rules`; put `when: delayed` and `start_in` in the rule instead", job)
+	case delayed && start == nil:
+		c.Report(when.Pos, rules.Delayed, "job `%s` is `when: delayed` but has no `start_in`", job)
+	case start != nil && !delayed:
+		c.Report(keyPos(n, "start_in"), rules.Delayed, "job `%s` sets `start_in` without `when: delayed`; GitLab refuses it", job)
+	case delayed:
+		checkStartIn(c, job, "start_in", start)
+	}
+	for _, r := range flatRules(n.Get("rules")) {
+		rw, rs := r.Get("when"), r.Get("start_in")
+		if blank(rs) {
+			rs = nil
+		}
+		rdelayed := rw != nil && rw.Kind == load.String && rw.Text == "delayed"
+		switch {
+		case rdelayed && rs == nil:
+			c.Report(rw.Pos, rules.Delayed, "job `%s`: a rule with `when: delayed` needs `start_in`", job)
+		case rs != nil && !rdelayed:
+			c.Report(keyPos(r, "start_in"), rules.Delayed, "job `%s`: a rule sets `start_in` without `when: delayed`; GitLab refuses it", job)
+		case rdelayed:
+			checkStartIn(c, job, "rules:start_in", rs)
 		}
 	}
 }
 
-// parseDuration reads GitLab's human durations ("1 hour 30 minutes",
-// "2h", "1 week", "30", "1 day and 2 hours").
-func parseDuration(s string) (time.Duration, bool) {
-	units := map[string]time.Duration{
-		"s": time.Second, "sec": time.Second, "secs": time.Second, "second": time.Second, "seconds": time.Second,
-		"m": time.Minute, "min": time.Minute, "mins": time.Minute, "minute": time.Minute, "minutes": time.Minute,
-		"h": time.Hour, "hr": time.Hour, "hrs": time.Hour, "hour": time.Hour, "hours": time.Hour,
-		"d": 24 * time.Hour, "day": 24 * time.Hour, "days": 24 * time.Hour,
-		"w": 7 * 24 * time.Hour, "wk": 7 * 24 * time.Hour, "week": 7 * 24 * time.Hour, "weeks": 7 * 24 * time.Hour,
-		"mo": 30 * 24 * time.Hour, "month": 30 * 24 * time.Hour, "months": 30 * 24 * time.Hour,
-		"y": 365 * 24 * time.Hour, "year": 365 * 24 * time.Hour, "years": 365 * 24 * time.Hour,
+func blank(n *load.Node) bool {
+	return n != nil && (n.Kind == load.Null || n.Kind == load.String && n.Text == "")
+}
+
+// checkStartIn reads a start_in with ChronicDuration (no `never`): at
+// most one week.
+func checkStartIn(c *Context, job, key string, v *load.Node) {
+	if opaque(v) {
+		return
 	}
-	var total time.Duration
-	num := -1.0
-	fields := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ' ' || r == ',' })
-	for _, f := range fields {
-		if f == "and" {
-			continue
-		}
-		i := 0
-		for i < len(f) && (f[i] >= '0' && f[i] <= '9' || f[i] == '.') {
-			i++
-		}
-		if i > 0 {
-			var v float64
-			for _, ch := range f[:i] {
-				if ch == '.' {
-					return 0, false
-				}
-				v = v*10 + float64(ch-'0')
-			}
-			num = v
-		}
-		if unit := f[i:]; unit != "" {
-			d, ok := units[unit]
-			if !ok || num < 0 {
-				return 0, false
-			}
-			total += time.Duration(num * float64(d))
-			num = -1
-		}
+	if v.Kind != load.String {
+		return // the schema says it must be a string
 	}
-	if num >= 0 {
-		total += time.Duration(num) * time.Second
+	d, err := duration.Parse(v.Text)
+	switch {
+	case maybeNumber(err):
+	case err != nil:
+		c.Report(v.Pos, rules.Delayed, "job `%s`: `%s: %s` is not a duration GitLab can read: %s; write it like `30 minutes` or `2 hours`", job, key, v.Text, durationProblem(err))
+	case d > duration.MaxStartIn:
+		c.Report(v.Pos, rules.Delayed, "job `%s` starts in %s; GitLab allows at most one week", job, v.Text)
 	}
-	return total, len(fields) > 0
 }
 
 // misspeltScript reports a key that is a typo of script, run or trigger:

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/load"
@@ -38,6 +39,18 @@ func checkNeeds(c *Context) {
 			}
 			seen := map[string]bool{}
 			for _, n := range needs {
+				if usesMatrixExpressions(n) {
+					if li > 0 {
+						// GitLab interpolates the job's needs only, not
+						// those of its rules: cilint cannot tell what
+						// these resolve to.
+						continue
+					}
+					if t := checkNeedsMatrixExpressions(c, j, n); t != nil {
+						graph[j] = append(graph[j], edge{to: t, at: n.Node})
+					}
+					continue
+				}
 				if strings.Contains(n.Name, "$[[") {
 					continue
 				}
@@ -66,8 +79,9 @@ func checkNeeds(c *Context) {
 						j.Name, j.Stage, n.Name, target.Stage)
 				}
 				if n.Matrix != nil {
-					checkNeedsMatrix(c, j, n, target)
+					checkNeedsMatrix(c, j, n, target, pipeline.MatrixCombinations(n.Matrix))
 				}
+				checkNeedNameLength(c, j, n, target, pipeline.MatrixCombinations(n.Matrix))
 				if li == 0 {
 					graph[j] = append(graph[j], edge{to: target, at: n.Node})
 				}
@@ -109,17 +123,17 @@ func matrixKey(m *load.Node) string {
 
 // checkNeedsMatrix: every combination a need names must be one the needed
 // job's parallel:matrix generates.
-func checkNeedsMatrix(c *Context, j *pipeline.Job, n pipeline.Need, target *pipeline.Job) {
+func checkNeedsMatrix(c *Context, j *pipeline.Job, n pipeline.Need, target *pipeline.Job, wants []pipeline.Combination) {
 	par := target.Node.Get("parallel")
 	var have []pipeline.Combination
 	if par != nil && par.Kind == load.Map {
 		have = pipeline.MatrixCombinations(par.Get("matrix"))
 	}
 	if len(have) == 0 {
-		c.Report(n.Node.Pos, rules.NeedsMatrix, "job `%s` needs `%s` with parallel:matrix, but `%s` has no parallel:matrix", j.Name, n.Name, n.Name)
+		c.Report(n.Node.Pos, rules.NeedsMatrix, "job `%s` needs `%s` with parallel:matrix, but `%s` has no parallel:matrix", j.Name, target.Name, target.Name)
 		return
 	}
-	for _, want := range pipeline.MatrixCombinations(n.Matrix) {
+	for _, want := range wants {
 		found := false
 		for _, h := range have {
 			if sameCombination(want, h) {
@@ -129,9 +143,123 @@ func checkNeedsMatrix(c *Context, j *pipeline.Job, n pipeline.Need, target *pipe
 		}
 		if !found {
 			c.Report(n.Node.Pos, rules.NeedsMatrix, "job `%s` needs %s, which `%s`'s parallel:matrix does not generate", j.Name,
-				pipeline.MatrixName(n.Name, want), n.Name)
+				pipeline.MatrixName(target.Name, want), target.Name)
 		}
 	}
+}
+
+// maxNeedName is Ci::BuildNeed::MAX_JOB_NAME_LENGTH: yaml_processor.rb
+// validate_job_dependency! checks it again on the names a need expands to
+// (the parallel jobs it means), since expansion makes them longer.
+const maxNeedName = 255
+
+func checkNeedNameLength(c *Context, j *pipeline.Job, n pipeline.Need, target *pipeline.Job, wants []pipeline.Combination) {
+	names := target.Names
+	if len(wants) > 0 {
+		names = nil
+		for _, w := range wants {
+			names = append(names, pipeline.MatrixName(target.Name, w))
+		}
+	}
+	for _, name := range names {
+		if l := len([]rune(name)); l > maxNeedName {
+			c.Report(n.Node.Pos, rules.JobName, "job `%s` needs `%s`, whose parallel job names are %d characters long (such as `%s…`); GitLab allows needs of at most %d",
+				j.Name, target.Name, l, string([]rune(name)[:40]), maxNeedName)
+			return
+		}
+	}
+}
+
+// matrixExpression is GitLab's $[[ matrix.NAME ]] in needs
+// (lib/gitlab/ci/config/interpolation/matrix_interpolator.rb,
+// MATRIX_EXPRESSION_REGEXP; GitLab 18.6).
+var matrixExpression = regexp.MustCompile(`\$\[\[\s*matrix\.([a-zA-Z0-9_-]+)\s*\]\]`)
+
+func usesMatrixExpressions(n pipeline.Need) bool {
+	if matrixExpression.MatchString(n.Name) {
+		return true
+	}
+	for _, combo := range pipeline.MatrixCombinations(n.Matrix) {
+		for _, kv := range combo {
+			if matrixExpression.MatchString(kv[1]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// interpolateMatrix replaces the matrix expressions in s with the values
+// of one matrix job, as MatrixInterpolator does; it returns the names it
+// did not find.
+func interpolateMatrix(s string, vars pipeline.Combination) (string, []string) {
+	var missing []string
+	out := matrixExpression.ReplaceAllStringFunc(s, func(m string) string {
+		name := matrixExpression.FindStringSubmatch(m)[1]
+		for _, kv := range vars {
+			if kv[0] == name {
+				return kv[1]
+			}
+		}
+		missing = append(missing, name)
+		return m
+	})
+	return out, missing
+}
+
+// checkNeedsMatrixExpressions resolves a need written with matrix
+// expressions for each job the needing job's parallel:matrix makes (the
+// Config::Normalizer interpolates the needs of every matrix job with that
+// job's values), then checks what it names like any need. A job without a
+// matrix of its own resolves them from its variables, which cilint leaves
+// alone. It returns the needed job, if there is one.
+func checkNeedsMatrixExpressions(c *Context, j *pipeline.Job, n pipeline.Need) *pipeline.Job {
+	par := j.Node.Get("parallel")
+	if par == nil || par.Kind != load.Map {
+		return nil
+	}
+	var target *pipeline.Job
+	reported := false
+	for _, inst := range pipeline.MatrixCombinations(par.Get("matrix")) {
+		name, missing := interpolateMatrix(n.Name, inst)
+		var wants []pipeline.Combination
+		for _, combo := range pipeline.MatrixCombinations(n.Matrix) {
+			var want pipeline.Combination
+			for _, kv := range combo {
+				v, m := interpolateMatrix(kv[1], inst)
+				missing = append(missing, m...)
+				want = append(want, [2]string{kv[0], v})
+			}
+			wants = append(wants, want)
+		}
+		if len(missing) > 0 {
+			c.Report(n.Node.Pos, rules.NeedsMatrix, "job `%s` needs `%s` with `$[[ matrix.%s ]]`, but its own parallel:matrix job %s has no %s",
+				j.Name, n.Name, missing[0], pipeline.MatrixName(j.Name, inst), missing[0])
+			return nil
+		}
+		t := c.P.Job(name)
+		if t == nil {
+			if !n.Optional {
+				c.Missing(n.Node.Pos, rules.NeedsUnknown, "job `%s` (as %s) needs `%s`, which is not a job of this pipeline", j.Name, pipeline.MatrixName(j.Name, inst), name)
+			}
+			return nil
+		}
+		target = t
+		if reported {
+			continue
+		}
+		before := len(c.findings)
+		if n.Matrix != nil {
+			checkNeedsMatrix(c, j, n, t, wants)
+		}
+		checkNeedNameLength(c, j, n, t, wants)
+		reported = len(c.findings) > before
+	}
+	if target != nil && c.P.StageIndex(target.Stage) > c.P.StageIndex(j.Stage) && c.P.StageIndex(j.Stage) >= 0 {
+		c.Report(n.Node.Pos, rules.NeedsLaterStage, "job `%s` (stage %s) needs `%s`, which is in the later stage %s; a job can only need jobs of its own or earlier stages",
+			j.Name, j.Stage, target.Name, target.Stage)
+	}
+	return target
 }
 
 func sameCombination(a, b pipeline.Combination) bool {

@@ -2,13 +2,17 @@ package checks
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/pipeline"
 	"gitlab.com/trustci/cicd/linter/rules"
 )
 
@@ -23,33 +27,100 @@ type ScriptLine struct {
 	Node *load.Node
 }
 
-// Scripts lists every script entry of the pipeline once (defaults and
-// anchors share nodes), in job order.
-func Scripts(c *Context) []ScriptLine {
-	var out []ScriptLine
-	seen := map[*load.Node]bool{}
-	var add func(job, key string, n *load.Node)
-	add = func(job, key string, n *load.Node) {
-		switch {
-		case n == nil || seen[n]:
-		case n.Kind == load.String:
-			seen[n] = true
-			out = append(out, ScriptLine{Job: job, Key: key, Node: n})
-		case n.Kind == load.Seq:
-			for _, it := range n.Items {
-				add(job, key, it)
+// ScriptGroup is one script as the runner writes it for a shell: a job's
+// before_script and script items together (gitlab-runner's
+// shells/abstract.go writeUserScript puts them into one script), its
+// after_script, and each hook on its own.
+type ScriptGroup struct {
+	Job   *pipeline.Job
+	Items []ScriptLine
+}
+
+// maxScriptNesting is how deeply GitLab lets script lists nest
+// (Entry::Commands MAX_NESTING_LEVEL, lib/gitlab/ci/config/entry/commands.rb):
+// the outer list counts as one level.
+const maxScriptNesting = 10
+
+// ScriptGroups lists every job's scripts, the items of nested lists
+// flattened in order, as GitLab flattens them.
+func ScriptGroups(c *Context) []ScriptGroup {
+	var out []ScriptGroup
+	for _, j := range c.P.Jobs {
+		main := ScriptGroup{Job: j}
+		for _, k := range []string{"before_script", "script"} {
+			main.Items = append(main.Items, scriptItems(j.Name, k, j.Node.Get(k))...)
+		}
+		groups := []ScriptGroup{main, {Job: j, Items: scriptItems(j.Name, "after_script", j.Node.Get("after_script"))}}
+		if h := j.Node.Get("hooks"); h != nil && h.Kind == load.Map {
+			groups = append(groups, ScriptGroup{Job: j, Items: scriptItems(j.Name, "hooks:pre_get_sources_script", h.Get("pre_get_sources_script"))})
+		}
+		for _, g := range groups {
+			if len(g.Items) > 0 {
+				out = append(out, g)
 			}
 		}
 	}
-	for _, j := range c.P.Jobs {
-		for _, k := range scriptKeys() {
-			add(j.Name, k, j.Node.Get(k))
-		}
-		if h := j.Node.Get("hooks"); h != nil && h.Kind == load.Map {
-			add(j.Name, "hooks:pre_get_sources_script", h.Get("pre_get_sources_script"))
+	return out
+}
+
+func scriptItems(job, key string, n *load.Node) []ScriptLine {
+	var out []ScriptLine
+	var add func(n *load.Node, depth int)
+	add = func(n *load.Node, depth int) {
+		switch {
+		case n == nil:
+		case n.Kind == load.String:
+			out = append(out, ScriptLine{Job: job, Key: key, Node: n})
+		case n.Kind == load.Seq && depth <= maxScriptNesting:
+			for _, it := range n.Items {
+				add(it, depth+1)
+			}
 		}
 	}
+	add(n, 0)
 	return out
+}
+
+// signature identifies a group by the nodes it is made of: jobs that share
+// their scripts (through default:, anchors or extends) are checked once.
+func (g ScriptGroup) signature() string {
+	var b strings.Builder
+	for _, it := range g.Items {
+		fmt.Fprintf(&b, "%p,", it.Node)
+	}
+	return b.String()
+}
+
+// joined is the group's items from the from-th on as one script, the way
+// the runner joins them: each item on lines of its own, with a command
+// between items (the runner echoes each command before running it), so
+// an `if`, a loop or a `case` opened in one item may close in a later one
+// and a body is never empty for it. starts[i] is the line item from+i
+// starts at.
+func (g ScriptGroup) joined(from int) (string, []int) {
+	var b strings.Builder
+	var starts []int
+	line := 1
+	for _, it := range g.Items[from:] {
+		b.WriteString(":\n")
+		line++
+		starts = append(starts, line)
+		text := strings.TrimRight(Shellable(it.Node.Text), " \t\r\n")
+		b.WriteString(text)
+		b.WriteByte('\n')
+		line += strings.Count(text, "\n") + 1
+	}
+	return b.String(), starts
+}
+
+// itemAt finds the item a line of a joined script is in, and the line
+// inside that item.
+func itemAt(starts []int, line int) (int, int) {
+	i := sort.Search(len(starts), func(i int) bool { return starts[i] > line }) - 1
+	if i < 0 {
+		return 0, 1
+	}
+	return i, line - starts[i] + 1
 }
 
 var interpolation = regexp.MustCompile(`\$\[\[.*?\]\]|\$\{\{.*?\}\}`)
@@ -65,67 +136,150 @@ func Shellable(s string) string {
 
 func checkScripts(c *Context) {
 	parser := syntax.NewParser(syntax.Variant(syntax.LangBash))
-	for _, s := range Scripts(c) {
-		src := Shellable(s.Node.Text)
-		file, err := parser.Parse(strings.NewReader(src), "")
-		if err == nil {
-			if at, what := emptyBody(file); what != "" {
-				c.Report(ScriptPos(s.Node, int(at.Line()), int(at.Col()), c.Sources[s.Node.Pos.File]), rules.ScriptSyntax,
-					"job `%s`: this `%s` line is not valid shell: %s must be followed by a command (a comment is not one)", s.Job, s.Key, what)
-			}
+	done := map[string]bool{}
+	reported := map[finding.Pos]bool{}
+	report := func(it ScriptLine, line, col int, msg string) {
+		pos := ScriptPos(it.Node, line, col, c.Sources[it.Node.Pos.File])
+		if reported[pos] {
+			return // a default or anchored script shared by several jobs
+		}
+		reported[pos] = true
+		c.Report(pos, rules.ScriptSyntax, "job `%s`: this `%s` line is not valid shell: %s", it.Job, it.Key, msg)
+	}
+	nested := map[*load.Node]bool{}
+	for _, j := range c.P.Jobs {
+		checkNesting(c, j, nested)
+	}
+	for _, g := range ScriptGroups(c) {
+		if !jobShell(g.Job).POSIX || done[g.signature()] {
 			continue
 		}
-		var line, col int
-		msg := err.Error()
-		if pe, ok := err.(syntax.ParseError); ok {
-			line, col, msg = int(pe.Pos.Line()), int(pe.Pos.Col()), pe.Text
-		} else if pe, ok := err.(*syntax.ParseError); ok {
-			line, col, msg = int(pe.Pos.Line()), int(pe.Pos.Col()), pe.Text
+		done[g.signature()] = true
+		// Parse the joined script; after an error, go on from the item
+		// after the one it is in, so every broken item is reported once.
+		for from := 0; from < len(g.Items); {
+			src, starts := g.joined(from)
+			file, err := parser.Parse(strings.NewReader(src), "")
+			if err == nil {
+				for _, e := range emptyBodies(file) {
+					i, l := itemAt(starts, int(e.at.Line()))
+					report(g.Items[from+i], l, int(e.at.Col()), e.what+" must be followed by a command (a comment is not one)")
+				}
+				break
+			}
+			line, col, msg := parseErrorAt(err)
+			i, l := itemAt(starts, line)
+			// A quote left open in an earlier item swallows the items
+			// after it, and the shell stumbles somewhere further on: say
+			// where the quote opens instead. (An if, loop or case that
+			// spans items is fine; a quote that does is not worth the
+			// confusion it causes.)
+			for k := 0; k < i; k++ {
+				one, _ := ScriptGroup{Items: g.Items[from+k : from+k+1]}.joined(0)
+				if _, e := parser.Parse(strings.NewReader(one), ""); e != nil && syntax.IsIncomplete(e) && strings.Contains(e.Error(), "quote") {
+					ql, qc, qm := parseErrorAt(e)
+					line, col, msg, i, l = ql, qc, qm, k, ql-1
+					break
+				}
+			}
+			if k := sort.SearchInts(starts, line+1); k < len(starts) && starts[k] == line+1 {
+				// The error is at the command between two items: what the
+				// previous item opened cannot go on in the next one (the
+				// patterns of a case, a quote, a line continuation).
+				i, l, col = k, 1, 1
+				msg += " (the runner runs a command between two script items, so the previous item cannot go on in this one)"
+			}
+			report(g.Items[from+i], l, col, msg)
+			from += i + 1
 		}
-		c.Report(ScriptPos(s.Node, line, col, c.Sources[s.Node.Pos.File]), rules.ScriptSyntax,
-			"job `%s`: this `%s` line is not valid shell: %s", s.Job, s.Key, msg)
 	}
 }
 
-// emptyBody finds the first compound command with no command in its body,
+// parseErrorAt is where a parse error is in the joined script, and what
+// it says.
+func parseErrorAt(err error) (line, col int, msg string) {
+	var pe syntax.ParseError
+	var ppe *syntax.ParseError
+	switch {
+	case errors.As(err, &pe):
+		return int(pe.Pos.Line()), int(pe.Pos.Col()), pe.Text
+	case errors.As(err, &ppe):
+		return int(ppe.Pos.Line()), int(ppe.Pos.Col()), ppe.Text
+	}
+	return 0, 0, err.Error()
+}
+
+// checkNesting reports script lists nested deeper than GitLab accepts
+// (Entry::Commands validates string_or_nested_array_of_strings with
+// max_level 10; deeper lists are refused, not flattened).
+func checkNesting(c *Context, j *pipeline.Job, seen map[*load.Node]bool) {
+	for _, k := range scriptKeys() {
+		if n := j.Node.Get(k); n != nil {
+			if deep := tooDeep(n, 1); deep != nil && !seen[deep] {
+				seen[deep] = true
+				c.Report(deep.Pos, rules.Schema, "job `%s`: `%s` nests lists more than %d levels deep; GitLab flattens at most %d", j.Name, k, maxScriptNesting, maxScriptNesting)
+			}
+		}
+	}
+}
+
+// tooDeep is the first list at a nesting level over maxScriptNesting (the
+// outer list is level 1).
+func tooDeep(n *load.Node, level int) *load.Node {
+	if n == nil || n.Kind != load.Seq {
+		return nil
+	}
+	if level > maxScriptNesting {
+		return n
+	}
+	for _, it := range n.Items {
+		if d := tooDeep(it, level+1); d != nil {
+			return d
+		}
+	}
+	return nil
+}
+
+type emptyBody struct {
+	at   syntax.Pos
+	what string
+}
+
+// emptyBodies finds the compound commands with no command in their body,
 // which the parser accepts (a comment can stand there) but bash refuses
 // as a syntax error: `then` with only a comment, `else`, `do`, `{ }`, `( )`.
-func emptyBody(f *syntax.File) (syntax.Pos, string) {
-	var at syntax.Pos
-	what := ""
+func emptyBodies(f *syntax.File) []emptyBody {
+	var out []emptyBody
 	syntax.Walk(f, func(n syntax.Node) bool {
-		if what != "" {
-			return false
-		}
 		switch n := n.(type) {
 		case *syntax.IfClause:
 			switch {
 			case len(n.Then) > 0:
 			case len(n.Cond) > 0:
-				at, what = n.ThenPos, "`then`"
+				out = append(out, emptyBody{n.ThenPos, "`then`"})
 			default: // an else branch
-				at, what = n.Position, "`else`"
+				out = append(out, emptyBody{n.Position, "`else`"})
 			}
 		case *syntax.WhileClause:
 			if len(n.Do) == 0 {
-				at, what = n.DoPos, "`do`"
+				out = append(out, emptyBody{n.DoPos, "`do`"})
 			}
 		case *syntax.ForClause:
 			if len(n.Do) == 0 {
-				at, what = n.DoPos, "`do`"
+				out = append(out, emptyBody{n.DoPos, "`do`"})
 			}
 		case *syntax.Block:
 			if len(n.Stmts) == 0 {
-				at, what = n.Lbrace, "`{`"
+				out = append(out, emptyBody{n.Lbrace, "`{`"})
 			}
 		case *syntax.Subshell:
 			if len(n.Stmts) == 0 {
-				at, what = n.Lparen, "`(`"
+				out = append(out, emptyBody{n.Lparen, "`(`"})
 			}
 		}
-		return what == ""
+		return true
 	})
-	return at, what
+	return out
 }
 
 // ScriptPos maps a 1-based line and column inside a script entry to the

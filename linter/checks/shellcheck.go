@@ -31,9 +31,9 @@ type lineRef struct {
 	line int // line inside the node's text
 }
 
-// Shellcheck runs ShellCheck over every job's scripts: the before_script
-// and script lines of a job as one file (they share a shell), after_script
-// as another. All files go to a few ShellCheck processes, not one each.
+// Shellcheck runs ShellCheck over every job's scripts that run in a POSIX
+// shell (jobShell): the before_script and script lines of a job as one
+// file (they share a shell), after_script and each hook as others. All files go to a few ShellCheck processes, not one each.
 // It returns an error only when ShellCheck could not be run.
 func Shellcheck(ctx context.Context, c *Context, binary string) error {
 	dir, err := os.MkdirTemp("", "cilint-shellcheck-")
@@ -43,24 +43,22 @@ func Shellcheck(ctx context.Context, c *Context, binary string) error {
 	defer os.RemoveAll(dir)
 	maps := map[string][]lineRef{}
 	var files []string
-	groups := map[string][]ScriptLine{}
-	var order []string
-	for _, s := range Scripts(c) {
-		shell := "main"
-		if s.Key == "after_script" || strings.HasPrefix(s.Key, "hooks") {
-			shell = s.Key
+	done := map[string]bool{}
+	for i, g := range ScriptGroups(c) {
+		// The same shell decision as script-syntax: PowerShell is not
+		// ShellCheck's to judge.
+		if !jobShell(g.Job).POSIX || done[g.signature()] {
+			continue
 		}
-		k := s.Job + "\x00" + shell
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], s)
-	}
-	for i, k := range order {
+		done[g.signature()] = true
 		var b strings.Builder
 		refs := []lineRef{{}} // line 1 is the shebang
 		b.WriteString("#!/bin/bash\n")
-		for _, s := range groups[k] {
+		for _, s := range g.Items {
+			// The runner echoes each command before it, so a body split
+			// over items is never empty: say the same to ShellCheck.
+			b.WriteString(":\n")
+			refs = append(refs, lineRef{})
 			for li, line := range strings.Split(Shellable(s.Node.Text), "\n") {
 				b.WriteString(line)
 				b.WriteByte('\n')

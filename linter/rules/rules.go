@@ -52,6 +52,8 @@ const (
 	TriggerKeys            = "trigger-keys"
 	RulesExclusive         = "rules-exclusive"
 	Delayed                = "delayed"
+	Duration               = "duration"
+	Parallel               = "parallel"
 	JobName                = "job-name"
 	NoVisibleJob           = "no-visible-job"
 	ScriptSyntax           = "script-syntax"
@@ -120,7 +122,9 @@ func All() []Rule {
 		{TriggerKeys, finding.Error, "a trigger job uses a keyword trigger jobs do not accept"},
 		{RulesExclusive, finding.Error, "rules together with only, except or start_in"},
 		{Delayed, finding.Error, "when: delayed without start_in, start_in without it, or longer than a week"},
-		{JobName, finding.Error, "a job name longer than 255 characters"},
+		{Duration, finding.Error, "expire_in, timeout or auto_stop_in that GitLab cannot read as a duration, or over its limit"},
+		{JobName, finding.Error, "a job name that is empty, not text, or longer than 255 characters (needs: also after parallel expansion)"},
+		{Parallel, finding.Error, "parallel that is not a whole number, a number on a trigger job, or a parallel:matrix that makes more than 200 jobs"},
 		{NoVisibleJob, finding.Error, "the pipeline has no visible job"},
 		{ScriptSyntax, finding.Error, "a script line that is not valid shell"},
 		{Shellcheck, finding.Warning, "a ShellCheck finding in a script (with --shellcheck)"},
