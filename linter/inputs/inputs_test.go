@@ -1,29 +1,49 @@
 package inputs
 
 import (
+	"math"
 	"strings"
 	"testing"
 
 	"gitlab.com/trustci/cicd/linter/load"
 )
 
+// TestParseBlock follows Block (MAX_FUNCTIONS), FunctionsStack (split last)
+// and the function patterns of lib/gitlab/ci/config/interpolation/
+// functions/*.rb and their specs (posix_quote_spec.rb: no arguments).
 func TestParseBlock(t *testing.T) {
-	good := []string{"inputs.stage", " inputs.stage ", "component.name", "inputs.x | truncate(0,8)", "inputs.x|expand_vars|posix_escape", "inputs.a-b_c"}
+	good := []string{
+		"inputs.stage", " inputs.stage ", "component.name", "inputs.a-b_c",
+		"inputs.x | truncate(0,8)", "inputs.x|truncate( 1 , 2 )",
+		"inputs.x | truncate(0,8", // the closing parenthesis is optional in truncate.rb's pattern
+		"inputs.x | truncate(9223372036854775807,9223372036854775807)",
+		"inputs.x|expand_vars|posix_escape",
+		"inputs.x | posix_quote",
+		"inputs.x | split(',')",
+		"inputs.x | truncate(0,20) | split(' ')",
+	}
 	for _, s := range good {
 		if _, err := parseBlock(s); err != nil {
 			t.Errorf("parseBlock(%q): %v", s, err)
 		}
 	}
 	bad := map[string]string{
-		"input.stage":               "is not inputs.NAME",
-		"inputs":                    "is not inputs.NAME",
-		"inputs.x | upper":          "no function",
-		"inputs.x | truncate(1)":    "two numbers",
-		"inputs.x | truncate(a,b)":  "whole numbers",
-		"inputs.x | truncate(-1,2)": "negative",
-		"inputs.x | expand_vars(1)": "no arguments",
+		"input.stage":                                 "is not inputs.NAME",
+		"inputs":                                      "is not inputs.NAME",
+		"inputs.x | upper":                            "no function",
+		"inputs.x | truncate(1)":                      "two whole numbers",
+		"inputs.x | truncate(a,b)":                    "two whole numbers",
+		"inputs.x | truncate(-1,2)":                   "two whole numbers",
+		"inputs.x | truncate (0,1)":                   "two whole numbers",
+		"inputs.x | truncate(0,99999999999999999999)": "less than 2^63",
+		"inputs.x | expand_vars(1)":                   "no arguments",
+		"inputs.x | posix_quote()":                    "no arguments",
+		"inputs.x | split(\",\")":                     "single quotes",
+		"inputs.x | split('')":                        "cannot be empty",
+		"inputs.x | split(',') | posix_escape":        "split must be the last",
 		"inputs.x | posix_escape | posix_escape | posix_escape | posix_escape": "at most 3",
-		"inputs.x | expnd_vars": "did you mean expand_vars",
+		"inputs.x | expnd_vars":  "did you mean expand_vars",
+		"inputs.x | posix_qoute": "did you mean posix_quote",
 	}
 	for s, want := range bad {
 		if _, err := parseBlock(s); err == nil || !strings.Contains(err.Error(), want) {
@@ -41,6 +61,11 @@ func TestFunctions(t *testing.T) {
 		{fn{name: "truncate", args: []int{2, 10}}, "abcdef", "cdef"},
 		{fn{name: "truncate", args: []int{10, 2}}, "abc", ""},
 		{fn{name: "truncate", args: []int{0, 2}}, "héllo", "hé"},
+		{fn{name: "truncate", args: []int{3, 3}}, "abc", ""},
+		{fn{name: "truncate", args: []int{1, math.MaxInt}}, "abc", "bc"}, // no wrap-around
+		{fn{name: "truncate", args: []int{math.MaxInt, math.MaxInt}}, "abc", ""},
+		{fn{name: "posix_quote"}, "file.txt; rm -rf /", `file.txt\;\ rm\ -rf\ /`}, // posix_quote_spec.rb
+		{fn{name: "posix_quote"}, "file.txt\nwget x", "file.txt'\n'wget\\ x"},
 		{fn{name: "posix_escape"}, "my app (prod)", `my\ app\ \(prod\)`},
 		{fn{name: "posix_escape"}, "a;b&&$c", `a\;b\&\&\$c`},
 		{fn{name: "posix_escape"}, "", "''"},
