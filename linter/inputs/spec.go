@@ -7,6 +7,9 @@ package inputs
 import (
 	"fmt"
 	"regexp"
+	"strings"
+
+	"gitlab.com/trustci/cicd/linter/expr"
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
@@ -34,8 +37,24 @@ type Rule struct {
 	HasDef  bool
 }
 
-// Required reports whether the input needs a value from its user.
-func (in *Input) Required() bool { return in.Default == nil && len(in.Rules) == 0 }
+// Required reports whether the input needs a value from its user: GitLab
+// tests for the `default` key (lib/ci/inputs/base_input.rb required?:
+// `default: null` is optional), or a rule that gives a default or has no
+// `if` (has_default_through_rules?).
+func (in *Input) Required() bool {
+	if in.Default != nil {
+		return false
+	}
+	for _, r := range in.Rules {
+		if r.HasDef || r.If == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// maxOptions is Header::Input::ALLOWED_OPTIONS_LIMIT.
+const maxOptions = 50
 
 // Spec is a file's header: its inputs in declaration order, and the
 // component fields it asks for (spec:component).
@@ -133,6 +152,7 @@ func ParseSpec(header *load.Node) (*Spec, []finding.Finding) {
 		}
 		s.Inputs = append(s.Inputs, in)
 		s.byName[in.Name] = in
+		fs = append(fs, checkDeclaration(in, p.Value)...)
 		if in.Default != nil && in.Default.Kind != load.Null {
 			fs = append(fs, checkValue(in, in.Default, in.Options, "its default")...)
 		}
@@ -146,4 +166,65 @@ func orNull(v, key *load.Node) *load.Node {
 		return v
 	}
 	return &load.Node{Kind: load.Null, Pos: key.Pos}
+}
+
+// checkDeclaration reports what GitLab refuses in one input's declaration
+// whenever the input is used: the input classes validate the default of
+// every optional input on each use (run_validations(default) in
+// lib/gitlab/ci/config/interpolation/inputs/base_input.rb and
+// lib/ci/inputs/base_input.rb), options only for string and number
+// inputs, regex only for strings, and Header::Input allows at most 50
+// options.
+func checkDeclaration(in *Input, d *load.Node) []finding.Finding {
+	if d == nil || d.Kind != load.Map {
+		return nil
+	}
+	var fs []finding.Finding
+	report := func(at *load.Node, format string, args ...any) {
+		fs = append(fs, finding.Finding{Pos: at.Pos, Severity: finding.Error, Rule: rules.InputSpec, Message: fmt.Sprintf(format, args...)})
+	}
+	known := in.Type == "string" || in.Type == "number" || in.Type == "boolean" || in.Type == "array"
+	if dp := d.Pair("default"); known && dp != nil && (dp.Value == nil || dp.Value.Kind == load.Null) && in.Type != "string" {
+		report(dp.Key, "input `%s` is %s, and its default is null, which GitLab refuses whenever the input is used; give %s or remove `default` to make the input required", in.Name, article(in.Type), article(in.Type))
+	}
+	if op := d.Pair("options"); op != nil && known && in.Type != "string" && in.Type != "number" {
+		report(op.Key, "input `%s` is %s; GitLab allows `options` only on string and number inputs", in.Name, article(in.Type))
+	}
+	if rp := d.Pair("regex"); rp != nil && known && in.Type != "string" {
+		report(rp.Key, "input `%s` is %s; GitLab allows `regex` only on string inputs", in.Name, article(in.Type))
+	}
+	if o := d.Get("options"); o != nil && o.Kind == load.Seq && len(o.Items) > maxOptions {
+		report(d.Pair("options").Key, "input `%s` has %d options; GitLab allows at most %d", in.Name, len(o.Items), maxOptions)
+	}
+	if rl := d.Get("rules"); rl != nil && rl.Kind == load.Seq {
+		for _, r := range rl.Items {
+			if r == nil || r.Kind != load.Map {
+				continue
+			}
+			if o := r.Get("options"); o != nil && o.Kind == load.Seq && len(o.Items) > maxOptions {
+				report(r.Pair("options").Key, "a rule of input `%s` has %d options; GitLab allows at most %d", in.Name, len(o.Items), maxOptions)
+			}
+			// Header::Input::Rules::Rule validates `if` as an expression.
+			if n := r.Get("if"); n != nil && n.Kind == load.String && strings.TrimSpace(n.Text) != "" {
+				if _, err := expr.Parse(n.Text); err != nil {
+					se := err.(*expr.SyntaxError)
+					pos := n.Pos
+					if !n.Plain && pos.Line > 0 {
+						pos.Col++
+					}
+					pos.Col += len([]rune(n.Text[:min(se.Offset, len(n.Text))]))
+					fs = append(fs, finding.Finding{Pos: pos, Severity: finding.Error, Rule: rules.Expression,
+						Message: fmt.Sprintf("input `%s`: rules:if is not a valid expression: %s", in.Name, se.Msg)})
+				}
+			}
+		}
+	}
+	return fs
+}
+
+func article(t string) string {
+	if t == "array" {
+		return "an array"
+	}
+	return "a " + t
 }

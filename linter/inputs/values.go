@@ -1,6 +1,7 @@
 package inputs
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -64,11 +65,12 @@ func Resolve(spec *Spec, given *load.Node, at finding.Pos, what string) (Values,
 		}
 		v, ok := provided[in.Name]
 		if !ok {
-			if def == nil || def.Kind == load.Null {
+			switch {
+			case def != nil:
+				vals[in.Name] = def // `default: null` too: the input is optional
+			case in.Required():
 				report(at, rules.InputMissing, "%s needs input `%s`%s, and no value is given", what, in.Name, describe(in))
-				continue
 			}
-			vals[in.Name] = def
 			continue
 		}
 		fs = append(fs, checkValue(in, v, options, "the value")...)
@@ -144,6 +146,33 @@ func typeOK(t string, v *load.Node) bool {
 	return v.Kind == load.String
 }
 
+// coerced reports whether GitLab's newer input classes accept v for an
+// input of type t by converting it: any scalar becomes a string input's
+// text (StringInput#coerced_value is to_s), and a string that is the
+// JSON of a number, boolean or array becomes that (BaseInput#coerced_value
+// parses JSON).
+func coerced(t string, v *load.Node) bool {
+	switch {
+	case t == "string":
+		return v.IsScalar() && v.Kind != load.Null
+	case v.Kind != load.String:
+		return false
+	}
+	var x any
+	if err := json.Unmarshal([]byte(v.Text), &x); err != nil {
+		return false
+	}
+	switch x.(type) {
+	case float64:
+		return t == "number"
+	case bool:
+		return t == "boolean"
+	case []any:
+		return t == "array"
+	}
+	return false
+}
+
 // checkValue checks one value against an input's type, options and regex.
 func checkValue(in *Input, v *load.Node, options []*load.Node, what string) []finding.Finding {
 	var fs []finding.Finding
@@ -158,12 +187,21 @@ func checkValue(in *Input, v *load.Node, options []*load.Node, what string) []fi
 		return nil // an input passed on from the including file's own inputs
 	}
 	if !typeOK(in.Type, v) {
-		if what == "its default" {
-			return nil // the schema reports a default of the wrong type
+		// The schema refuses a default of any other shape.
+		if what == "its default" && !(v.Kind == load.String || in.Type == "string" && v.IsScalar()) {
+			return nil
 		}
 		msg := fmt.Sprintf("input `%s` is a %s, but %s is %s", in.Name, in.Type, what, kindWords(v))
 		if v.Plain && in.Type == "string" && v.IsScalar() && v.Kind != load.Null {
 			msg += fmt.Sprintf("; YAML reads the unquoted %s as %s, so quote it", v.Text, kindWords(v))
+		}
+		if coerced(in.Type, v) {
+			// lib/ci/inputs/*_input.rb convert such a value (to_s for a
+			// string input, JSON for the others); the older input classes
+			// of lib/gitlab/ci/config/interpolation/inputs/ refuse it.
+			msg += "; newer GitLab versions convert it, older ones refuse it"
+			fs = append(fs, finding.Finding{Pos: v.Pos, Severity: finding.Warning, Rule: rule, Message: msg})
+			return fs
 		}
 		report(rule, "%s", msg)
 		return fs
@@ -174,7 +212,9 @@ func checkValue(in *Input, v *load.Node, options []*load.Node, what string) []fi
 		for _, o := range options {
 			if o != nil {
 				names = append(names, Text(o))
-				if Text(o) == Text(v) && o.Kind == v.Kind {
+				// A string input compares options as text
+				// (options.map(&:to_s)), a number input as numbers.
+				if Text(o) == Text(v) && (o.Kind == v.Kind || in.Type == "string") || in.Type == "number" && sameNumber(o, v) {
 					found = true
 				}
 			}
@@ -224,4 +264,19 @@ func quoteText(v *load.Node) string {
 		return fmt.Sprintf("%q", v.Text)
 	}
 	return Text(v)
+}
+
+func sameNumber(a, b *load.Node) bool {
+	num := func(n *load.Node) (float64, bool) {
+		switch n.Kind {
+		case load.Int:
+			return float64(n.Int), true
+		case load.Float:
+			return n.Float, true
+		}
+		return 0, false
+	}
+	x, ok1 := num(a)
+	y, ok2 := num(b)
+	return ok1 && ok2 && x == y
 }
