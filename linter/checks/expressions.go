@@ -1,9 +1,11 @@
 package checks
 
 import (
+	"fmt"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/expr"
+	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
@@ -51,9 +53,20 @@ func checkExpression(c *Context, n *load.Node, what string) {
 	if strings.TrimSpace(n.Text) == "" || hasInterpolation(n.Text) {
 		return // the schema reports an empty string; inputs are interpolated before GitLab parses the expression
 	}
-	if _, err := expr.Parse(n.Text); err != nil {
+	e, err := expr.Parse(n.Text)
+	if err != nil {
 		se := err.(*expr.SyntaxError)
 		c.Report(include.ExprPos(n, se.Offset), rules.Expression, "%s is not a valid expression: %s", what, se.Msg)
+		return
+	}
+	for _, m := range expr.SubstringMatches(e) {
+		op, means := "=~", "whether the left side occurs in %q (so an empty or undefined left side matches too)"
+		if m.Kind == expr.NoMatch {
+			op, means = "!~", "that the left side does not occur in %q (so an empty or undefined left side never passes)"
+		}
+		c.findings = append(c.findings, finding.Finding{Pos: include.ExprPos(n, m.Right.Offset), Severity: finding.Warning, Rule: rules.Expression,
+			Message: fmt.Sprintf("%s: the quoted string after %s is not a pattern; GitLab checks "+means+"; write /%s/ to match a pattern, or compare with == or !=",
+				what, op, m.Right.Text, m.Right.Text)})
 	}
 }
 

@@ -243,3 +243,21 @@ func Of(b bool) Truth {
 	}
 	return False
 }
+
+// SubstringMatches returns the =~ and !~ of e whose right side is a
+// quoted string that does not read as a /pattern/: GitLab does not match
+// such a string as a regular expression but searches it for the left side
+// (lexeme/matches.rb via Pattern.build_and_evaluate), which is seldom what
+// was meant.
+func SubstringMatches(e *Expr) []*Expr {
+	if e == nil {
+		return nil
+	}
+	var out []*Expr
+	if (e.Kind == Match || e.Kind == NoMatch) && e.Right != nil && e.Right.Kind == String {
+		if _, ok, err := RubyPattern(unescapeSlashes(e.Right.Text)); !ok || err != nil {
+			out = append(out, e)
+		}
+	}
+	return append(append(out, SubstringMatches(e.Left)...), SubstringMatches(e.Right)...)
+}

@@ -421,3 +421,26 @@ func FuzzParse(f *testing.F) {
 		Eval(e, func(string) (string, bool, bool) { return "/a/", true, true })
 	})
 }
+
+func TestSubstringMatches(t *testing.T) {
+	tests := []struct {
+		src  string
+		want int
+	}{
+		{`$CI_PIPELINE_SOURCE =~ "merge_request_event"`, 1},
+		{`$A !~ 'main' && $B =~ "x"`, 2},
+		{`$A =~ "/^v\d+/"`, 0}, // reads as a pattern
+		{`$A =~ /main/`, 0},
+		{`$A =~ $PATTERN`, 0},
+		{`$A == "x"`, 0},
+	}
+	for _, tt := range tests {
+		e, err := Parse(tt.src)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.src, err)
+		}
+		if got := len(SubstringMatches(e)); got != tt.want {
+			t.Errorf("SubstringMatches(%q) = %d, want %d", tt.src, got, tt.want)
+		}
+	}
+}
