@@ -159,3 +159,103 @@ job:
 		t.Errorf("a rule's options apply: %v", fs)
 	}
 }
+
+// TestOptionalAndFunctions follows lib/ci/inputs/base_input.rb (required?
+// tests the `default` key; has_default_through_rules?), functions/split.rb
+// and matrix_interpolator.rb.
+func TestOptionalAndFunctions(t *testing.T) {
+	f := parseFile(t, `spec:
+  inputs:
+    suffix: {default: null}
+    list: {default: " a, b ,, c "}
+    req: {}
+    ruled:
+      rules:
+        - if: $[[ inputs.suffix ]] == "x"
+          default: one
+    fallback:
+      rules:
+        - options: [a, b]
+    onlyif:
+      rules:
+        - if: $[[ inputs.suffix ]] == "x"
+          options: [a]
+---
+job:
+  script: echo "[$[[ inputs.suffix ]]]"
+  tags: $[[ inputs.list | split(',') ]]
+  needs:
+    - job: build
+      parallel:
+        matrix:
+          - OS: $[[ matrix.OS ]]
+  variables:
+    A: $[[ inputs.req ]] $[[ inputs.ruled ]] $[[ inputs.fallback ]] $[[ inputs.onlyif ]]
+`)
+	spec, fs := ParseSpec(f.Header)
+	if len(fs) > 0 {
+		t.Fatal(fs)
+	}
+	required := map[string]bool{"suffix": false, "list": false, "req": true, "ruled": false, "fallback": false, "onlyif": true}
+	for name, want := range required {
+		if got := spec.Lookup(name).Required(); got != want {
+			t.Errorf("input %s: Required() = %v, want %v", name, got, want)
+		}
+	}
+	vals, vfs := Resolve(spec, &load.Node{Kind: load.Map}, f.Body.Pos, "t.yml")
+	for _, f := range vfs {
+		if !strings.Contains(f.Message, "`req`") && !strings.Contains(f.Message, "`onlyif`") {
+			t.Errorf("unexpected finding: %v", f)
+		}
+	}
+	res := Interpolate(f.Body, Context{Spec: spec, Values: vals})
+	job := res.Body.Get("job")
+	if s := job.Get("script").Text; s != "echo \"[]\"" {
+		t.Errorf("default: null interpolates as empty text: %q", s)
+	}
+	tags := job.Get("tags")
+	if tags.Kind != load.Seq || len(tags.Items) != 3 || tags.Items[0].Text != "a" || tags.Items[2].Text != "c" {
+		t.Errorf("split: %+v", tags)
+	}
+	os := job.Get("needs").Items[0].Get("parallel").Get("matrix").Items[0].Get("OS")
+	if os.Text != "$[[ matrix.OS ]]" {
+		t.Errorf("matrix block left for the pipeline: %q", os.Text)
+	}
+	if len(res.Findings) != 0 {
+		t.Errorf("findings: %v", res.Findings)
+	}
+}
+
+func TestDeclarationChecks(t *testing.T) {
+	tests := []struct {
+		decl string
+		says string // "" for no finding
+	}{
+		{"{type: boolean, options: [true, false]}", "options` only on string and number"},
+		{"{type: array, options: [[a]]}", "options` only on string and number"},
+		{"{type: number, options: [1, 2], default: 1}", ""},
+		{"{options: [a, b], default: a}", ""},
+		{"{type: number, regex: '^1'}", "regex` only on string"},
+		{"{regex: '^a', default: abc}", ""},
+		{"{type: number, default: null}", "default is null"},
+		{"{type: boolean, default: null}", "default is null"},
+		{"{default: null}", ""},
+		{"{type: number, default: '3'}", "newer GitLab versions convert it"},
+		{"{type: number, default: 'three'}", "is a number, but its default"},
+		{"{default: 3}", "newer GitLab versions convert it"},
+		{"{options: [" + strings.Repeat("x, ", 50) + "y], default: y}", "at most 50"},
+		{"{options: [" + strings.TrimSuffix(strings.Repeat("x, ", 50), ", ") + "], default: x}", ""},
+		{"{rules: [{if: '$[[ inputs.a ]] = \"x\"', default: b}]}", "not a valid expression"},
+		{"{rules: [{if: '$[[ inputs.a ]] == \"x\"', default: b}]}", ""},
+	}
+	for _, tt := range tests {
+		f := parseFile(t, "spec:\n  inputs:\n    a: "+tt.decl+"\n---\njob:\n  script: echo $[[ inputs.a ]]\n")
+		_, fs := ParseSpec(f.Header)
+		switch {
+		case tt.says == "" && len(fs) > 0:
+			t.Errorf("%s: unexpected %v", tt.decl, fs)
+		case tt.says != "" && (len(fs) != 1 || !strings.Contains(fs[0].Message, tt.says)):
+			t.Errorf("%s: got %v, want one finding saying %q", tt.decl, fs, tt.says)
+		}
+	}
+}

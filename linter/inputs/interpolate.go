@@ -18,6 +18,12 @@ import (
 // text; longer ones are not blocks at all.
 var blockPattern = regexp.MustCompile(`\$\[\[(.{0,1000}?)\]\]`)
 
+// matrixPattern is a `$[[ matrix.NAME ]]` block
+// (interpolation/matrix_interpolator.rb MATRIX_EXPRESSION_REGEXP), which
+// GitLab interpolates in needs:parallel:matrix when it expands jobs, not
+// with the inputs.
+var matrixPattern = regexp.MustCompile(`^\s*matrix\.[a-zA-Z0-9_-]+\s*$`)
+
 var accessPattern = regexp.MustCompile(`^\s*(inputs|component)\.([A-Za-z0-9_-]+)\s*$`)
 
 // The functions GitLab knows, with its own patterns
@@ -252,6 +258,9 @@ func (in *interpolator) typed(v, at *load.Node) *load.Node {
 // left as written (an error was reported, or a required input has no
 // value).
 func (in *interpolator) value(n *load.Node, loc []int) (*load.Node, bool) {
+	if matrixPattern.MatchString(n.Text[loc[2]:loc[3]]) {
+		return nil, false // needs:parallel:matrix blocks, for the pipeline's matrix interpolation
+	}
 	b, err := parseBlock(n.Text[loc[2]:loc[3]])
 	if err != nil && b.scope == "inputs" {
 		in.res.Used[b.name] = true // used, if not well
