@@ -8,7 +8,7 @@
 // What GitLab accepts: $NAME variables, $[[ inputs.NAME ]], "strings" and
 // 'strings' without escapes, /patterns/ with the flags i, s, m and U (RE2,
 // at least two characters), null, true, false, == != =~ !~ (precedence
-// 10), && (11), || (12), ! (1) and parentheses; at most 100 tokens.
+// 10), && (11), || (12), ! (1) and parentheses; at most 99 tokens.
 package expr
 
 import (

@@ -11,7 +11,10 @@ import (
 // position, after skipping whitespace, the lexemes are tried in GitLab's
 // order and the first that matches wins; at most MaxTokens tokens.
 
-// MaxTokens is GitLab's Lexer::MAX_TOKENS: a longer expression is invalid.
+// MaxTokens is GitLab's Lexer::MAX_TOKENS. Its loop scans one token per
+// round for MaxTokens rounds and fails after the last round without
+// looking for the end, so an expression of MaxTokens tokens already fails:
+// at most MaxTokens-1 are valid.
 const MaxTokens = 100
 
 type tokKind uint8
@@ -66,11 +69,11 @@ func lex(src string) ([]token, *SyntaxError) {
 		for i < len(src) && rubySpace(src[i]) {
 			i++
 		}
+		if len(toks) == MaxTokens {
+			return nil, &SyntaxError{toks[MaxTokens-1].offset, fmt.Sprintf("the expression has %d or more parts (variables, values, operators and parentheses); GitLab reads at most %d, so split it into several rules", MaxTokens, MaxTokens-1)}
+		}
 		if i >= len(src) {
 			return toks, nil
-		}
-		if len(toks) == MaxTokens {
-			return nil, &SyntaxError{i, fmt.Sprintf("the expression has more than %d parts (variables, values and operators); GitLab stops at %d, so split it into several rules", MaxTokens, MaxTokens)}
 		}
 		t, ok := scan(src, i)
 		if !ok {
