@@ -130,6 +130,7 @@ func TestParse(t *testing.T) {
 		{`12345`, 0, "quote them"}, // statement_spec.rb: unknown syntax
 		{`$V1 123 $V2`, 4, "quote them"},
 		{`$`, 0, "variable name"},
+		{`$[[ inputs.my-input ]] == "x"`, 0, "letters, digits and _"},
 		{`$A ! $B`, 3, "operator"},
 		{`nulls == $A`, 4, `unexpected "s"`},
 		{`truex == $A`, 0, `unexpected "truex"`},
@@ -397,7 +398,8 @@ func TestRubyPattern(t *testing.T) {
 		{`/`, false, false},
 		{`/(unclosed/`, true, true},
 		{`/(?=look)ahead/`, true, true},
-		{`//`, true, false}, // an empty regexp is valid RE2 here (refs, not the lexer)
+		{`//`, true, false},     // an empty regexp is valid RE2 here (refs, not the lexer)
+		{`/a\Cb/`, true, false}, // RE2's any-byte escape
 	}
 	for _, tt := range tests {
 		_, matched, err := RubyPattern(tt.s)

@@ -197,7 +197,7 @@ func unknownLexeme(src string, i int) *SyntaxError {
 	case strings.HasPrefix(rest, "${"):
 		return &SyntaxError{i, "${NAME} is not supported in expressions; write $NAME"}
 	case strings.HasPrefix(rest, "$[["):
-		return &SyntaxError{i, "only $[[ inputs.NAME ]] can stand in an expression"}
+		return &SyntaxError{i, "only $[[ inputs.NAME ]], with a name of letters, digits and _, can stand in an expression"}
 	case rest[0] == '$':
 		return &SyntaxError{i, "$ must be followed by a variable name"}
 	case rest[0] == '"' || rest[0] == '\'':

@@ -45,13 +45,18 @@ func compileRE2(src, flags string) (*regexp.Regexp, error) {
 		src = "(?" + flags + ")" + src
 	}
 	re, err := regexp.Compile(src)
+	var se *syntax.Error
+	if errors.As(err, &se) && se.Code == syntax.ErrInvalidEscape && se.Expr == `\C` {
+		// RE2's \C (any byte) is the one RE2 escape Go lacks; for
+		// matching, any character is close enough.
+		re, err = regexp.Compile(strings.ReplaceAll(src, `\C`, `(?s:.)`))
+	}
 	if err != nil {
 		for _, look := range []string{"(?=", "(?!", "(?<=", "(?<!"} {
 			if strings.Contains(src, look) {
 				return nil, fmt.Errorf("RE2 has no lookahead or lookbehind such as %s…)", look)
 			}
 		}
-		var se *syntax.Error
 		if errors.As(err, &se) {
 			return nil, fmt.Errorf("%s: `%s`", se.Code, se.Expr)
 		}
