@@ -259,3 +259,24 @@ func TestDeclarationChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestNotBlocks follows Interpolation::Template::BLOCK_REGEXP: a block's
+// content starts and ends with a non-space character.
+func TestNotBlocks(t *testing.T) {
+	f := parseFile(t, "spec:\n  inputs:\n    a: {default: x}\n---\njob:\n  script:\n    - echo '$[[ ]]'\n    - echo '$[[ y ]]'\n    - echo $[[ inputs.a ]]\n")
+	spec, _ := ParseSpec(f.Header)
+	vals, _ := Resolve(spec, &load.Node{Kind: load.Map}, f.Body.Pos, "t.yml")
+	res := Interpolate(f.Body, Context{Spec: spec, Values: vals})
+	script := res.Body.Get("job").Get("script")
+	// (On one line with a later block, GitLab's regexp runs on to that
+	// block's ]], as this one does.)
+	if s := script.Items[0].Text + "|" + script.Items[1].Text + "|" + script.Items[2].Text; s != "echo '$[[ ]]'|echo '$[[ y ]]'|echo x" {
+		t.Errorf("got %q", s)
+	}
+	if len(res.Findings) != 0 {
+		t.Errorf("findings: %v", res.Findings)
+	}
+	if _, err := parseBlock("inputs." + strings.Repeat("a", 1100)); err == nil || !strings.Contains(err.Error(), "1024 bytes") {
+		t.Errorf("a long name: %v", err)
+	}
+}

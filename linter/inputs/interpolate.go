@@ -14,9 +14,14 @@ import (
 	"gitlab.com/trustci/cicd/linter/suggest"
 )
 
-// blockPattern finds `$[[ … ]]` blocks. GitLab limits a block to about 1 KB of
-// text; longer ones are not blocks at all.
-var blockPattern = regexp.MustCompile(`\$\[\[(.{0,1000}?)\]\]`)
+// blockPattern finds `$[[ … ]]` blocks as Interpolation::Template's
+// BLOCK_REGEXP does: the content starts and ends with a non-space
+// character, so `$[[ ]]` and `$[[ x ]]` are not blocks and stay as
+// written.
+var blockPattern = regexp.MustCompile(`\$\[\[\s*(\S.*?\S)\s*\]\]`)
+
+// maxAccessBytes is Interpolation::Access::MAX_ACCESS_BYTESIZE.
+const maxAccessBytes = 1024
 
 // matrixPattern is a `$[[ matrix.NAME ]]` block
 // (interpolation/matrix_interpolator.rb MATRIX_EXPRESSION_REGEXP), which
@@ -57,6 +62,9 @@ type block struct {
 // parseBlock parses the text between `$[[` and `]]`.
 func parseBlock(s string) (block, error) {
 	parts := strings.Split(s, "|")
+	if access := strings.TrimSpace(parts[0]); len(access) > maxAccessBytes {
+		return block{}, fmt.Errorf("the name is longer than GitLab's %d bytes", maxAccessBytes)
+	}
 	m := accessPattern.FindStringSubmatch(parts[0])
 	if m == nil {
 		return block{}, fmt.Errorf("%q is not inputs.NAME or component.FIELD", strings.TrimSpace(parts[0]))
