@@ -247,6 +247,9 @@ func TestDeclarationChecks(t *testing.T) {
 		{"{options: [" + strings.TrimSuffix(strings.Repeat("x, ", 50), ", ") + "], default: x}", ""},
 		{"{rules: [{if: '$[[ inputs.a ]] = \"x\"', default: b}]}", "not a valid expression"},
 		{"{rules: [{if: '$[[ inputs.a ]] == \"x\"', default: b}]}", ""},
+		{"{rules: [{if: '$[[ inputs.a ]] == \"x\"', options: [b, c], default: d}]}", "not one of its options"},
+		{"{rules: [{options: [b, c], default: c}]}", ""},
+		{"{type: number, rules: [{options: [1, 2], default: \"1\"}]}", "not one of its options"},
 	}
 	for _, tt := range tests {
 		f := parseFile(t, "spec:\n  inputs:\n    a: "+tt.decl+"\n---\njob:\n  script: echo $[[ inputs.a ]]\n")

@@ -204,6 +204,19 @@ func checkDeclaration(in *Input, d *load.Node) []finding.Finding {
 			if o := r.Get("options"); o != nil && o.Kind == load.Seq && len(o.Items) > maxOptions {
 				report(r.Pair("options").Key, "a rule of input `%s` has %d options; GitLab allows at most %d", in.Name, len(o.Items), maxOptions)
 			}
+			// Rules::Rule: "default must be one of the options" (Ruby's ==,
+			// so 1 and "1" differ).
+			if o, dp := r.Get("options"), r.Pair("default"); o != nil && o.Kind == load.Seq && len(o.Items) > 0 && dp != nil && dp.Value != nil && dp.Value.IsScalar() {
+				found := false
+				for _, it := range o.Items {
+					if it != nil && it.Kind == dp.Value.Kind && Text(it) == Text(dp.Value) {
+						found = true
+					}
+				}
+				if !found {
+					report(dp.Value, "a rule of input `%s` has the default %s, which is not one of its options", in.Name, quoteText(dp.Value))
+				}
+			}
 			// Header::Input::Rules::Rule validates `if` as an expression.
 			if n := r.Get("if"); n != nil && n.Kind == load.String && strings.TrimSpace(n.Text) != "" {
 				if _, err := expr.Parse(n.Text); err != nil {
