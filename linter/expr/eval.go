@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 )
@@ -43,6 +44,7 @@ const (
 	vString
 	vBool
 	vRegexp
+	vOther // a number or an array from an input: equal only to the same value
 )
 
 // value is an operand's value.
@@ -53,17 +55,38 @@ type value struct {
 	e    *Expr // the pattern, for vRegexp
 }
 
+// InputVars looks up the typed value of an $[[ inputs.NAME ]] lexeme, as
+// Ci::Inputs::RulesEvaluator hands the resolved inputs to the expression:
+// a string, a bool, nil for null, or any other value (a number, an array),
+// which equals only the same value and never a string. known is false when
+// the value is not known.
+type InputVars func(name string) (v any, known bool)
+
+type env struct {
+	vars   Vars
+	inputs InputVars
+}
+
 // Eval evaluates e with what vars knows: is the expression's value present?
-func Eval(e *Expr, vars Vars) Truth {
+// $[[ inputs.NAME ]] lexemes are looked up in vars as "inputs.NAME".
+func Eval(e *Expr, vars Vars) Truth { return truth(e, env{vars: vars}) }
+
+// EvalInputs evaluates e with typed input values for its
+// $[[ inputs.NAME ]] lexemes (spec:inputs:rules) and vars for the rest.
+func EvalInputs(e *Expr, vars Vars, inputs InputVars) Truth {
+	return truth(e, env{vars: vars, inputs: inputs})
+}
+
+func truth(e *Expr, env env) Truth {
 	switch e.Kind {
 	case And:
-		return Both(Eval(e.Left, vars), Eval(e.Right, vars))
+		return Both(truth(e.Left, env), truth(e.Right, env))
 	case Or:
-		return Either(Eval(e.Left, vars), Eval(e.Right, vars))
+		return Either(truth(e.Left, env), truth(e.Right, env))
 	case Not:
-		return negate(Eval(e.Left, vars))
+		return negate(truth(e.Left, env))
 	}
-	return present(eval(e, vars))
+	return present(eval(e, env))
 }
 
 func negate(t Truth) Truth {
@@ -76,7 +99,8 @@ func negate(t Truth) Truth {
 	return Unknown
 }
 
-func eval(e *Expr, vars Vars) value {
+func eval(e *Expr, env env) value {
+	vars := env.vars
 	switch e.Kind {
 	case String:
 		return value{kind: vString, s: e.Text}
@@ -89,6 +113,9 @@ func eval(e *Expr, vars Vars) value {
 	case Variable, Input:
 		name := e.Text
 		if e.Kind == Input {
+			if env.inputs != nil {
+				return inputValue(env.inputs(e.Text))
+			}
 			name = "inputs." + name
 		}
 		if vars == nil {
@@ -103,16 +130,16 @@ func eval(e *Expr, vars Vars) value {
 		}
 		return value{kind: vString, s: v}
 	case And, Or:
-		l := eval(e.Left, vars)
+		l := eval(e.Left, env)
 		if l.kind == vUnknown {
 			return l
 		}
 		if truthy(l) == (e.Kind == And) {
-			return eval(e.Right, vars)
+			return eval(e.Right, env)
 		}
 		return l
 	case Not:
-		switch present(eval(e.Left, vars)) {
+		switch present(eval(e.Left, env)) {
 		case True:
 			return value{kind: vBool, b: false}
 		case False:
@@ -120,19 +147,34 @@ func eval(e *Expr, vars Vars) value {
 		}
 		return value{}
 	case Equal, NotEqual:
-		l, r := eval(e.Left, vars), eval(e.Right, vars)
+		l, r := eval(e.Left, env), eval(e.Right, env)
 		if l.kind == vUnknown || r.kind == vUnknown {
 			return value{}
 		}
 		return value{kind: vBool, b: equal(l, r) == (e.Kind == Equal)}
 	case Match, NoMatch:
-		t := match(eval(e.Left, vars), eval(e.Right, vars))
+		t := match(eval(e.Left, env), eval(e.Right, env))
 		if t == Unknown {
 			return value{}
 		}
 		return value{kind: vBool, b: (t == True) == (e.Kind == Match)}
 	}
 	return value{}
+}
+
+func inputValue(v any, known bool) value {
+	if !known {
+		return value{}
+	}
+	switch x := v.(type) {
+	case nil:
+		return value{kind: vNil}
+	case string:
+		return value{kind: vString, s: x}
+	case bool:
+		return value{kind: vBool, b: x}
+	}
+	return value{kind: vOther, s: fmt.Sprint(v)}
 }
 
 // truthy is Ruby's truthiness: only nil and false are false.
@@ -166,7 +208,7 @@ func equal(l, r value) bool {
 	switch l.kind {
 	case vBool:
 		return l.b == r.b
-	case vString, vRegexp:
+	case vString, vRegexp, vOther:
 		return l.s == r.s
 	}
 	return true // nil == nil
@@ -180,7 +222,7 @@ func (v value) String() string {
 			return "true"
 		}
 		return "false"
-	case vString:
+	case vString, vOther:
 		return v.s
 	}
 	return ""

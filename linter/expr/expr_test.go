@@ -333,7 +333,7 @@ func TestEvaluate(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", tt.src, err)
 		}
-		if got := inspect(eval(e, vars)); got != tt.want {
+		if got := inspect(eval(e, env{vars: vars})); got != tt.want {
 			t.Errorf("evaluate(%q) = %s, want %s", tt.src, got, tt.want)
 		}
 	}
@@ -382,6 +382,41 @@ func TestEval(t *testing.T) {
 		}
 		if got := Eval(e, vars); got != tt.want {
 			t.Errorf("Eval(%q) = %v, want %v", tt.src, got, tt.want)
+		}
+	}
+}
+
+// TestEvalInputs follows Ci::Inputs::RulesEvaluator: the inputs keep their
+// types (lexeme/input.rb returns the value as is).
+func TestEvalInputs(t *testing.T) {
+	inputs := func(name string) (any, bool) {
+		v, ok := map[string]any{"env": "prod", "debug": false, "on": true, "replicas": int64(3), "none": nil}[name]
+		return v, ok || name == "none"
+	}
+	tests := []struct {
+		src  string
+		want Truth
+	}{
+		{`$[[ inputs.env ]] == "prod"`, True},
+		{`$[[ inputs.env ]] != "prod"`, False},
+		{`$[[ inputs.debug ]]`, False}, // false is not present
+		{`$[[ inputs.debug ]] == "false"`, True},
+		{`$[[ inputs.on ]] == true`, True},
+		{`!$[[ inputs.debug ]]`, True},
+		{`$[[ inputs.replicas ]] == "3"`, False}, // a number never equals a string
+		{`$[[ inputs.replicas ]]`, True},
+		{`$[[ inputs.none ]] == null`, True},
+		{`$[[ inputs.missing ]] == "x"`, Unknown},
+		{`"$[[ inputs.env ]]" == "prod"`, False}, // inside quotes it is only text
+		{`$[[ inputs.env ]] =~ /^pr/`, True},
+	}
+	for _, tt := range tests {
+		e, err := Parse(tt.src)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.src, err)
+		}
+		if got := EvalInputs(e, nil, inputs); got != tt.want {
+			t.Errorf("EvalInputs(%q) = %v, want %v", tt.src, got, tt.want)
 		}
 	}
 }

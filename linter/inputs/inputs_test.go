@@ -283,3 +283,53 @@ func TestNotBlocks(t *testing.T) {
 		t.Errorf("a long name: %v", err)
 	}
 }
+
+// TestInputRules follows Ci::Inputs::RulesEvaluator and Builder: the first
+// matching rule gives the options and default; the `if` sees typed values,
+// given values of inputs declared later too, and a quoted block is only text.
+func TestInputRulesAsGitLab(t *testing.T) {
+	f := parseFile(t, `spec:
+  inputs:
+    debug: {type: boolean, default: false}
+    size:
+      rules:
+        - if: $[[ inputs.debug ]]
+          default: big
+        - if: '"$[[ inputs.env ]]" == "prod"'
+          default: quoted
+        - if: $[[ inputs.env ]] == "prod"
+          options: [large, huge]
+          default: large
+        - default: small
+    env: {default: dev}
+---
+job:
+  script: echo $[[ inputs.size ]] $[[ inputs.env ]] $[[ inputs.debug ]]
+`)
+	spec, fs := ParseSpec(f.Header)
+	if len(fs) > 0 {
+		t.Fatal(fs)
+	}
+	tests := []struct {
+		given string
+		want  string
+		bad   string // a finding's text, "" for none
+	}{
+		{"{}", "small", ""},
+		{"{env: prod}", "large", ""},
+		{"{env: prod, size: tiny}", "", "must be one of large, huge"},
+		{"{debug: true}", "big", ""},
+	}
+	for _, tt := range tests {
+		g := parseFile(t, tt.given)
+		vals, vfs := Resolve(spec, g.Body, f.Body.Pos, "t.yml")
+		switch {
+		case tt.bad == "" && len(vfs) > 0:
+			t.Errorf("%s: unexpected %v", tt.given, vfs)
+		case tt.bad != "" && (len(vfs) != 1 || !strings.Contains(vfs[0].Message, tt.bad)):
+			t.Errorf("%s: got %v, want %q", tt.given, vfs, tt.bad)
+		case tt.want != "" && vals["size"].Text != tt.want:
+			t.Errorf("%s: size = %q, want %q", tt.given, vals["size"].Text, tt.want)
+		}
+	}
+}

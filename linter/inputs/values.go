@@ -56,7 +56,14 @@ func Resolve(spec *Spec, given *load.Node, at finding.Pos, what string) (Values,
 			def = in.Default
 		}
 		if len(in.Rules) > 0 {
-			if r := matchRule(in.Rules, vals); r != nil {
+			lookup := func(name string) (*load.Node, bool) {
+				if v, ok := vals[name]; ok {
+					return v, true
+				}
+				v, ok := provided[name]
+				return v, ok
+			}
+			if r := matchRule(in.Rules, lookup); r != nil {
 				options = r.Options
 				if r.HasDef {
 					def = r.Default
@@ -86,51 +93,43 @@ func describe(in *Input) string {
 	return ""
 }
 
-// matchRule returns the first input rule whose `if` holds for the values
-// resolved so far (a rule without `if` always does).
-func matchRule(rs []Rule, vals Values) *Rule {
+// matchRule returns the first input rule whose `if` holds (a rule without
+// `if` always does), as Ci::Inputs::RulesEvaluator finds it: the `if` is an
+// expression whose $[[ inputs.NAME ]] lexemes are the typed values GitLab
+// knows at that point, the given values and those resolved before
+// (Ci::Inputs::Builder: params.merge(resolved_inputs)). A block inside
+// quotes is only text there, since the header is not interpolated. An `if`
+// cilint cannot decide does not match.
+func matchRule(rs []Rule, lookup func(name string) (*load.Node, bool)) *Rule {
+	inputs := func(name string) (any, bool) {
+		v, ok := lookup(name)
+		if !ok || v == nil {
+			return nil, false
+		}
+		switch v.Kind {
+		case load.String:
+			return v.Text, true
+		case load.Bool:
+			return v.Bool, true
+		case load.Null:
+			return nil, true
+		}
+		return plain(v), true // numbers and arrays: equal only to themselves
+	}
 	for i := range rs {
 		r := &rs[i]
 		if r.If == nil || r.If.Kind != load.String {
 			return r
 		}
-		src := substituteForRule(r.If.Text, vals)
-		e, err := expr.Parse(src)
+		e, err := expr.Parse(r.If.Text)
 		if err != nil {
 			continue
 		}
-		if expr.Eval(e, func(string) (string, bool, bool) { return "", false, false }) == expr.True {
+		if expr.EvalInputs(e, nil, inputs) == expr.True {
 			return r
 		}
 	}
 	return nil
-}
-
-// substituteForRule writes the values of other inputs into a rule's `if`
-// so `$[[ inputs.env ]] == "prod"` can be evaluated: as a quoted string,
-// or as is where the block is already inside quotes.
-func substituteForRule(src string, vals Values) string {
-	var b strings.Builder
-	last := 0
-	for _, loc := range blockPattern.FindAllStringSubmatchIndex(src, -1) {
-		b.WriteString(src[last:loc[0]])
-		last = loc[1]
-		blk, err := parseBlock(src[loc[2]:loc[3]])
-		v, ok := vals[blk.name]
-		if err != nil || blk.scope != "inputs" || !ok {
-			b.WriteString(src[loc[0]:loc[1]])
-			continue
-		}
-		text := Text(v)
-		quoted := loc[0] > 0 && (src[loc[0]-1] == '"' || src[loc[0]-1] == '\'')
-		if quoted {
-			b.WriteString(strings.NewReplacer(`"`, "", "'", "").Replace(text))
-		} else {
-			b.WriteString(`"` + strings.ReplaceAll(text, `"`, "") + `"`)
-		}
-	}
-	b.WriteString(src[last:])
-	return b.String()
 }
 
 // typeOK reports whether v has the input type t.
