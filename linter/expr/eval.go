@@ -303,3 +303,15 @@ func SubstringMatches(e *Expr) []*Expr {
 	}
 	return append(append(out, SubstringMatches(e.Left)...), SubstringMatches(e.Right)...)
 }
+
+// InputNames lists the inputs an expression's $[[ inputs.NAME ]] lexemes
+// name, in order (Statement#input_names).
+func InputNames(e *Expr) []string {
+	if e == nil {
+		return nil
+	}
+	if e.Kind == Input {
+		return []string{e.Text}
+	}
+	return append(InputNames(e.Left), InputNames(e.Right)...)
+}

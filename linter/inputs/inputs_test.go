@@ -245,14 +245,16 @@ func TestDeclarationChecks(t *testing.T) {
 		{"{default: 3}", "newer GitLab versions convert it"},
 		{"{options: [" + strings.Repeat("x, ", 50) + "y], default: y}", "at most 50"},
 		{"{options: [" + strings.TrimSuffix(strings.Repeat("x, ", 50), ", ") + "], default: x}", ""},
-		{"{rules: [{if: '$[[ inputs.a ]] = \"x\"', default: b}]}", "not a valid expression"},
-		{"{rules: [{if: '$[[ inputs.a ]] == \"x\"', default: b}]}", ""},
-		{"{rules: [{if: '$[[ inputs.a ]] == \"x\"', options: [b, c], default: d}]}", "not one of its options"},
+		{"{rules: [{if: '$[[ inputs.b ]] = \"x\"', default: b}]}", "not a valid expression"},
+		{"{rules: [{if: '$[[ inputs.b ]] == \"x\"', default: b}]}", ""},
+		{"{rules: [{if: '$[[ inputs.b ]] == \"x\"', options: [b, c], default: d}]}", "not one of its options"},
 		{"{rules: [{options: [b, c], default: c}]}", ""},
 		{"{type: number, rules: [{options: [1, 2], default: \"1\"}]}", "not one of its options"},
+		{"{rules: [{if: '$[[ inputs.nope ]] == \"x\"', default: b}]}", "not declared: nope"},
+		{"{rules: [{if: '$[[ inputs.a ]] == \"x\"', default: b}, {default: c}]}", "in a circle: a → a"},
 	}
 	for _, tt := range tests {
-		f := parseFile(t, "spec:\n  inputs:\n    a: "+tt.decl+"\n---\njob:\n  script: echo $[[ inputs.a ]]\n")
+		f := parseFile(t, "spec:\n  inputs:\n    b: {default: x}\n    a: "+tt.decl+"\n---\njob:\n  script: echo $[[ inputs.a ]] $[[ inputs.b ]]\n")
 		_, fs := ParseSpec(f.Header)
 		switch {
 		case tt.says == "" && len(fs) > 0:

@@ -7,6 +7,7 @@ package inputs
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/expr"
@@ -157,7 +158,83 @@ func ParseSpec(header *load.Node) (*Spec, []finding.Finding) {
 			fs = append(fs, checkValue(in, in.Default, in.Options, "its default")...)
 		}
 	}
-	return s, fs
+	return s, append(fs, checkRuleReferences(s)...)
+}
+
+// checkRuleReferences is Header::Inputs::Validator: a rule's `if` may only
+// name declared inputs, and inputs may not depend on each other in a
+// circle through their rules.
+func checkRuleReferences(s *Spec) []finding.Finding {
+	var fs []finding.Finding
+	deps := map[string][]string{}
+	for _, in := range s.Inputs {
+		for i, r := range in.Rules {
+			if r.If == nil || r.If.Kind != load.String {
+				continue
+			}
+			e, err := expr.Parse(r.If.Text)
+			if err != nil {
+				continue // reported as an invalid expression
+			}
+			var undefined []string
+			for _, name := range expr.InputNames(e) {
+				deps[in.Name] = append(deps[in.Name], name)
+				if s.Lookup(name) == nil && !slices.Contains(undefined, name) {
+					undefined = append(undefined, name)
+				}
+			}
+			if len(undefined) > 0 {
+				fs = append(fs, finding.Finding{Pos: r.If.Pos, Severity: finding.Error, Rule: rules.InputSpec,
+					Message: fmt.Sprintf("rule %d of input `%s` names inputs that are not declared: %s", i+1, in.Name, strings.Join(undefined, ", "))})
+			}
+		}
+	}
+	if cycle := findCycle(s, deps); len(cycle) > 0 {
+		fs = append(fs, finding.Finding{Pos: s.Lookup(cycle[0]).Key.Pos, Severity: finding.Error, Rule: rules.InputSpec,
+			Message: "the rules of these inputs depend on each other in a circle: " + strings.Join(cycle, " → ")})
+	}
+	return fs
+}
+
+// findCycle returns one circle of dependencies (its first input repeated
+// at the end), or nil.
+func findCycle(s *Spec, deps map[string][]string) []string {
+	const (
+		unseen = iota
+		active
+		done
+	)
+	state := map[string]int{}
+	var path []string
+	var visit func(string) []string
+	visit = func(n string) []string {
+		state[n] = active
+		path = append(path, n)
+		for _, d := range deps[n] {
+			switch state[d] {
+			case active:
+				i := slices.Index(path, d)
+				return append(slices.Clone(path[i:]), d)
+			case unseen:
+				if s.Lookup(d) != nil {
+					if c := visit(d); c != nil {
+						return c
+					}
+				}
+			}
+		}
+		path = path[:len(path)-1]
+		state[n] = done
+		return nil
+	}
+	for _, in := range s.Inputs {
+		if state[in.Name] == unseen {
+			if c := visit(in.Name); c != nil {
+				return c
+			}
+		}
+	}
+	return nil
 }
 
 // orNull returns v, or a null node at the key's position for `default:`.
