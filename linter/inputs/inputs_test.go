@@ -226,13 +226,42 @@ job:
 	}
 }
 
+// $[[ inputs.NAME[i] ]] (GitLab 18.10, interpolation/access.rb) picks
+// an element of an array input, .key a key of a mapping element; an index
+// past the end or into a non-array is an error.
+func TestArrayIndex(t *testing.T) {
+	f := parseFile(t, "spec:\n  inputs:\n    a:\n      type: array\n      default: [{host: h1, ports: [80, 443]}, x]\n---\n"+
+		"job:\n  script: echo $[[ inputs.a[0].host ]] $[[ inputs.a[0].ports[1] ]] $[[ inputs.a[1] ]]\n  bad1: $[[ inputs.a[2] ]]\n  bad2: $[[ inputs.a[1][0] ]]\n  bad3: $[[ inputs.a[0].nope ]]\n")
+	spec, fs := ParseSpec(f.Header)
+	if len(fs) > 0 {
+		t.Fatal(fs)
+	}
+	vals, _ := Resolve(spec, &load.Node{Kind: load.Map}, f.Body.Pos, "t.yml")
+	res := Interpolate(f.Body, Context{Spec: spec, Values: vals})
+	if got := res.Body.Get("job").Get("script").Text; got != "echo h1 443 x" {
+		t.Errorf("script = %q", got)
+	}
+	want := []string{"past the end of an array of 2", "indexes the string \"x\", not an array", "no key `nope`"}
+	if len(res.Findings) != len(want) {
+		t.Fatalf("findings %v, want %d", res.Findings, len(want))
+	}
+	for i, w := range want {
+		if !strings.Contains(res.Findings[i].Message, w) {
+			t.Errorf("finding %d = %q, want %q", i, res.Findings[i].Message, w)
+		}
+	}
+}
+
 func TestDeclarationChecks(t *testing.T) {
 	tests := []struct {
 		decl string
 		says string // "" for no finding
 	}{
-		{"{type: boolean, options: [true, false]}", "options` only on string and number"},
-		{"{type: array, options: [[a]]}", "options` only on string and number"},
+		{"{type: boolean, options: [true, false]}", "options` only on string, number and (from 19.0) array"},
+		// GitLab 19.0 takes options on arrays (issue 566155); the version
+		// check refuses them for an older target.
+		{"{type: array, options: [a, b], default: [a]}", ""},
+		{"{type: array, options: [a, b], default: [a, c]}", "its default has the item \"c\""},
 		{"{type: number, options: [1, 2], default: 1}", ""},
 		{"{options: [a, b], default: a}", ""},
 		{"{type: number, regex: '^1'}", "regex` only on string"},

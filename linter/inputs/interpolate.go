@@ -29,7 +29,13 @@ const maxAccessBytes = 1024
 // with the inputs.
 var matrixPattern = regexp.MustCompile(`^\s*matrix\.[a-zA-Z0-9_-]+\s*$`)
 
-var accessPattern = regexp.MustCompile(`^\s*(inputs|component)\.([A-Za-z0-9_-]+)\s*$`)
+var accessPattern = regexp.MustCompile(`^\s*(inputs|component)\.([A-Za-z0-9_-]+)((?:\[\d+\]|\.[A-Za-z0-9_-]+)*)\s*$`)
+
+// stepPattern is one step after the input's name: an array index
+// (`[0]`, GitLab 18.10, interpolation/access.rb behind
+// ci_inputs_array_index_operator) or a key of a mapping element
+// (`.host`).
+var stepPattern = regexp.MustCompile(`\[(\d+)\]|\.([A-Za-z0-9_-]+)`)
 
 // The functions GitLab knows, with its own patterns
 // (lib/gitlab/ci/config/interpolation/functions/*.rb; each function part
@@ -56,7 +62,10 @@ type fn struct {
 
 type block struct {
 	scope, name string
-	funcs       []fn
+	// steps index into an array input or key into its elements:
+	// "[0]", ".host".
+	steps []string
+	funcs []fn
 }
 
 // parseBlock parses the text between `$[[` and `]]`.
@@ -70,6 +79,12 @@ func parseBlock(s string) (block, error) {
 		return block{}, fmt.Errorf("%q is not inputs.NAME or component.FIELD", strings.TrimSpace(parts[0]))
 	}
 	b := block{scope: m[1], name: m[2]}
+	if m[3] != "" {
+		if b.scope != "inputs" {
+			return b, fmt.Errorf("only inputs can be indexed, not component.%s", b.name)
+		}
+		b.steps = stepPattern.FindAllString(m[3], -1)
+	}
 	if len(parts)-1 > maxFunctions {
 		return b, fmt.Errorf("a block can chain at most %d functions; this one has %d", maxFunctions, len(parts)-1)
 	}
@@ -294,6 +309,14 @@ func (in *interpolator) value(n *load.Node, loc []int) (*load.Node, bool) {
 			return nil, false
 		}
 		v = val
+		for _, step := range b.steps {
+			next, err := indexInto(v, step)
+			if err != nil {
+				in.report(n, loc[0], true, "$[[ %s ]]: %v", strings.TrimSpace(n.Text[loc[2]:loc[3]]), err)
+				return nil, false
+			}
+			v = next
+		}
 	case "component":
 		if !contains(in.ctx.Spec.Component, b.name) {
 			in.report(n, loc[0], false, "component.%s is not available: list it in spec:component (name, sha, version, reference)", b.name)
@@ -436,4 +459,25 @@ func Unused(spec *Spec, used map[string]bool) []finding.Finding {
 		}
 	}
 	return fs
+}
+
+// indexInto takes one step into an input's value: an element of an array
+// by its zero-based index, or a key of a mapping. GitLab refuses an index
+// past the end and an index into anything but an array.
+func indexInto(v *load.Node, step string) (*load.Node, error) {
+	if strings.HasPrefix(step, "[") {
+		i, err := strconv.Atoi(strings.Trim(step, "[]"))
+		switch {
+		case v.Kind != load.Seq:
+			return nil, fmt.Errorf("%s indexes %s, not an array", step, kindWords(v))
+		case err != nil || i >= len(v.Items):
+			return nil, fmt.Errorf("index %s is past the end of an array of %d", strings.Trim(step, "[]"), len(v.Items))
+		}
+		return v.Items[i], nil
+	}
+	key := step[1:]
+	if v.Kind != load.Map || v.Pair(key) == nil {
+		return nil, fmt.Errorf("%s: there is no key `%s` there", step, key)
+	}
+	return v.Get(key), nil
 }

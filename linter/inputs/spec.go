@@ -249,8 +249,8 @@ func orNull(v, key *load.Node) *load.Node {
 // whenever the input is used: the input classes validate the default of
 // every optional input on each use (run_validations(default) in
 // lib/gitlab/ci/config/interpolation/inputs/base_input.rb and
-// lib/ci/inputs/base_input.rb), options only for string and number
-// inputs, regex only for strings, and Header::Input allows at most 50
+// lib/ci/inputs/base_input.rb), options only for string, number and
+// (19.0) array inputs, regex only for strings, and Header::Input allows at most 50
 // options.
 func checkDeclaration(in *Input, d *load.Node) []finding.Finding {
 	if d == nil || d.Kind != load.Map {
@@ -264,8 +264,11 @@ func checkDeclaration(in *Input, d *load.Node) []finding.Finding {
 	if dp := d.Pair("default"); known && dp != nil && (dp.Value == nil || dp.Value.Kind == load.Null) && in.Type != "string" {
 		report(dp.Key, "input `%s` is %s, and its default is null, which GitLab refuses whenever the input is used; give %s or remove `default` to make the input required", in.Name, article(in.Type), article(in.Type))
 	}
-	if op := d.Pair("options"); op != nil && known && in.Type != "string" && in.Type != "number" {
-		report(op.Key, "input `%s` is %s; GitLab allows `options` only on string and number inputs", in.Name, article(in.Type))
+	// Array inputs take options from GitLab 19.0 (issue 566155; the
+	// version check reports them for an older target), so only boolean
+	// options are refused here.
+	if op := d.Pair("options"); op != nil && known && in.Type == "boolean" {
+		report(op.Key, "input `%s` is %s; GitLab allows `options` only on string, number and (from 19.0) array inputs", in.Name, article(in.Type))
 	}
 	if rp := d.Pair("regex"); rp != nil && known && in.Type != "string" {
 		report(rp.Key, "input `%s` is %s; GitLab allows `regex` only on string inputs", in.Name, article(in.Type))

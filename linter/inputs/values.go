@@ -206,25 +206,42 @@ func checkValue(in *Input, v *load.Node, options []*load.Node, what string) []fi
 		return fs
 	}
 	if len(options) > 0 {
-		found := false
 		var names []string
-		for _, o := range options {
-			if o != nil {
-				names = append(names, Text(o))
+		allowed := func(v *load.Node) bool {
+			found := false
+			for _, o := range options {
 				// A string input compares options as text
-				// (options.map(&:to_s)), a number input as numbers.
-				if Text(o) == Text(v) && (o.Kind == v.Kind || in.Type == "string") || in.Type == "number" && sameNumber(o, v) {
+				// (options.map(&:to_s)), a number input as numbers, an
+				// array input (19.0) each item.
+				if o != nil && (Text(o) == Text(v) && (o.Kind == v.Kind || in.Type == "string" || in.Type == "array") || in.Type == "number" && sameNumber(o, v)) {
 					found = true
 				}
 			}
+			return found
+		}
+		for _, o := range options {
+			if o != nil {
+				names = append(names, Text(o))
+			}
+		}
+		found, bad, verb := true, v, "is"
+		if in.Type == "array" && v.Kind == load.Seq {
+			for _, it := range v.Items {
+				if it != nil && !allowed(it) {
+					found, bad, verb = false, it, "has the item"
+					break
+				}
+			}
+		} else {
+			found = allowed(v)
 		}
 		if !found {
 			r := rules.InputOptions
 			if what == "its default" {
 				r = rules.InputSpec
 			}
-			msg := fmt.Sprintf("input `%s` must be one of %s; %s is %s", in.Name, strings.Join(names, ", "), what, quoteText(v))
-			if s := suggest.Closest(Text(v), names); s != "" {
+			msg := fmt.Sprintf("input `%s` must be one of %s; %s %s %s", in.Name, strings.Join(names, ", "), what, verb, quoteText(bad))
+			if s := suggest.Closest(Text(bad), names); s != "" {
 				msg += fmt.Sprintf("; did you mean %s?", s)
 			}
 			report(r, "%s", msg)
