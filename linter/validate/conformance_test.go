@@ -10,12 +10,17 @@ import (
 )
 
 // conformanceDir is GitLab's own schema test suite, kept beside the
-// repository (see SOURCE.md there). CI has the same layout.
+// repository (see SOURCE.md there). CI has the same layout; a checkout
+// elsewhere (a git worktree) names the suite in CILINT_CONFORMANCE_DIR.
 func conformanceDir(t *testing.T) string {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "conformance", "gitlab-schema-tests"))
-	if err != nil {
-		t.Fatal(err)
+	dir := os.Getenv("CILINT_CONFORMANCE_DIR")
+	if dir == "" {
+		var err error
+		dir, err = filepath.Abs(filepath.Join("..", "..", "..", "shared", "conformance", "gitlab-schema-tests"))
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	if _, err := os.Stat(dir); err != nil {
 		if os.Getenv("CI") != "" {

@@ -447,6 +447,10 @@ func typesText(types []string) string {
 		"string": "a string", "integer": "a whole number", "number": "a number", "boolean": "true or false",
 		"array": "a list", "object": "a mapping", "null": "empty",
 	}
+	if len(slices.DeleteFunc(slices.Clone(types), func(t string) bool { return t == "null" })) > 1 {
+		// "a string, true or false or a mapping" reads badly in a list.
+		words["boolean"] = "a boolean"
+	}
 	var out []string
 	for _, t := range types {
 		if t == "null" && len(types) > 1 {
