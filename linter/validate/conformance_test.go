@@ -41,10 +41,22 @@ var globalTests = map[string]bool{
 	"negative_tests/workflow/auto_cancel/on_new_commit.yml":  true,
 }
 
-// conformanceExceptions are cases where the suite is wrong about GitLab's
-// real behaviour, with the reason. There are none: keep it that way, or
-// explain each entry.
-var conformanceExceptions = map[string]string{}
+// conformanceExceptions are cases where the suite (it tests GitLab's editor
+// schema, ci.json) is wrong about what GitLab's backend accepts: the
+// backend wins. A key is a file, or "file#entry" for one entry of a
+// negative file; the reason names the backend file that decides.
+var conformanceExceptions = map[string]string{
+	// A key written without a value is not given: lib/gitlab/config/entry/factory.rb
+	// makes a nil value an Unspecified entry, and attribute validations allow nil.
+	"negative_tests/artifacts.yml#browser_performance no paths":          "lib/gitlab/ci/config/entry/reports.rb validates every report with allow_nil",
+	"negative_tests/artifacts.yml#cyclonedx no paths":                    "lib/gitlab/ci/config/entry/reports.rb validates every report with allow_nil",
+	"negative_tests/image.yml#empty_image":                               "lib/gitlab/config/entry/factory.rb: a nil image is Unspecified",
+	"negative_tests/image.yml#image_with_empty_executor_opts":            "lib/gitlab/ci/config/entry/imageable.rb compacts nil executor options away (allow_nil)",
+	"negative_tests/image.yml#image_with_empty_executor_opts_kubernetes": "lib/gitlab/ci/config/entry/imageable.rb compacts nil executor options away (allow_nil)",
+	"negative_tests/services.yml#empty_services":                         "lib/gitlab/config/entry/factory.rb: nil services are Unspecified",
+	"negative_tests/rules_needs.yml#lint_job":                            "lib/gitlab/ci/config/entry/rules/rule.rb: rules:needs is an entry, and a nil entry is Unspecified",
+	"negative_tests/rules.yml#rules-if-empty":                            "lib/gitlab/ci/config/entry/rules/rule.rb validates :if with allow_nil",
+}
 
 // TestConformance runs GitLab's schema test suite the way GitLab's own spec
 // does: every positive file must validate and every entry of every negative
@@ -85,6 +97,10 @@ func TestConformance(t *testing.T) {
 			}
 			positive := strings.HasPrefix(rel, "positive_tests/")
 			for _, p := range file.Body.Pairs {
+				if why, ok := conformanceExceptions[rel+"#"+p.Key.Name()]; ok {
+					t.Logf("entry %q skipped, documented exception: %s", p.Key.Name(), why)
+					continue
+				}
 				doc := &load.Node{Kind: load.Map, Pos: p.Key.Pos, Pairs: []load.Pair{p}}
 				if globalTests[rel] {
 					doc = p.Value

@@ -280,19 +280,25 @@ func (e *explainer) explain(l leaf) []finding.Finding {
 
 	case "required":
 		var missing []string
+		var out []finding.Finding
 		for _, r := range sch["required"].([]any) {
-			if node.Get(fmt.Sprint(r)) == nil && node.Pair(fmt.Sprint(r)) == nil {
-				missing = append(missing, "`"+fmt.Sprint(r)+"`")
+			name := fmt.Sprint(r)
+			switch p := node.Pair(name); {
+			case p == nil:
+				missing = append(missing, "`"+name+"`")
+			case isNull(p.Value):
+				// Written without a value: to GitLab that is not given.
+				out = append(out, at(p.Key, spanEnd(p.Key), fmt.Sprintf("%s needs a value for `%s`", subj.name(), name)))
 			}
 		}
 		if len(missing) == 0 {
-			return nil
+			return out
 		}
 		noun := "the key"
 		if len(missing) > 1 {
 			noun = "the keys"
 		}
-		return []finding.Finding{at(keyNode, spanEnd(keyNode), fmt.Sprintf("%s needs %s %s", subj.name(), noun, joinAnd(missing)))}
+		return append(out, at(keyNode, spanEnd(keyNode), fmt.Sprintf("%s needs %s %s", subj.name(), noun, joinAnd(missing))))
 
 	case "anyOf", "oneOf":
 		if l.anyOfRequired != nil {
