@@ -318,7 +318,12 @@ func (e *explainer) explain(l leaf) []finding.Finding {
 		} else {
 			opts = []string{optionText(sch["const"])}
 		}
-		msg := fmt.Sprintf("%s must be one of %s; got %s", subj.name(), strings.Join(opts, ", "), valueText(node))
+		list := strings.Join(opts, ", ")
+		if len(opts) > maxListed {
+			// A long list (retry:when's failure reasons) buries the value.
+			list = fmt.Sprintf("%s and %d more", strings.Join(opts[:maxListed], ", "), len(opts)-maxListed)
+		}
+		msg := fmt.Sprintf("%s must be one of %s; got %s", subj.name(), list, valueText(node))
 		if len(opts) == 1 {
 			msg = fmt.Sprintf("%s must be %s; got %s", subj.name(), opts[0], valueText(node))
 		}
@@ -407,6 +412,9 @@ func (e *explainer) explain(l leaf) []finding.Finding {
 	}
 	return []finding.Finding{at(node, spanEnd(node), fmt.Sprintf("%s is not valid (%s)", subj.name(), l.keyword))}
 }
+
+// maxListed is how many allowed values a message lists.
+const maxListed = 12
 
 // isPropertyNameLeaf reports whether a pattern failure comes from
 // propertyNames: the validator then points at the key's value.
