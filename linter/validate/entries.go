@@ -1,0 +1,167 @@
+package validate
+
+import (
+	"fmt"
+
+	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/rules"
+)
+
+// Checks GitLab's entries make that the schema cannot express: they depend
+// on a key's YAML type, on a job's name, or on keys written without a value
+// (which the schema never sees, see toJSON).
+
+// entryFindings checks the top-level entries of root.
+func entryFindings(root *load.Node) []finding.Finding {
+	if root == nil || root.Kind != load.Map {
+		return nil
+	}
+	var out []finding.Finding
+	for _, p := range root.Pairs {
+		if f, ok := jobName(p.Key); ok {
+			out = append(out, f)
+			continue
+		}
+		name := p.Key.Name()
+		switch {
+		case name == "workflow":
+			out = append(out, emptyRules(p.Value.Get("rules"), "", "workflow:rules")...)
+		case name == "include":
+			out = append(out, emptyIncludeRules(p.Value)...)
+		case isGlobal(name) || len(name) > 0 && name[0] == '.' || p.Value == nil || p.Value.Kind != load.Map:
+			// Hidden jobs are templates: GitLab validates only what extends them.
+		default:
+			out = append(out, emptyRules(p.Value.Get("rules"), name, "rules")...)
+			out = append(out, publishOutsidePages(name, p.Value)...)
+		}
+	}
+	return out
+}
+
+// jobName reports a top-level key GitLab cannot take as a job name: it
+// loads keys with deep_symbolize_keys, which leaves numbers, booleans and
+// null as they are, and processable.rb wants a name that is a present
+// Symbol.
+func jobName(key *load.Node) (finding.Finding, bool) {
+	at := func(msg string) (finding.Finding, bool) {
+		return finding.Finding{Pos: key.Pos, EndCol: spanEnd(key), Severity: finding.Error, Rule: rules.JobName, Message: msg}, true
+	}
+	switch key.Kind {
+	case load.String:
+		if isBlank(key.Text) {
+			return at("a job name cannot be blank")
+		}
+	case load.Null:
+		return at("a job needs a name; this key is empty")
+	case load.Bool, load.Int, load.Float:
+		return at(fmt.Sprintf("YAML reads the job name %s as %s, and GitLab takes only text as a job name; quote it (\"%s\")", key.Text, kindText(key), key.Text))
+	}
+	return finding.Finding{}, false
+}
+
+// isBlank is Ruby's blank? for a string: empty or only whitespace.
+func isBlank(s string) bool {
+	for _, r := range s {
+		switch r {
+		case ' ', '\t', '\n', '\v', '\f', '\r', '\u00a0', '\u2000', '\u3000':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// emptyRules reports rules written as an empty mapping:
+// lib/gitlab/ci/config/entry/rules/rule.rb validates a rule's presence (a
+// rule whose keys are all empty is present, so it passes). list is a job's or workflow's rules: value; nested lists count
+// as flattened (rules.rb).
+func emptyRules(list *load.Node, job, path string) []finding.Finding {
+	if list == nil || list.Kind != load.Seq {
+		return nil
+	}
+	var out []finding.Finding
+	var walk func(n *load.Node, path string, depth int)
+	walk = func(n *load.Node, path string, depth int) {
+		if depth > maxRuleNesting {
+			return
+		}
+		for i, it := range n.Items {
+			at := fmt.Sprintf("%s[%d]", path, i)
+			switch {
+			case it == nil:
+			case it.Kind == load.Seq:
+				walk(it, at, depth+1)
+			case it.Kind == load.Map && len(it.Pairs) == 0:
+				msg := fmt.Sprintf("`%s` is an empty rule; a rule needs if, changes, exists or when", at)
+				if job != "" {
+					msg = fmt.Sprintf("job `%s`: %s", job, msg)
+				}
+				out = append(out, finding.Finding{Pos: it.Pos, Severity: finding.Error, Rule: rules.Schema, Message: msg})
+			}
+		}
+	}
+	walk(list, path, 0)
+	return out
+}
+
+// maxRuleNesting is processable.rb's MAX_NESTING_LEVEL for rules.
+const maxRuleNesting = 10
+
+// emptyIncludeRules checks the rules of each include (include/rules/rule.rb
+// validates presence too).
+func emptyIncludeRules(inc *load.Node) []finding.Finding {
+	items := []*load.Node{inc}
+	if inc != nil && inc.Kind == load.Seq {
+		items = inc.Items
+	}
+	var out []finding.Finding
+	for i, it := range items {
+		if it == nil || it.Kind != load.Map {
+			continue
+		}
+		path := "include:rules"
+		if inc.Kind == load.Seq {
+			path = fmt.Sprintf("include[%d]:rules", i)
+		}
+		out = append(out, emptyRules(it.Get("rules"), "", path)...)
+	}
+	return out
+}
+
+// publishOutsidePages reports publish: on a job that is not a pages job:
+// lib/gitlab/ci/config/entry/job.rb allows it only when pages: is set, or
+// the job is named pages and does not say pages: false.
+func publishOutsidePages(name string, job *load.Node) []finding.Finding {
+	p := job.Pair("publish")
+	if p == nil || isNull(p.Value) {
+		return nil
+	}
+	pages := job.Get("pages")
+	if present(pages) || (name == "pages" && !(pages != nil && pages.Kind == load.Bool && !pages.Bool)) {
+		return nil
+	}
+	return []finding.Finding{{Pos: p.Key.Pos, EndCol: spanEnd(p.Key), Severity: finding.Error, Rule: rules.Schema,
+		Message: fmt.Sprintf("job `%s`: `publish` only works in a pages job; name the job pages or set `pages:` (or use `pages:publish`)", name)}}
+}
+
+// present is Ruby's present? for a keyword value: not nil, false, an empty
+// string, list or mapping.
+func present(n *load.Node) bool {
+	if n == nil {
+		return false
+	}
+	switch n.Kind {
+	case load.Null:
+		return false
+	case load.Bool:
+		return n.Bool
+	case load.String:
+		return !isBlank(n.Text)
+	case load.Seq:
+		return len(n.Items) > 0
+	case load.Map:
+		return len(n.Pairs) > 0
+	}
+	return true
+}

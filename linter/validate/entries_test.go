@@ -1,0 +1,48 @@
+package validate
+
+import (
+	"strings"
+	"testing"
+
+	"gitlab.com/trustci/cicd/linter/load"
+)
+
+// TestEntryFindings pins the checks the schema cannot express, one case
+// per GitLab rule and one accepted neighbour each.
+func TestEntryFindings(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      []string // substrings of the messages, in order
+	}{
+		{"string name", "build: {script: x}\n", nil},
+		{"blank name", "' ': {script: x}\n", []string{"cannot be blank"}},
+		{"number name", "1: {script: x}\n", []string{"as the number 1"}},
+		{"boolean name", "on: {script: x}\n", []string{"as the boolean true"}},
+		{"null name", "~: {script: x}\n", []string{"needs a name"}},
+		{"hidden job rules", ".t: {rules: [{}]}\n", nil},
+		{"empty rule", "b: {script: x, rules: [{}]}\n", []string{"`rules[0]` is an empty rule"}},
+		{"rule with empty keys", "b: {script: x, rules: [{if: null}]}\n", nil},
+		{"nested empty rule", "b: {script: x, rules: [[{if: $A}, {}]]}\n", []string{"`rules[0][1]`"}},
+		{"workflow", "workflow: {rules: [{}]}\n", []string{"`workflow:rules[0]`"}},
+		{"include", "include: [{local: a.yml, rules: [{}]}]\n", []string{"`include[0]:rules[0]`"}},
+		{"publish elsewhere", "b: {script: x, publish: out}\n", []string{"only works in a pages job"}},
+		{"publish in pages", "pages: {script: x, publish: out}\n", nil},
+		{"publish, pages false", "pages: {script: x, publish: out, pages: false}\n", []string{"only works in a pages job"}},
+		{"publish with pages:", "b: {script: x, publish: out, pages: {path_prefix: a}}\n", nil},
+		{"publish with empty pages:", "b: {script: x, publish: out, pages: {}}\n", []string{"only works in a pages job"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file, _ := load.Parse("t.yml", []byte(tt.src), load.DefaultLimits())
+			fs := entryFindings(file.Body)
+			if len(fs) != len(tt.want) {
+				t.Fatalf("got %d findings %v, want %d", len(fs), fs, len(tt.want))
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(fs[i].Message, w) {
+					t.Errorf("finding %d is %q, want it to contain %q", i, fs[i].Message, w)
+				}
+			}
+		})
+	}
+}
