@@ -59,6 +59,7 @@ const (
 	DeprecatedKeyword      = "deprecated-keyword"
 	ImageTag               = "image-tag"
 	VariableSecret         = "variable-secret"
+	VariableValue          = "variable-value"
 	DuplicatePipelines     = "duplicate-pipelines"
 	Config                 = "cilint-config"
 
@@ -118,13 +119,14 @@ func All() []Rule {
 		{TriggerKeys, finding.Error, "a trigger job uses a keyword trigger jobs do not accept"},
 		{RulesExclusive, finding.Error, "rules together with only, except or start_in"},
 		{Delayed, finding.Error, "when: delayed without start_in, start_in without it, or longer than a week"},
-		{JobName, finding.Error, "a job name longer than 255 characters"},
+		{JobName, finding.Error, "a job name longer than 255 characters, blank, or not text"},
 		{NoVisibleJob, finding.Error, "the pipeline has no visible job"},
 		{ScriptSyntax, finding.Error, "a script line that is not valid shell"},
 		{Shellcheck, finding.Warning, "a ShellCheck finding in a script (with --shellcheck)"},
 		{DeprecatedKeyword, finding.Warning, "only/except, or global image, services, cache, before_script, after_script"},
 		{ImageTag, finding.Warning, "an image without a tag, or with :latest"},
 		{VariableSecret, finding.Warning, "a credential written into variables"},
+		{VariableValue, finding.Warning, "an unquoted variable value that YAML reads as another value (3.10 as 3.1, yes as true)"},
 		{DuplicatePipelines, finding.Warning, "rules that run a job in both branch and merge request pipelines"},
 		{Config, finding.Error, "a problem in .cilint.yml or in a cilint comment"},
 		{InputMissing, finding.Error, "a required input (one without default) is not given"},

@@ -17,7 +17,7 @@ func entryFindings(root *load.Node) []finding.Finding {
 	if root == nil || root.Kind != load.Map {
 		return nil
 	}
-	var out []finding.Finding
+	out := variableValueFindings(root)
 	for _, p := range root.Pairs {
 		if f, ok := jobName(p.Key); ok {
 			out = append(out, f)

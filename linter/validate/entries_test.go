@@ -46,3 +46,20 @@ func TestEntryFindings(t *testing.T) {
 		})
 	}
 }
+
+// TestRubyFloat pins Ruby's Float#to_s, the text GitLab gives a decimal
+// variable value.
+func TestRubyFloat(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want string
+	}{
+		{3.1, "3.1"}, {1000, "1000.0"}, {0, "0.0"}, {0.0001, "0.0001"}, {0.00001, "1.0e-05"},
+		{1e15, "1000000000000000.0"}, {1e16, "1.0e+16"}, {1.5e20, "1.5e+20"}, {-2.5, "-2.5"},
+	}
+	for _, tt := range tests {
+		if got := rubyFloat(tt.in); got != tt.want {
+			t.Errorf("rubyFloat(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
