@@ -34,6 +34,7 @@ func entryFindings(root *load.Node) []finding.Finding {
 		default:
 			out = append(out, emptyRules(p.Value.Get("rules"), name, "rules")...)
 			out = append(out, publishOutsidePages(name, p.Value)...)
+			out = append(out, scriptAndRun(name, p.Value)...)
 		}
 	}
 	return out
@@ -143,6 +144,17 @@ func publishOutsidePages(name string, job *load.Node) []finding.Finding {
 	}
 	return []finding.Finding{{Pos: p.Key.Pos, EndCol: spanEnd(p.Key), Severity: finding.Error, Rule: rules.Schema,
 		Message: fmt.Sprintf("job `%s`: `publish` only works in a pages job; name the job pages or set `pages:` (or use `pages:publish`)", name)}}
+}
+
+// scriptAndRun reports a job with both script and run: job.rb validates
+// them as mutually exclusive keys (written at all, even empty).
+func scriptAndRun(name string, job *load.Node) []finding.Finding {
+	run := job.Pair("run")
+	if run == nil || job.Pair("script") == nil {
+		return nil
+	}
+	return []finding.Finding{{Pos: run.Key.Pos, EndCol: spanEnd(run.Key), Severity: finding.Error, Rule: rules.Schema,
+		Message: fmt.Sprintf("job `%s`: `run` and `script` cannot be used together; a job runs either steps or a script", name)}}
 }
 
 // present is Ruby's present? for a keyword value: not nil, false, an empty

@@ -29,6 +29,8 @@ func TestEntryFindings(t *testing.T) {
 		{"publish in pages", "pages: {script: x, publish: out}\n", nil},
 		{"publish, pages false", "pages: {script: x, publish: out, pages: false}\n", []string{"only works in a pages job"}},
 		{"publish with pages:", "b: {script: x, publish: out, pages: {path_prefix: a}}\n", nil},
+		{"script and run", "b: {script: x, run: [{name: a, script: b}]}\n", []string{"`run` and `script` cannot be used together"}},
+		{"run alone", "b: {run: [{name: a, script: b}]}\n", nil},
 		{"publish with empty pages:", "b: {script: x, publish: out, pages: {}}\n", []string{"only works in a pages job"}},
 	}
 	for _, tt := range tests {
