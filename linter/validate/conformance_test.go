@@ -56,6 +56,8 @@ var conformanceExceptions = map[string]string{
 	"negative_tests/artifacts.yml#browser_performance string array":                         "lib/gitlab/ci/config/entry/reports.rb: browser_performance is array_of_strings_or_string",
 	"negative_tests/artifacts.yml#performance string path":                                  "lib/gitlab/ci/config/entry/reports.rb still lists performance in ALLOWED_KEYS",
 	"negative_tests/retry.yml#invalid_job_with_retry_exit_codes_duplicate":                  "lib/gitlab/ci/config/entry/retry.rb checks exit_codes with array_of_integers_or_integer, which lets a code repeat",
+	"negative_tests/services.yml#empty_entrypoint":                                          "lib/gitlab/ci/config/entry/imageable.rb checks entrypoint with array_of_strings, which an empty list passes",
+	"negative_tests/services.yml#empty_command":                                             "lib/gitlab/ci/config/entry/service.rb checks command with array_of_strings, which an empty list passes",
 	"negative_tests/image.yml#empty_image":                                                  "lib/gitlab/config/entry/factory.rb: a nil image is Unspecified",
 	"negative_tests/image.yml#image_with_empty_executor_opts":                               "lib/gitlab/ci/config/entry/imageable.rb compacts nil executor options away (allow_nil)",
 	"negative_tests/image.yml#image_with_empty_executor_opts_kubernetes":                    "lib/gitlab/ci/config/entry/imageable.rb compacts nil executor options away (allow_nil)",
