@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"strings"
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
@@ -25,6 +26,8 @@ func entryFindings(root *load.Node) []finding.Finding {
 		}
 		name := p.Key.Name()
 		switch {
+		case name == "variables":
+			out = append(out, valuesInOptions(p.Value)...)
 		case name == "workflow":
 			out = append(out, emptyRules(p.Value.Get("rules"), "", "workflow:rules")...)
 		case name == "include":
@@ -144,6 +147,49 @@ func publishOutsidePages(name string, job *load.Node) []finding.Finding {
 	}
 	return []finding.Finding{{Pos: p.Key.Pos, EndCol: spanEnd(p.Key), Severity: finding.Error, Rule: rules.Schema,
 		Message: fmt.Sprintf("job `%s`: `publish` only works in a pages job; name the job pages or set `pages:` (or use `pages:publish`)", name)}}
+}
+
+// valuesInOptions reports global variables whose value is not one of their
+// options: lib/gitlab/ci/config/entry/variable.rb adds "value must be
+// present in options" when options are given (a missing value is not
+// among them either). Ruby compares the loaded values, so the boolean
+// true is not the option "true".
+func valuesInOptions(vars *load.Node) []finding.Finding {
+	if vars == nil || vars.Kind != load.Map {
+		return nil
+	}
+	var out []finding.Finding
+next:
+	for _, p := range vars.Pairs {
+		v := p.Value
+		if v == nil || v.Kind != load.Map {
+			continue
+		}
+		opts := v.Get("options")
+		if opts == nil || opts.Kind != load.Seq || len(opts.Items) == 0 {
+			continue
+		}
+		var texts []string
+		found := false
+		val := v.Get("value")
+		for _, o := range opts.Items {
+			if o == nil || o.Kind != load.String || opaque(o) {
+				continue next // not strings: the schema reports it; interpolated: unknown
+			}
+			texts = append(texts, o.Text)
+			found = found || (val != nil && val.Kind == load.String && val.Text == o.Text)
+		}
+		if found || opaque(val) {
+			continue
+		}
+		at, got := v.Pair("options").Key, "no value"
+		if vp := v.Pair("value"); vp != nil && !isNull(vp.Value) {
+			at, got = vp.Value, valueText(vp.Value)
+		}
+		out = append(out, finding.Finding{Pos: at.Pos, EndCol: spanEnd(at), Severity: finding.Error, Rule: rules.Schema,
+			Message: fmt.Sprintf("`variables:%s:value` must be one of its options (%s); got %s", p.Key.Name(), strings.Join(texts, ", "), got)})
+	}
+	return out
 }
 
 // scriptAndRun reports a job with both script and run: job.rb validates
