@@ -18,7 +18,7 @@ import (
 // the schema to refuse it: see nullMode. At the top level only global
 // keywords lose a null; a job written without a value is an error.
 func toJSON(root *load.Node, memo map[*load.Node]any) any {
-	c := &converter{memo: [3]map[*load.Node]any{memo, {}, {}}}
+	c := &converter{memo: [4]map[*load.Node]any{memo, {}, {}, {}}}
 	if root == nil || root.Kind != load.Map {
 		return c.value(root, dropNulls)
 	}
@@ -40,6 +40,7 @@ const (
 	dropNulls    nulls = iota // every null under the value is left out
 	keepChildren              // the value's own entries keep a null; deeper ones do not
 	keepAllNulls              // every null under the value is kept
+	existsPaths               // like dropNulls, but an empty paths: is an empty list
 )
 
 // keepsNull reports whether a key keeps a null value: `script` and
@@ -58,6 +59,10 @@ func nullMode(name string) nulls {
 		return keepAllNulls
 	case "id_tokens", "secrets":
 		return keepChildren
+	case "exists":
+		// rules/rule/exists.rb takes paths: written without a value
+		// (required_keys sees the key, allow_nil passes it) as no paths.
+		return existsPaths
 	}
 	return dropNulls
 }
@@ -65,7 +70,7 @@ func nullMode(name string) nulls {
 func isNull(n *load.Node) bool { return n == nil || n.Kind == load.Null }
 
 type converter struct {
-	memo [3]map[*load.Node]any // per nulls mode
+	memo [4]map[*load.Node]any // per nulls mode
 }
 
 func (c *converter) value(n *load.Node, mode nulls) any {
@@ -77,7 +82,7 @@ func (c *converter) value(n *load.Node, mode nulls) any {
 		return v
 	}
 	below := mode
-	if mode == keepChildren {
+	if mode == keepChildren || mode == existsPaths {
 		below = dropNulls
 	}
 	var v any
@@ -104,7 +109,11 @@ func (c *converter) value(n *load.Node, mode nulls) any {
 		m := make(map[string]any, len(n.Pairs))
 		for _, p := range n.Pairs {
 			name := p.Key.Name()
-			if isNull(p.Value) && mode == dropNulls && !keepsNull(name) {
+			if isNull(p.Value) && mode == existsPaths && name == "paths" {
+				m[name] = []any{}
+				continue
+			}
+			if isNull(p.Value) && (mode == dropNulls || mode == existsPaths) && !keepsNull(name) {
 				continue
 			}
 			sub := below

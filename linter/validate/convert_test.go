@@ -22,6 +22,7 @@ func TestToJSONNulls(t *testing.T) {
 		{"trigger keys", "build: {trigger: {project: a/b, branch: null}}\n", `{"build":{"trigger":{"project":"a/b"}}}`},
 		{"matrix", "build: {script: x, parallel: {matrix: [{A: null}]}}\n", `{"build":{"parallel":{"matrix":[{"A":null}]},"script":"x"}}`},
 		{"id token", "build: {script: x, id_tokens: {T: null, U: {aud: a, x: null}}}\n", `{"build":{"id_tokens":{"T":null,"U":{"aud":"a"}},"script":"x"}}`},
+		{"exists paths", "b: {script: x, rules: [{exists: {paths: null, project: null}}]}\n", `{"b":{"rules":[{"exists":{"paths":[]}}],"script":"x"}}`},
 		{"list items stay", "stages: [a, null]\n", `{"stages":["a",null]}`},
 	}
 	for _, tt := range tests {
