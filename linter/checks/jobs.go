@@ -38,6 +38,11 @@ func checkJobs(c *Context) {
 			}
 		} else if n.Get("script") == nil && n.Get("run") == nil && !misspeltScript(n) && !c.P.ExtendsFailed[j.Name] {
 			msg := "job `" + j.Name + "` has no script, run or trigger, so GitLab cannot run it"
+			if len(c.P.Unresolved) > 0 {
+				// Softened below to a warning: say what is known, not
+				// what only holds if the unread includes do not help.
+				msg = "job `" + j.Name + "` has no script, run or trigger in the files cilint read; without one GitLab cannot run it"
+			}
 			if g := suggest.Closest(j.Name, pipeline.GlobalKeywords()); g != "" {
 				msg += "; did you mean the global keyword `" + g + "`?"
 			}
