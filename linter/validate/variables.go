@@ -22,10 +22,12 @@ func variableValueFindings(root *load.Node) []finding.Finding {
 	}
 	var out []finding.Finding
 	seen := map[*load.Node]bool{}
+	walked := map[*load.Node]bool{} // variables mappings already checked (shared through extends)
 	check := func(vars *load.Node, job string) {
-		if vars == nil || vars.Kind != load.Map {
+		if vars == nil || vars.Kind != load.Map || walked[vars] {
 			return
 		}
+		walked[vars] = true
 		for _, p := range vars.Pairs {
 			v := p.Value
 			if v != nil && v.Kind == load.Map {
