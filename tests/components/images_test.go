@@ -216,22 +216,23 @@ func missingCommands(called []string, row imageRow, component string) []string {
 	return missing
 }
 
-// componentJobs renders every component with its defaults and returns
-// its jobs by component.
+// componentJobs renders each component alone, with its defaults (and a
+// plain value for each required input), and returns its jobs.
 func componentJobs(t *testing.T) map[string][]*load.Node {
 	t.Helper()
-	res := renderPipeline(t, defaultsPipeline)
+	templates, _ := filepath.Glob(filepath.Join(repoRoot(t), "components", "templates", "*", "template.yml"))
 	byComponent := map[string][]*load.Node{}
-	names := map[string]string{
-		"django-test": "django-test", "kaniko-build": "kaniko-build", "buildkit-build": "buildkit-build",
-		"trivy-scan": "trivy-scan", "review-deploy": "review-app", "review-stop": "review-app", "cilint": "cilint",
-	}
-	for _, j := range res.Pipeline.Jobs {
-		c, ok := names[j.Name]
-		if !ok {
-			t.Fatalf("job %s: which component is it? (add it to componentJobs)", j.Name)
+	for _, path := range templates {
+		name := filepath.Base(filepath.Dir(path))
+		res := lintComponent(t, name, requiredInputs(specInputs(t, path)))
+		if res.Pipeline == nil {
+			t.Fatalf("%s does not render with its defaults: %v", name, res.Findings)
 		}
-		byComponent[c] = append(byComponent[c], j.Node)
+		for _, j := range res.Pipeline.Jobs {
+			if !strings.HasPrefix(j.Name, ".") {
+				byComponent[name] = append(byComponent[name], j.Node)
+			}
+		}
 	}
 	return byComponent
 }
@@ -343,5 +344,51 @@ func TestRenovateUpdatesEveryDefaultImage(t *testing.T) {
 		if got == nil || got[0] != "default: "+def {
 			t.Errorf("%s: Renovate's pattern does not match the whole default image %s: %q", filepath.Base(filepath.Dir(path)), def, got)
 		}
+	}
+}
+
+// tagSchemes are the tag schemes the image projects' release files use
+// (components/IMAGES.md says where each was read): the kaniko fork
+// publishes vX.Y.Z-debug, BuildKit vX.Y.Z-rootless, Trivy X.Y.Z without
+// a v.
+var tagSchemes = map[string]*regexp.Regexp{
+	"ghcr.io/osscontainertools/kaniko": regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+-debug$`),
+	"moby/buildkit":                    regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+-rootless$`),
+	"aquasec/trivy":                    regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`),
+}
+
+// TestImageTagsFollowTheProjectsSchemes finds every reference to those
+// images in the templates, the repository's pipelines and the component
+// tests, and checks its tag against the project's scheme: a tag the
+// project never publishes cannot be pulled.
+func TestImageTagsFollowTheProjectsSchemes(t *testing.T) {
+	root := repoRoot(t)
+	var files []string
+	for _, pattern := range []string{"components/templates/*/template.yml", ".gitlab-ci.yml", "components/.gitlab-ci.yml", "examples/*/.gitlab-ci.yml", "tests/components/*.go"} {
+		m, _ := filepath.Glob(filepath.Join(root, pattern))
+		files = append(files, m...)
+	}
+	found := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, scheme := range tagSchemes {
+			re := regexp.MustCompile(regexp.QuoteMeta(name) + `:([A-Za-z0-9._-]+)`)
+			for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+				if f == filepath.Join(root, "tests", "components", "images_test.go") {
+					continue
+				}
+				found++
+				if !scheme.MatchString(m[1]) {
+					rel, _ := filepath.Rel(root, f)
+					t.Errorf("%s: %s:%s does not follow the project's tag scheme %s", rel, name, m[1], scheme)
+				}
+			}
+		}
+	}
+	if found < len(tagSchemes) {
+		t.Errorf("found %d references, fewer than the %d images: the test checks nothing", found, len(tagSchemes))
 	}
 }
