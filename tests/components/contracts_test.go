@@ -443,3 +443,41 @@ func TestCilintComponentRemote(t *testing.T) {
 		t.Error("the token shows")
 	}
 }
+
+// TestRetryOnlyInfrastructureFailures: every job (review-app aside, see
+// IMAGES.md) is retried after runner, scheduler and API failures and stuck
+// jobs only, never after its own script failed, and has a timeout; both
+// are inputs.
+func TestRetryOnlyInfrastructureFailures(t *testing.T) {
+	allowed := map[string]bool{"runner_system_failure": true, "stuck_or_timeout_failure": true, "scheduler_failure": true, "api_failure": true}
+	res := renderPipeline(t, defaultsPipeline)
+	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "trivy-scan", "cilint"} {
+		j := job(t, res, name)
+		retry := j.Get("retry")
+		if retry == nil || retry.Get("max") == nil || retry.Get("when") == nil {
+			t.Errorf("%s: no retry max/when: %v", name, retry)
+			continue
+		}
+		if max := retry.Get("max").Text; max != "2" {
+			t.Errorf("%s: retry max %s, want 2 by default", name, max)
+		}
+		for _, w := range retry.Get("when").Items {
+			if !allowed[w.Text] {
+				t.Errorf("%s: retries on %s", name, w.Text)
+			}
+		}
+		if len(retry.Get("when").Items) != len(allowed) {
+			t.Errorf("%s: retry when %v", name, retry.Get("when"))
+		}
+		if j.Get("timeout") == nil {
+			t.Errorf("%s: no timeout", name)
+		}
+	}
+	full := renderPipeline(t, fullPipeline)
+	if got := job(t, full, "build-image").Get("timeout").Text; got != "45m" {
+		t.Errorf("the timeout input does not reach the job: %q", got)
+	}
+	if got := job(t, full, "scan").Get("retry").Get("max").Text; got != "0" {
+		t.Errorf("the retry input does not reach the job: %q", got)
+	}
+}
