@@ -37,6 +37,10 @@ type Catalog interface {
 // ErrNotFound is returned for a component or version a catalog lacks.
 var ErrNotFound = errors.New("not found")
 
+// ErrNoCatalog means a local catalog folder is missing or is not a
+// catalog project (no templates/).
+var ErrNoCatalog = errors.New("not a catalog")
+
 // Local is a catalog project checked out in a directory, laid out as
 // GitLab requires: templates/<name>.yml or templates/<name>/template.yml.
 // maxTemplateBytes is GitLab's max_yaml_size_bytes, the loader's limit.
@@ -57,6 +61,25 @@ func (l Local) TemplatePath(name string) string {
 	}
 	return ""
 }
+
+// exists says why a local catalog cannot be one: its folder is missing,
+// or it has no templates/ folder. A missing component in a real catalog
+// is another matter (ErrNotFound).
+func (l Local) exists() error {
+	if st, err := os.Stat(l.Dir); err != nil || !st.IsDir() {
+		return noCatalog("the catalog folder " + l.Dir + " does not exist")
+	}
+	if st, err := os.Stat(filepath.Join(l.Dir, "templates")); err != nil || !st.IsDir() {
+		return noCatalog(l.Dir + " has no templates/ folder, so it is not a catalog project")
+	}
+	return nil
+}
+
+// noCatalog is an ErrNoCatalog that says why in its own words.
+type noCatalog string
+
+func (e noCatalog) Error() string        { return string(e) }
+func (e noCatalog) Is(target error) bool { return target == ErrNoCatalog }
 
 // Components lists templates/<name>.yml and templates/<name>/template.yml.
 func (l Local) Components() ([]string, error) {
@@ -83,6 +106,9 @@ func (l Local) Components() ([]string, error) {
 func (l Local) Template(name, version string) (*Template, error) {
 	p := l.TemplatePath(name)
 	if p == "" {
+		if err := l.exists(); err != nil {
+			return nil, err
+		}
 		return nil, fmt.Errorf("component %s in %s: %w", name, l.Dir, ErrNotFound)
 	}
 	// A template is shown in snippets: it must be a file of the catalog,

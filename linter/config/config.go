@@ -83,7 +83,12 @@ func Load(path string) (*Config, []finding.Finding, error) {
 					report(q.Key, "catalog %s must name a directory", q.Key.Name())
 					continue
 				}
-				c.Catalogs[q.Key.Name()] = filepath.Join(filepath.Dir(path), filepath.FromSlash(q.Value.Text))
+				dir := filepath.FromSlash(q.Value.Text)
+				if !filepath.IsAbs(dir) {
+					// Relative to the settings file, not the working directory.
+					dir = filepath.Join(filepath.Dir(path), dir)
+				}
+				c.Catalogs[q.Key.Name()] = dir
 			}
 		case GitLabVersionKey:
 			c.readGitLabVersion(p, &fs)

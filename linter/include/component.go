@@ -90,6 +90,10 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 		}
 	}
 	tmpl, err := cat.Template(ref.Name, version)
+	if errors.Is(err, component.ErrNoCatalog) {
+		r.report(at.Pos, finding.Error, rules.ComponentNotFound, "cannot read %s from its local catalog: %v", ref, err)
+		return nil
+	}
 	if errors.Is(err, component.ErrNotFound) {
 		msg := fmt.Sprintf("catalog %s has no component %s", ref.Prefix(), ref.Name)
 		if names, lerr := cat.Components(); lerr == nil {

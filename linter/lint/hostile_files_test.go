@@ -141,3 +141,21 @@ func TestJobsExpansionBudget(t *testing.T) {
 		t.Errorf("%d jobs built; want the ones within the budget", n)
 	}
 }
+
+// An absolute catalogs: path in .cilint.yml is used as it is, not joined
+// onto the settings file's folder.
+func TestAbsoluteCatalogPath(t *testing.T) {
+	repo, catalog := t.TempDir(), t.TempDir()
+	os.MkdirAll(filepath.Join(catalog, "templates", "deploy"), 0o755)
+	os.WriteFile(filepath.Join(catalog, "templates", "deploy", "template.yml"), []byte("deploy:\n  script: ./deploy\n"), 0o644)
+	os.WriteFile(filepath.Join(repo, ".cilint.yml"), []byte("catalogs:\n  gitlab.example.com/agency/catalog: "+catalog+"\n"), 0o644)
+	os.WriteFile(filepath.Join(repo, ".gitlab-ci.yml"), []byte("include:\n  - component: gitlab.example.com/agency/catalog/deploy@1.0.0\n"), 0o644)
+	l, _ := New(Options{Root: repo})
+	res, err := l.File(filepath.Join(repo, ".gitlab-ci.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 0 || res.Pipeline.Job("deploy") == nil {
+		t.Errorf("the component must be read from the absolute path: %v", res.Findings)
+	}
+}

@@ -322,6 +322,10 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		fmt.Fprintf(stderr, "cilint: write report: %v\n", err)
 		return exitUsage
 	}
+	if n := unreadComponents(all); n > 0 {
+		// Exit 0 must not read as "checked": say once what was not.
+		fmt.Fprintf(stderr, "cilint: %d component include(s) were not read (pass --catalog PREFIX=DIR, set catalogs: in .cilint.yml, or lint online); the jobs they define were not checked\n", n)
+	}
 	if remoteFailed {
 		return exitUsage
 	}
@@ -329,6 +333,18 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		return exitFindings
 	}
 	return exitOK
+}
+
+// unreadComponents counts the component includes a run could not read
+// (offline, no catalog, unreachable), from their include-offline findings.
+func unreadComponents(fs []finding.Finding) int {
+	n := 0
+	for _, f := range fs {
+		if f.Rule == rules.IncludeOffline && strings.HasPrefix(f.Message, "include:component ") {
+			n++
+		}
+	}
+	return n
 }
 
 // remoteOptions gathers what --remote needs: the instance, the project and

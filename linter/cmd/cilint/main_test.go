@@ -380,3 +380,17 @@ func TestRenderAndJobsExitOneOnErrors(t *testing.T) {
 		}
 	}
 }
+
+// A lint that could not read a component says so on standard error, so
+// exit 0 is not taken for "checked".
+func TestUnreadComponentsSaid(t *testing.T) {
+	path := write(t, "ci.yml", "include:\n  - component: gitlab.com/acme/cat/deploy@1.0.0\ntest:\n  script: pytest\n")
+	code, out, errOut := runCLI([]string{"lint", "--offline", "--format", "json", path}, nil)
+	if code != 0 || !strings.Contains(errOut, "1 component include(s) were not read") || !strings.Contains(out, "include-offline") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	clean := write(t, "clean.yml", "test:\n  script: pytest\n")
+	if _, _, errOut := runCLI([]string{"lint", "--offline", clean}, nil); strings.Contains(errOut, "were not read") {
+		t.Errorf("nothing unread, nothing said: %s", errOut)
+	}
+}
