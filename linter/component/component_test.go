@@ -127,3 +127,25 @@ func TestLocalCatalog(t *testing.T) {
 		t.Error("a changed default must make the table stale")
 	}
 }
+
+// Versions follow Semantic Versioning's precedence: numeric pre-release
+// identifiers compare as numbers, and leading zeros are not versions.
+func TestSemverPrecedence(t *testing.T) {
+	vs := []string{"1.0.0", "1.0.0-rc.10", "1.0.0-rc.9", "1.0.0-rc.1", "0.9.0", "1.0.0-alpha", "01.2.3", "1.02.3", "v1.1.0"}
+	SortReleases(vs)
+	want := []string{"01.2.3", "1.02.3", "0.9.0", "1.0.0-alpha", "1.0.0-rc.1", "1.0.0-rc.9", "1.0.0-rc.10", "1.0.0", "v1.1.0"}
+	if strings.Join(vs, " ") != strings.Join(want, " ") {
+		t.Errorf("sorted = %v\nwant     %v", vs, want)
+	}
+	for _, bad := range []string{"01.2.3", "1.02.3", "1.2.03", "1.2", "1.2.3-01"} {
+		if _, ok := ParseSemver(bad); ok {
+			t.Errorf("%s must not be a version", bad)
+		}
+	}
+	if got, _ := Resolve("~latest", []string{"1.0.0-rc.10", "0.9.0", "1.0.0-rc.9"}); got != "0.9.0" {
+		t.Errorf("~latest never picks a pre-release: %s", got)
+	}
+	if got, _ := Resolve("1", []string{"1.2.0", "1.10.0", "1.9.9"}); got != "1.10.0" {
+		t.Errorf("a partial version takes the highest release: %s", got)
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"golang.org/x/mod/semver"
 )
 
 // Ref is a parsed component reference.
@@ -65,10 +67,12 @@ type Semver struct {
 
 var semverPattern = regexp.MustCompile(`^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$`)
 
-// ParseSemver parses a full version.
+// ParseSemver parses a full version: MAJOR.MINOR.PATCH, an optional
+// pre-release and build, as Semantic Versioning 2.0 defines them (no
+// leading zeros), with an optional leading v.
 func ParseSemver(s string) (Semver, bool) {
 	m := semverPattern.FindStringSubmatch(s)
-	if m == nil {
+	if m == nil || !semver.IsValid("v"+strings.TrimPrefix(s, "v")) {
 		return Semver{}, false
 	}
 	v := Semver{Pre: m[4], Text: s}
@@ -78,18 +82,11 @@ func ParseSemver(s string) (Semver, bool) {
 	return v, true
 }
 
-// Less orders versions; a pre-release comes before its release.
+// Less orders versions by Semantic Versioning's precedence: a
+// pre-release comes before its release, and pre-release identifiers that
+// are numbers compare as numbers (rc.9 before rc.10).
 func (a Semver) Less(b Semver) bool {
-	if a.Major != b.Major {
-		return a.Major < b.Major
-	}
-	if a.Minor != b.Minor {
-		return a.Minor < b.Minor
-	}
-	if a.Patch != b.Patch {
-		return a.Patch < b.Patch
-	}
-	return a.Pre != "" && (b.Pre == "" || a.Pre < b.Pre)
+	return semver.Compare("v"+strings.TrimPrefix(a.Text, "v"), "v"+strings.TrimPrefix(b.Text, "v")) < 0
 }
 
 var (
@@ -113,7 +110,7 @@ func KindOf(v string) Kind {
 	switch {
 	case v == "~latest":
 		return Latest
-	case semverPattern.MatchString(v):
+	case isSemver(v):
 		return Exact
 	case partialPattern.MatchString(v):
 		return Partial
@@ -121,6 +118,11 @@ func KindOf(v string) Kind {
 		return SHA
 	}
 	return Branch
+}
+
+func isSemver(v string) bool {
+	_, ok := ParseSemver(v)
+	return ok
 }
 
 // Moving reports whether a reference can point at different code tomorrow.
