@@ -271,6 +271,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	}
 	var runs [][]finding.Finding
 	sources := report.Sources{}
+	jobs := 0
 	remoteFailed := false
 	for _, path := range fl.Args() {
 		res, err := l.File(path)
@@ -286,6 +287,9 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 			sources[name] = src
 		}
 		runs = append(runs, res.Findings)
+		if res.Pipeline != nil {
+			jobs += len(res.Pipeline.Jobs)
+		}
 		if remoteOpts != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			out, err := remote.Check(ctx, res, path, *remoteOpts)
@@ -322,6 +326,11 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		fmt.Fprintf(stderr, "cilint: write report: %v\n", err)
 		return exitUsage
 	}
+	if *format == "text" && isTerminal(stderr) {
+		// A person at a terminal sees that something was checked; scripts
+		// and machine formats get the report alone.
+		fmt.Fprintf(stderr, "cilint: %s\n", summary(len(fl.Args()), len(sources), jobs, all))
+	}
 	if n := unreadComponents(all); n > 0 {
 		// Exit 0 must not read as "checked": say once what was not.
 		fmt.Fprintf(stderr, "cilint: %d component include(s) were not read (pass --catalog PREFIX=DIR, set catalogs: in .cilint.yml, or lint online); the jobs they define were not checked\n", n)
@@ -333,6 +342,23 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		return exitFindings
 	}
 	return exitOK
+}
+
+// summary is one line on what a run checked and found.
+func summary(pipelines, files, jobs int, fs []finding.Finding) string {
+	count := map[finding.Severity]int{}
+	for _, f := range fs {
+		count[f.Severity]++
+	}
+	return fmt.Sprintf("%s, %s read, %s: %s, %s", plural(pipelines, "pipeline"), plural(files, "file"), plural(jobs, "job"),
+		plural(count[finding.Error], "error"), plural(count[finding.Warning], "warning"))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // unreadComponents counts the component includes a run could not read

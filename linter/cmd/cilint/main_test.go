@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"gitlab.com/trustci/cicd/linter/finding"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -392,5 +393,12 @@ func TestUnreadComponentsSaid(t *testing.T) {
 	clean := write(t, "clean.yml", "test:\n  script: pytest\n")
 	if _, _, errOut := runCLI([]string{"lint", "--offline", clean}, nil); strings.Contains(errOut, "were not read") {
 		t.Errorf("nothing unread, nothing said: %s", errOut)
+	}
+}
+
+func TestSummary(t *testing.T) {
+	fs := []finding.Finding{{Severity: finding.Error}, {Severity: finding.Warning}, {Severity: finding.Warning}, {Severity: finding.Info}}
+	if got := summary(1, 3, 12, fs); got != "1 pipeline, 3 files read, 12 jobs: 1 error, 2 warnings" {
+		t.Errorf("summary = %q", got)
 	}
 }
