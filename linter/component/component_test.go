@@ -2,6 +2,7 @@ package component
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -82,11 +83,27 @@ func TestLocalCatalog(t *testing.T) {
 	write("templates/b/template.yml", "spec:\n  description: B does b.\n  inputs:\n    x:\n      default: y\n---\nb:\n  script: echo $[[ inputs.x ]]\n")
 	write("templates/b/README.md", "# b\n")
 	write("templates/notes.md", "not a component")
-	write(".git/HEAD", "ref: refs/heads/main\n")
-	write(".git/refs/heads/main", "1111111111111111111111111111111111111111\n")
-	write(".git/refs/tags/1.0.0", "x")
-	write(".git/refs/tags/junk", "x")
-	write(".git/packed-refs", "# pack-refs\n2222222222222222222222222222222222222222 refs/tags/1.1.0\n")
+	// A real repository: tags read through git, one of them packed.
+	git := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	git("init", "-q", ".")
+	git("add", ".")
+	git("commit", "-qm", "catalog")
+	git("tag", "1.1.0")
+	git("pack-refs", "--all")
+	git("tag", "1.0.0")
+	git("tag", "junk")
+	head := git("rev-parse", "HEAD")
 	l := Local{Dir: dir}
 	names, err := l.Components()
 	if err != nil || strings.Join(names, ",") != "a,b" {
@@ -97,7 +114,7 @@ func TestLocalCatalog(t *testing.T) {
 		t.Errorf("Releases = %v", rel)
 	}
 	tm, err := l.Template("b", "1.1.0")
-	if err != nil || tm.SHA != "1111111111111111111111111111111111111111" || tm.Version != "1.1.0" {
+	if err != nil || tm.SHA != head || tm.Version != "1.1.0" {
 		t.Errorf("Template = %+v, %v", tm, err)
 	}
 	if _, err := l.Template("c", "1.0.0"); err == nil {

@@ -1,7 +1,6 @@
 package component
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"gitlab.com/trustci/cicd/linter/repo"
 	"gitlab.com/trustci/cicd/linter/tree"
 )
 
@@ -131,26 +131,21 @@ func (l Local) Template(name, version string) (*Template, error) {
 }
 
 // Releases lists the semantic-version tags of the git repository holding
-// the catalog, read from .git without a git binary.
+// the catalog (none when the folder is not in a git work tree).
 func (l Local) Releases() ([]string, error) {
-	gitDir := findGitDir(l.Dir)
-	if gitDir == "" {
+	if l.exists() != nil {
+		return nil, nil // Template says why
+	}
+	r, err := repo.Find(l.Dir)
+	if errors.Is(err, repo.ErrNotRepo) {
 		return nil, nil
 	}
-	var tags []string
-	entries, _ := os.ReadDir(filepath.Join(gitDir, "refs", "tags"))
-	for _, e := range entries {
-		tags = append(tags, e.Name())
+	if err != nil {
+		return nil, fmt.Errorf("tags of %s: %w", l.Dir, err)
 	}
-	if f, err := os.Open(filepath.Join(gitDir, "packed-refs")); err == nil {
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			if len(fields) == 2 && strings.HasPrefix(fields[1], "refs/tags/") {
-				tags = append(tags, strings.TrimPrefix(fields[1], "refs/tags/"))
-			}
-		}
+	tags, err := r.Tags()
+	if err != nil {
+		return nil, fmt.Errorf("tags of %s: %w", l.Dir, err)
 	}
 	var out []string
 	for _, t := range tags {
@@ -162,49 +157,11 @@ func (l Local) Releases() ([]string, error) {
 	return out, nil
 }
 
-func findGitDir(dir string) string {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return ""
-	}
-	for d := abs; ; {
-		if st, err := os.Stat(filepath.Join(d, ".git")); err == nil && st.IsDir() {
-			return filepath.Join(d, ".git")
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return ""
-		}
-		d = parent
-	}
-}
-
 // gitHead is the commit checked out in the repository holding dir, or "".
 func gitHead(dir string) string {
-	gitDir := findGitDir(dir)
-	if gitDir == "" {
-		return ""
-	}
-	head, err := os.ReadFile(filepath.Join(gitDir, "HEAD"))
+	r, err := repo.Find(dir)
 	if err != nil {
 		return ""
 	}
-	ref, ok := strings.CutPrefix(strings.TrimSpace(string(head)), "ref: ")
-	if !ok {
-		return strings.TrimSpace(string(head))
-	}
-	if sha, err := os.ReadFile(filepath.Join(gitDir, filepath.FromSlash(ref))); err == nil {
-		return strings.TrimSpace(string(sha))
-	}
-	if f, err := os.Open(filepath.Join(gitDir, "packed-refs")); err == nil {
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			if len(fields) == 2 && fields[1] == ref {
-				return fields[0]
-			}
-		}
-	}
-	return ""
+	return r.Head()
 }

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -98,16 +99,23 @@ var remoteRules = map[string]bool{"gitlab-lint": true, "remote-disagreement": tr
 
 // lintExample writes a docs example into a fresh repository and lints its
 // .gitlab-ci.yml. A line `# --- file: PATH` starts another file of the
-// example, for rules about includes.
+// example, for rules about includes; `# --- git tag: DIR NAME` makes DIR a
+// git repository with its files committed and tagged NAME.
 func lintExample(t *testing.T, text string, opts Options) *Result {
 	t.Helper()
 	dir := t.TempDir()
 	files := map[string]*strings.Builder{".gitlab-ci.yml": {}}
 	cur := files[".gitlab-ci.yml"]
+	var tags [][2]string
 	for _, line := range strings.SplitAfter(text, "\n") {
 		if name, ok := strings.CutPrefix(strings.TrimSpace(line), "# --- file: "); ok {
 			cur = &strings.Builder{}
 			files[name] = cur
+			continue
+		}
+		if spec, ok := strings.CutPrefix(strings.TrimSpace(line), "# --- git tag: "); ok {
+			repoDir, tag, _ := strings.Cut(spec, " ")
+			tags = append(tags, [2]string{repoDir, tag})
 			continue
 		}
 		cur.WriteString(line)
@@ -119,6 +127,15 @@ func lintExample(t *testing.T, text string, opts Options) *Result {
 		}
 		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)
+		}
+	}
+	for _, rt := range tags {
+		d := filepath.Join(dir, filepath.FromSlash(rt[0]))
+		for _, args := range [][]string{{"init", "-q", "."}, {"add", "."}, {"commit", "-qm", "catalog"}, {"tag", rt[1]}} {
+			cmd := exec.Command("git", append([]string{"-C", d, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("git %v: %v\n%s", args, err, out)
+			}
 		}
 	}
 	t.Chdir(dir)

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"gitlab.com/trustci/cicd/linter/checks"
@@ -25,6 +26,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
+	"gitlab.com/trustci/cicd/linter/repo"
 	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/tree"
 	"gitlab.com/trustci/cicd/linter/validate"
@@ -94,6 +96,18 @@ type Linter struct {
 	validator  *validate.Validator
 	shellcheck string // ShellCheck's path, when asked for
 	instance   *instanceVersion
+	roots      *rootCache
+}
+
+// rootCache remembers each folder's repository root: finding it asks git.
+type rootCache struct {
+	mu   sync.Mutex
+	dirs map[string]rootOf
+}
+
+type rootOf struct {
+	root string
+	err  error // why git could not say (repo.ErrNoGit, repo.ErrNotRepo)
 }
 
 // New prepares a Linter.
@@ -110,7 +124,7 @@ func New(opts Options) (*Linter, error) {
 			return nil, fmt.Errorf("--gitlab-version: %w", err)
 		}
 	}
-	l := &Linter{opts: opts, validator: v, instance: &instanceVersion{}}
+	l := &Linter{opts: opts, validator: v, instance: &instanceVersion{}, roots: &rootCache{dirs: map[string]rootOf{}}}
 	if opts.Shellcheck {
 		if l.shellcheck, err = exec.LookPath("shellcheck"); err != nil {
 			return nil, fmt.Errorf("--shellcheck needs shellcheck on PATH (for example apt-get install shellcheck): %w", err)
@@ -359,33 +373,34 @@ func (l *Linter) validateParts(f *load.File) []finding.Finding {
 func (l *Linter) Root(path string) string { return l.root(path) }
 
 func (l *Linter) root(path string) string {
+	root, _ := l.rootAndWhy(path)
+	return root
+}
+
+// rootAndWhy is root, and why git could not tell the root when it fell
+// back to the file's folder.
+func (l *Linter) rootAndWhy(path string) (string, error) {
 	if l.opts.Root != "" {
 		if abs, err := filepath.Abs(l.opts.Root); err == nil {
-			return abs
+			return abs, nil
 		}
-		return l.opts.Root
+		return l.opts.Root, nil
 	}
 	dir, err := filepath.Abs(filepath.Dir(path))
 	if err != nil {
-		return filepath.Dir(path)
+		return filepath.Dir(path), nil
 	}
-	if top := gitTopLevel(dir); top != "" {
-		return top
+	l.roots.mu.Lock()
+	defer l.roots.mu.Unlock()
+	if r, ok := l.roots.dirs[dir]; ok {
+		return r.root, r.err
 	}
-	return dir
-}
-
-// gitTopLevel finds the enclosing git work tree by looking for .git, so no
-// git binary is needed.
-func gitTopLevel(dir string) string {
-	for d := dir; ; {
-		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
-			return d
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return ""
-		}
-		d = parent
+	r := rootOf{root: dir}
+	if rp, err := repo.Find(dir); err == nil {
+		r.root = rp.Root
+	} else {
+		r.err = err
 	}
+	l.roots.dirs[dir] = r
+	return r.root, r.err
 }

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/lint"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/render"
+	"gitlab.com/trustci/cicd/linter/repo"
 	"gitlab.com/trustci/cicd/linter/rules"
 )
 
@@ -219,51 +219,36 @@ func alreadyFound(res *lint.Result, pos finding.Pos, job string, sev finding.Sev
 }
 
 // ProjectFromGit reads the project path and instance from the origin
-// remote of the git repository holding dir, without a git binary.
+// remote of the git repository holding dir (through git: worktrees and
+// submodules included).
 func ProjectFromGit(dir string) (host, project string) {
-	abs, _ := filepath.Abs(dir)
-	for d := abs; ; d = filepath.Dir(d) {
-		cfg, err := os.ReadFile(filepath.Join(d, ".git", "config"))
-		if err == nil {
-			return parseOrigin(string(cfg))
-		}
-		if filepath.Dir(d) == d {
-			return "", ""
-		}
+	r, err := repo.Find(dir)
+	if err != nil {
+		return "", ""
 	}
+	return originOf(r.RemoteURL("origin"))
 }
 
-var urlLine = regexp.MustCompile(`^\s*url\s*=\s*(\S+)`)
-
-func parseOrigin(cfg string) (string, string) {
-	inOrigin := false
-	for _, line := range strings.Split(cfg, "\n") {
-		t := strings.TrimSpace(line)
-		if strings.HasPrefix(t, "[") {
-			inOrigin = t == `[remote "origin"]`
-			continue
+// originOf reads the instance's host and the project path from a git
+// remote URL (https://, http://, ssh:// or scp-like git@host:path),
+// dropping any credentials in it.
+func originOf(url string) (string, string) {
+	u := strings.TrimSuffix(strings.TrimSpace(url), ".git")
+	switch {
+	case strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "ssh://"):
+		rest := u[strings.Index(u, "://")+3:]
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			rest = rest[at+1:] // drop credentials
 		}
-		m := urlLine.FindStringSubmatch(line)
-		if !inOrigin || m == nil {
-			continue
+		host, path, _ := strings.Cut(rest, "/")
+		if strings.HasPrefix(u, "ssh://") {
+			host, _, _ = strings.Cut(host, ":")
 		}
-		u := strings.TrimSuffix(m[1], ".git")
-		switch {
-		case strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "ssh://"):
-			rest := u[strings.Index(u, "://")+3:]
-			if at := strings.LastIndex(rest, "@"); at >= 0 {
-				rest = rest[at+1:] // drop credentials
-			}
-			host, path, _ := strings.Cut(rest, "/")
-			if strings.HasPrefix(u, "ssh://") {
-				host, _, _ = strings.Cut(host, ":")
-			}
-			return host, path
-		case strings.Contains(u, "@") && strings.Contains(u, ":"):
-			rest := u[strings.Index(u, "@")+1:]
-			host, path, _ := strings.Cut(rest, ":")
-			return host, path
-		}
+		return host, path
+	case strings.Contains(u, "@") && strings.Contains(u, ":"):
+		rest := u[strings.Index(u, "@")+1:]
+		host, path, _ := strings.Cut(rest, ":")
+		return host, path
 	}
 	return "", ""
 }

@@ -187,9 +187,6 @@ func TestErrors(t *testing.T) {
 }
 
 func TestParseOrigin(t *testing.T) {
-	cfg := func(url string) string {
-		return "[core]\n\tbare = false\n[remote \"upstream\"]\n\turl = https://other.example.com/x/y.git\n[remote \"origin\"]\n\turl = " + url + "\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n"
-	}
 	tests := map[string][2]string{
 		"git@gitlab.com:agency/shop.git":                    {"gitlab.com", "agency/shop"},
 		"https://gitlab.example.com/agency/sub/shop.git":    {"gitlab.example.com", "agency/sub/shop"},
@@ -197,7 +194,7 @@ func TestParseOrigin(t *testing.T) {
 		"ssh://git@gitlab.example.com:2222/agency/shop.git": {"gitlab.example.com", "agency/shop"},
 	}
 	for url, want := range tests {
-		if h, p := parseOrigin(cfg(url)); h != want[0] || p != want[1] {
+		if h, p := originOf(url); h != want[0] || p != want[1] {
 			t.Errorf("%s: got %s %s", url, h, p)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -227,6 +228,9 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	}
 	opts := of.options(getenv)
 	opts.SchemaOnly, opts.Shellcheck = *schemaOnly, *shellcheck
+	if of.root == "" && !gitInstalled() {
+		fmt.Fprintln(stderr, "cilint: info: git is not installed, so each file's folder is taken as its repository root (pass --root)")
+	}
 	if *gitlabVersion != "" {
 		t, err := gitlabversion.Resolve(*gitlabVersion)
 		if err != nil {
@@ -411,6 +415,12 @@ func remoteOptions(of *optionFlags, project, tokenFile string, dryRun bool, ref 
 		o.Token = strings.TrimSpace(string(b))
 	}
 	return o, nil
+}
+
+// gitInstalled reports whether the git command can tell repository roots.
+func gitInstalled() bool {
+	_, err := exec.LookPath("git")
+	return err == nil
 }
 
 // maxTokenBytes bounds --token-file: GitLab tokens are tens of bytes.
