@@ -113,6 +113,7 @@ func ciEnv(dir string) map[string]string {
 		"CI_REGISTRY_IMAGE":    "registry.example.com/agency/shop",
 		"CI_ENVIRONMENT_SLUG":  "review-feat-x-abc123",
 		"CI_PIPELINE_SOURCE":   "push",
+		"CI_JOB_TOKEN":         "job-token-do-not-print",
 	}
 }
 
