@@ -168,3 +168,52 @@ include:
 		}
 	})
 }
+
+// TestExampleBuildsOncePromotesByDigest: in the example project a version
+// tag's pipeline builds nothing and production deploys the digest
+// image-promote hands on; staging and production each reach their
+// cluster through their own agent, the one their environment names.
+func TestExampleBuildsOncePromotesByDigest(t *testing.T) {
+	root := repoRoot(t)
+	bin := filepath.Join(t.TempDir(), "cilint")
+	build := exec.Command("go", "build", "-o", bin, "./linter/cmd/cilint")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build cilint: %v\n%s", err, out)
+	}
+	example := filepath.Join(root, "examples", "django", ".gitlab-ci.yml")
+	cmd := exec.Command(bin, "jobs", "--offline", "--event", "tag", "--var", "CI_COMMIT_TAG=v1.4.0",
+		"--catalog", catalogPrefix+"="+filepath.Join(root, "components"), example)
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("cilint jobs: %v\n%s", err, out)
+	}
+	runs := map[string]bool{}
+	for _, line := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(line); len(f) >= 3 {
+			runs[f[1]] = f[2] == "yes"
+		}
+	}
+	if runs["kaniko-build"] || !runs["image-promote"] || !runs["deploy-production"] {
+		t.Errorf("a tag pipeline must promote, not build:\n%s", out)
+	}
+	src, _ := os.ReadFile(example)
+	res := renderPipeline(t, string(src))
+	prod := job(t, res, "deploy-production")
+	if n := prod.Get("needs"); n == nil || n.Items[0].Get("job").Text != "image-promote" || !n.Items[0].Get("artifacts").Bool {
+		t.Errorf("production must deploy image-promote's digest: needs %v", n)
+	}
+	agents := map[string]bool{}
+	for _, name := range []string{"deploy-staging", "deploy-production"} {
+		j := job(t, res, name)
+		agent := j.Get("environment").Get("kubernetes").Get("agent").Text
+		if ctx := j.Get("variables").Get("KUBE_CONTEXT").Text; ctx != agent {
+			t.Errorf("%s deploys through %s but its environment names the agent %s", name, ctx, agent)
+		}
+		agents[agent] = true
+	}
+	if len(agents) != 2 {
+		t.Errorf("staging and production share an agent: %v", agents)
+	}
+}
