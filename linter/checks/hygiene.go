@@ -18,14 +18,14 @@ func checkHygiene(c *Context) {
 
 func checkDeprecated(c *Context) {
 	for _, k := range []string{"image", "services", "cache", "before_script", "after_script"} {
-		if p := c.P.Config.Pair(k); p != nil {
+		if p := c.P.Config.Pair(k); p != nil && given(c.P.Config, k) {
 			c.Report(p.Key.Pos, rules.DeprecatedKeyword, "global `%s` is deprecated; move it under `default:`", k)
 		}
 	}
 	seen := map[*load.Node]bool{}
 	for _, j := range c.P.Jobs {
 		for _, k := range []string{"only", "except"} {
-			if p := j.Node.Pair(k); p != nil && !seen[p.Key] {
+			if p := j.Node.Pair(k); p != nil && given(j.Node, k) && !seen[p.Key] {
 				seen[p.Key] = true
 				// GitLab's keyword reference says only/except are no longer
 				// developed, not removed: they work, so say exactly that.

@@ -38,20 +38,33 @@ func checkJobs(c *Context) {
 			}
 		} else if n.Get("script") == nil && n.Get("run") == nil && !misspeltScript(n) && !c.P.ExtendsFailed[j.Name] {
 			msg := "job `" + j.Name + "` has no script, run or trigger, so GitLab cannot run it"
+			if len(c.P.Unresolved) > 0 {
+				// Softened below to a warning: say what is known, not
+				// what only holds if the unread includes do not help.
+				msg = "job `" + j.Name + "` has no script, run or trigger in the files cilint read; without one GitLab cannot run it"
+			}
 			if g := suggest.Closest(j.Name, pipeline.GlobalKeywords()); g != "" {
 				msg += "; did you mean the global keyword `" + g + "`?"
 			}
 			c.Missing(j.Key.Pos, rules.JobNoScript, "%s", msg)
 		}
-		if n.Get("rules") != nil {
+		if given(n, "rules") {
 			for _, k := range []string{"only", "except"} {
-				if n.Pair(k) != nil {
+				if given(n, k) {
 					c.Report(keyPos(n, k), rules.RulesExclusive, "job `%s` uses both `rules` and `%s`; GitLab allows only one of them", j.Name, k)
 				}
 			}
 		}
 		checkDelayed(c, j.Name, n)
 	}
+}
+
+// given reports whether key has a value in n: GitLab takes a key written
+// without one as not given (processable.rb checks rules against only and
+// except with ignore_nil and has_rules_value?).
+func given(n *load.Node, key string) bool {
+	v := n.Get(key)
+	return v != nil && v.Kind != load.Null
 }
 
 // checkJobName: GitLab wants a job name to be a non-blank string of at

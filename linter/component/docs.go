@@ -65,6 +65,8 @@ func InputsTable(spec *inputs.Spec) string {
 			if in.Default.Kind == load.String && in.Default.Text == "" {
 				def = "`\"\"`"
 			}
+		case in.Default != nil: // `default: null`: optional, with no value
+			def = "`null`"
 		case len(in.Rules) > 0:
 			def = "*by rules*"
 		}

@@ -33,6 +33,12 @@ func TestRules(t *testing.T) {
 		{"exists known", "- exists: [Dockerfile]\n", Facts{Exists: yes}, In, "on_success", "rule 1 matches"},
 		{"changes unknown", "- changes: [a]\n", Facts{Exists: yes}, Maybe, "", "rule 1 depends on changes (give --changed)"},
 		{"not a list", "when: always\n", Facts{}, Maybe, "", "rules cilint cannot read"},
+		// GitLab's semantics (lib/gitlab/ci/pipeline/expression/lexeme/*.rb): a
+		// string after =~ is searched for the left side, ! is "not present".
+		{"substring match", "- if: $CI_PIPELINE_SOURCE =~ \"pushes\"\n", Facts{Vars: vars}, In, "on_success", "rule 1 matches"},
+		{"substring no match", "- if: $CI_PIPELINE_SOURCE =~ \"merge_request_event\"\n", Facts{Vars: vars}, Out, "", "no rule matches"},
+		{"negation", "- if: '!$CI_PIPELINE_SOURCE'\n", Facts{Vars: vars}, Out, "", "no rule matches"},
+		{"boolean comparison", "- if: ($CI_PIPELINE_SOURCE == \"push\") == true\n", Facts{Vars: vars}, In, "on_success", "rule 1 matches"},
 	}
 	for _, tt := range tests {
 		f, fs := load.Parse("r.yml", []byte(tt.src), load.DefaultLimits())

@@ -49,11 +49,11 @@ func (r *Resolver) pipelineInputs(main *load.File, body *load.Node) *load.Node {
 		if _, ok := vals[in.Name]; ok {
 			continue
 		}
-		if in.Default != nil && in.Default.Kind != load.Null {
+		if in.Default != nil { // `default: null` too: the input is optional
 			vals[in.Name] = in.Default
 			continue
 		}
-		if len(in.Rules) == 0 {
+		if in.Required() {
 			r.report(in.Key.Pos, finding.Info, rules.InputMissing,
 				"input `%s` has no default; its uses are not checked (pass --input %s=VALUE to check them)", in.Name, in.Name)
 		}

@@ -3,6 +3,7 @@ package inputs
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,73 +14,134 @@ import (
 	"gitlab.com/trustci/cicd/linter/suggest"
 )
 
-// blockPattern finds `$[[ … ]]` blocks. GitLab limits a block to about 1 KB of
-// text; longer ones are not blocks at all.
-var blockPattern = regexp.MustCompile(`\$\[\[(.{0,1000}?)\]\]`)
+// blockPattern finds `$[[ … ]]` blocks as Interpolation::Template's
+// BLOCK_REGEXP does: the content starts and ends with a non-space
+// character, so `$[[ ]]` and `$[[ x ]]` are not blocks and stay as
+// written.
+var blockPattern = regexp.MustCompile(`\$\[\[\s*(\S.*?\S)\s*\]\]`)
 
+// maxAccessBytes is Interpolation::Access::MAX_ACCESS_BYTESIZE.
+const maxAccessBytes = 1024
+
+// matrixPattern is a `$[[ matrix.NAME ]]` block
+// (interpolation/matrix_interpolator.rb MATRIX_EXPRESSION_REGEXP), which
+// GitLab interpolates in needs:parallel:matrix when it expands jobs, not
+// with the inputs.
+var matrixPattern = regexp.MustCompile(`^\s*matrix\.[a-zA-Z0-9_-]+\s*$`)
+
+var accessPattern = regexp.MustCompile(`^\s*(inputs|component)\.([A-Za-z0-9_-]+)((?:\[\d+\]|\.[A-Za-z0-9_-]+)*)\s*$`)
+
+// stepPattern is one step after the input's name: an array index
+// (`[0]`, GitLab 18.10, interpolation/access.rb behind
+// ci_inputs_array_index_operator) or a key of a mapping element
+// (`.host`).
+var stepPattern = regexp.MustCompile(`\[(\d+)\]|\.([A-Za-z0-9_-]+)`)
+
+// The functions GitLab knows, with its own patterns
+// (lib/gitlab/ci/config/interpolation/functions/*.rb; each function part
+// of a block is stripped, then matched whole).
 var (
-	accessPattern = regexp.MustCompile(`^\s*(inputs|component)\.([A-Za-z0-9_-]+)\s*$`)
-	funcPattern   = regexp.MustCompile(`^\s*([a-z_]+)\s*(?:\(\s*([^)]*)\))?\s*$`)
+	truncatePattern = regexp.MustCompile(`^truncate\(\s*(\d+)\s*,\s*(\d+)\s*\)?$`)
+	splitPattern    = regexp.MustCompile(`^split\('([^']*)'\)$`)
+	namePattern     = regexp.MustCompile(`^([a-z_]+)`)
 )
 
-// maxFunctions is how many functions one block may chain.
+// functionNames are the functions of FunctionsStack::FUNCTIONS, and
+// posix_quote (functions/posix_quote.rb, the same escaping as
+// posix_escape).
+var functionNames = []string{"expand_vars", "posix_escape", "posix_quote", "split", "truncate"}
+
+// maxFunctions is Block::MAX_FUNCTIONS: how many functions one block may chain.
 const maxFunctions = 3
 
 type fn struct {
 	name string
-	args []int
+	args []int  // truncate: offset, length
+	sep  string // split
 }
 
 type block struct {
 	scope, name string
-	funcs       []fn
+	// steps index into an array input or key into its elements:
+	// "[0]", ".host".
+	steps []string
+	funcs []fn
 }
 
 // parseBlock parses the text between `$[[` and `]]`.
 func parseBlock(s string) (block, error) {
 	parts := strings.Split(s, "|")
+	if access := strings.TrimSpace(parts[0]); len(access) > maxAccessBytes {
+		return block{}, fmt.Errorf("the name is longer than GitLab's %d bytes", maxAccessBytes)
+	}
 	m := accessPattern.FindStringSubmatch(parts[0])
 	if m == nil {
 		return block{}, fmt.Errorf("%q is not inputs.NAME or component.FIELD", strings.TrimSpace(parts[0]))
 	}
 	b := block{scope: m[1], name: m[2]}
+	if m[3] != "" {
+		if b.scope != "inputs" {
+			return b, fmt.Errorf("only inputs can be indexed, not component.%s", b.name)
+		}
+		b.steps = stepPattern.FindAllString(m[3], -1)
+	}
 	if len(parts)-1 > maxFunctions {
 		return b, fmt.Errorf("a block can chain at most %d functions; this one has %d", maxFunctions, len(parts)-1)
 	}
-	for _, p := range parts[1:] {
-		fm := funcPattern.FindStringSubmatch(p)
-		if fm == nil {
-			return b, fmt.Errorf("%q is not a function call", strings.TrimSpace(p))
+	for i, p := range parts[1:] {
+		f, err := parseFunction(strings.TrimSpace(p))
+		if err != nil {
+			return b, err
 		}
-		f := fn{name: fm[1]}
-		if fm[2] != "" {
-			for _, a := range strings.Split(fm[2], ",") {
-				n, err := strconv.Atoi(strings.TrimSpace(a))
-				if err != nil {
-					return b, fmt.Errorf("function %s takes whole numbers, not %q", f.name, strings.TrimSpace(a))
-				}
-				f.args = append(f.args, n)
-			}
-		}
-		switch {
-		case f.name == "truncate" && len(f.args) != 2:
-			return b, fmt.Errorf("truncate takes two numbers, an offset and a length: truncate(0,8)")
-		case f.name == "truncate" && (f.args[0] < 0 || f.args[1] < 0):
-			return b, fmt.Errorf("truncate's offset and length cannot be negative")
-		case (f.name == "expand_vars" || f.name == "posix_escape") && len(f.args) > 0:
-			return b, fmt.Errorf("%s takes no arguments", f.name)
-		case f.name != "truncate" && f.name != "expand_vars" && f.name != "posix_escape":
-			msg := fmt.Sprintf("there is no function %q", f.name)
-			if s := suggest.Closest(f.name, []string{"truncate", "expand_vars", "posix_escape"}); s != "" {
-				msg += fmt.Sprintf("; did you mean %s?", s)
-			} else {
-				msg += " (the functions are expand_vars, truncate and posix_escape)"
-			}
-			return b, fmt.Errorf("%s", msg)
+		if f.name == "split" && i < len(parts)-2 {
+			return b, fmt.Errorf("split must be the last function of a block: it returns an array, and the other functions take strings")
 		}
 		b.funcs = append(b.funcs, f)
 	}
 	return b, nil
+}
+
+// parseFunction reads one function call of a block.
+func parseFunction(p string) (fn, error) {
+	switch {
+	case p == "expand_vars", p == "posix_escape", p == "posix_quote":
+		return fn{name: p}, nil
+	case truncatePattern.MatchString(p):
+		m := truncatePattern.FindStringSubmatch(p)
+		f := fn{name: "truncate"}
+		for _, a := range m[1:] {
+			// Ruby reads any number of digits, but String#[] fails on one
+			// that does not fit a machine word.
+			n, err := strconv.ParseInt(a, 10, 64)
+			if err != nil {
+				return fn{}, fmt.Errorf("truncate's numbers must be less than 2^63; GitLab fails on %s", a)
+			}
+			f.args = append(f.args, int(min(n, math.MaxInt)))
+		}
+		return f, nil
+	case splitPattern.MatchString(p):
+		sep := splitPattern.FindStringSubmatch(p)[1]
+		if sep == "" {
+			return fn{}, fmt.Errorf("split's separator cannot be empty")
+		}
+		return fn{name: "split", sep: sep}, nil
+	}
+	name := namePattern.FindString(p)
+	switch name {
+	case "truncate":
+		return fn{}, fmt.Errorf("truncate takes two whole numbers, an offset and a length: truncate(0,8)")
+	case "split":
+		return fn{}, fmt.Errorf("split takes one separator in single quotes: split(',')")
+	case "expand_vars", "posix_escape", "posix_quote":
+		return fn{}, fmt.Errorf("%s takes no arguments", name)
+	}
+	msg := fmt.Sprintf("there is no function %q", p)
+	if s := suggest.Closest(name, functionNames); s != "" {
+		msg += fmt.Sprintf("; did you mean %s?", s)
+	} else {
+		msg += " (the functions are " + strings.Join(functionNames, ", ") + ")"
+	}
+	return fn{}, fmt.Errorf("%s", msg)
 }
 
 // Context is what an interpolation knows.
@@ -219,6 +281,9 @@ func (in *interpolator) typed(v, at *load.Node) *load.Node {
 // left as written (an error was reported, or a required input has no
 // value).
 func (in *interpolator) value(n *load.Node, loc []int) (*load.Node, bool) {
+	if matrixPattern.MatchString(n.Text[loc[2]:loc[3]]) {
+		return nil, false // needs:parallel:matrix blocks, for the pipeline's matrix interpolation
+	}
 	b, err := parseBlock(n.Text[loc[2]:loc[3]])
 	if err != nil && b.scope == "inputs" {
 		in.res.Used[b.name] = true // used, if not well
@@ -244,6 +309,14 @@ func (in *interpolator) value(n *load.Node, loc []int) (*load.Node, bool) {
 			return nil, false
 		}
 		v = val
+		for _, step := range b.steps {
+			next, err := indexInto(v, step)
+			if err != nil {
+				in.report(n, loc[0], true, "$[[ %s ]]: %v", strings.TrimSpace(n.Text[loc[2]:loc[3]]), err)
+				return nil, false
+			}
+			v = next
+		}
 	case "component":
 		if !contains(in.ctx.Spec.Component, b.name) {
 			in.report(n, loc[0], false, "component.%s is not available: list it in spec:component (name, sha, version, reference)", b.name)
@@ -264,6 +337,10 @@ func (in *interpolator) value(n *load.Node, loc []int) (*load.Node, bool) {
 			in.report(n, loc[0], true, "%s works on strings; %s.%s is %s", f.name, b.scope, b.name, kindWords(v))
 			return nil, false
 		}
+		if f.name == "split" {
+			v = splitValue(v.Text, f.sep, in.pos(n.Pos))
+			continue
+		}
 		v = &load.Node{Kind: load.String, Text: apply(f, v.Text)}
 	}
 	return v, true
@@ -281,15 +358,34 @@ func contains(xs []string, x string) bool {
 func apply(f fn, s string) string {
 	switch f.name {
 	case "truncate":
+		// Ruby's s[offset, length], in characters; written so that no
+		// sum can overflow.
 		r := []rune(s)
 		start := min(f.args[0], len(r))
-		end := min(start+f.args[1], len(r))
+		end := start + min(f.args[1], len(r)-start)
 		return string(r[start:end])
-	case "posix_escape":
+	case "posix_escape", "posix_quote":
 		return posixEscape(s)
 	}
 	// expand_vars: CI/CD variables are not known offline, so they stay.
 	return s
+}
+
+// splitValue is functions/split.rb: the parts between separators,
+// stripped, empty ones dropped; an array.
+func splitValue(s, sep string, at finding.Pos) *load.Node {
+	out := &load.Node{Kind: load.Seq, Pos: at}
+	for _, part := range strings.Split(s, sep) {
+		if part = strings.TrimFunc(part, isRubySpace); part != "" {
+			out.Items = append(out.Items, &load.Node{Kind: load.String, Text: part, Pos: at})
+		}
+	}
+	return out
+}
+
+// isRubySpace is what Ruby's String#strip removes: whitespace and NUL.
+func isRubySpace(r rune) bool {
+	return r == ' ' || r == '\t' || r == '\n' || r == '\v' || r == '\f' || r == '\r' || r == 0
 }
 
 // posixEscape backslash-escapes every character a POSIX shell treats
@@ -363,4 +459,25 @@ func Unused(spec *Spec, used map[string]bool) []finding.Finding {
 		}
 	}
 	return fs
+}
+
+// indexInto takes one step into an input's value: an element of an array
+// by its zero-based index, or a key of a mapping. GitLab refuses an index
+// past the end and an index into anything but an array.
+func indexInto(v *load.Node, step string) (*load.Node, error) {
+	if strings.HasPrefix(step, "[") {
+		i, err := strconv.Atoi(strings.Trim(step, "[]"))
+		switch {
+		case v.Kind != load.Seq:
+			return nil, fmt.Errorf("%s indexes %s, not an array", step, kindWords(v))
+		case err != nil || i >= len(v.Items):
+			return nil, fmt.Errorf("index %s is past the end of an array of %d", strings.Trim(step, "[]"), len(v.Items))
+		}
+		return v.Items[i], nil
+	}
+	key := step[1:]
+	if v.Kind != load.Map || v.Pair(key) == nil {
+		return nil, fmt.Errorf("%s: there is no key `%s` there", step, key)
+	}
+	return v.Get(key), nil
 }

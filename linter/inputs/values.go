@@ -1,6 +1,7 @@
 package inputs
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -55,7 +56,14 @@ func Resolve(spec *Spec, given *load.Node, at finding.Pos, what string) (Values,
 			def = in.Default
 		}
 		if len(in.Rules) > 0 {
-			if r := matchRule(in.Rules, vals); r != nil {
+			lookup := func(name string) (*load.Node, bool) {
+				if v, ok := vals[name]; ok {
+					return v, true
+				}
+				v, ok := provided[name]
+				return v, ok
+			}
+			if r := matchRule(in.Rules, lookup); r != nil {
 				options = r.Options
 				if r.HasDef {
 					def = r.Default
@@ -64,11 +72,12 @@ func Resolve(spec *Spec, given *load.Node, at finding.Pos, what string) (Values,
 		}
 		v, ok := provided[in.Name]
 		if !ok {
-			if def == nil || def.Kind == load.Null {
+			switch {
+			case def != nil:
+				vals[in.Name] = def // `default: null` too: the input is optional
+			case in.Required():
 				report(at, rules.InputMissing, "%s needs input `%s`%s, and no value is given", what, in.Name, describe(in))
-				continue
 			}
-			vals[in.Name] = def
 			continue
 		}
 		fs = append(fs, checkValue(in, v, options, "the value")...)
@@ -84,51 +93,43 @@ func describe(in *Input) string {
 	return ""
 }
 
-// matchRule returns the first input rule whose `if` holds for the values
-// resolved so far (a rule without `if` always does).
-func matchRule(rs []Rule, vals Values) *Rule {
+// matchRule returns the first input rule whose `if` holds (a rule without
+// `if` always does), as Ci::Inputs::RulesEvaluator finds it: the `if` is an
+// expression whose $[[ inputs.NAME ]] lexemes are the typed values GitLab
+// knows at that point, the given values and those resolved before
+// (Ci::Inputs::Builder: params.merge(resolved_inputs)). A block inside
+// quotes is only text there, since the header is not interpolated. An `if`
+// cilint cannot decide does not match.
+func matchRule(rs []Rule, lookup func(name string) (*load.Node, bool)) *Rule {
+	inputs := func(name string) (any, bool) {
+		v, ok := lookup(name)
+		if !ok || v == nil {
+			return nil, false
+		}
+		switch v.Kind {
+		case load.String:
+			return v.Text, true
+		case load.Bool:
+			return v.Bool, true
+		case load.Null:
+			return nil, true
+		}
+		return plain(v), true // numbers and arrays: equal only to themselves
+	}
 	for i := range rs {
 		r := &rs[i]
 		if r.If == nil || r.If.Kind != load.String {
 			return r
 		}
-		src := substituteForRule(r.If.Text, vals)
-		e, err := expr.Parse(src)
+		e, err := expr.Parse(r.If.Text)
 		if err != nil {
 			continue
 		}
-		if expr.Eval(e, func(string) (string, bool, bool) { return "", false, false }) == expr.True {
+		if expr.EvalInputs(e, nil, inputs) == expr.True {
 			return r
 		}
 	}
 	return nil
-}
-
-// substituteForRule writes the values of other inputs into a rule's `if`
-// so `$[[ inputs.env ]] == "prod"` can be evaluated: as a quoted string,
-// or as is where the block is already inside quotes.
-func substituteForRule(src string, vals Values) string {
-	var b strings.Builder
-	last := 0
-	for _, loc := range blockPattern.FindAllStringSubmatchIndex(src, -1) {
-		b.WriteString(src[last:loc[0]])
-		last = loc[1]
-		blk, err := parseBlock(src[loc[2]:loc[3]])
-		v, ok := vals[blk.name]
-		if err != nil || blk.scope != "inputs" || !ok {
-			b.WriteString(src[loc[0]:loc[1]])
-			continue
-		}
-		text := Text(v)
-		quoted := loc[0] > 0 && (src[loc[0]-1] == '"' || src[loc[0]-1] == '\'')
-		if quoted {
-			b.WriteString(strings.NewReplacer(`"`, "", "'", "").Replace(text))
-		} else {
-			b.WriteString(`"` + strings.ReplaceAll(text, `"`, "") + `"`)
-		}
-	}
-	b.WriteString(src[last:])
-	return b.String()
 }
 
 // typeOK reports whether v has the input type t.
@@ -142,6 +143,33 @@ func typeOK(t string, v *load.Node) bool {
 		return v.Kind == load.Seq
 	}
 	return v.Kind == load.String
+}
+
+// coerced reports whether GitLab's newer input classes accept v for an
+// input of type t by converting it: any scalar becomes a string input's
+// text (StringInput#coerced_value is to_s), and a string that is the
+// JSON of a number, boolean or array becomes that (BaseInput#coerced_value
+// parses JSON).
+func coerced(t string, v *load.Node) bool {
+	switch {
+	case t == "string":
+		return v.IsScalar() && v.Kind != load.Null
+	case v.Kind != load.String:
+		return false
+	}
+	var x any
+	if err := json.Unmarshal([]byte(v.Text), &x); err != nil {
+		return false
+	}
+	switch x.(type) {
+	case float64:
+		return t == "number"
+	case bool:
+		return t == "boolean"
+	case []any:
+		return t == "array"
+	}
+	return false
 }
 
 // checkValue checks one value against an input's type, options and regex.
@@ -158,34 +186,62 @@ func checkValue(in *Input, v *load.Node, options []*load.Node, what string) []fi
 		return nil // an input passed on from the including file's own inputs
 	}
 	if !typeOK(in.Type, v) {
-		if what == "its default" {
-			return nil // the schema reports a default of the wrong type
+		// The schema refuses a default of any other shape.
+		if what == "its default" && !(v.Kind == load.String || in.Type == "string" && v.IsScalar()) {
+			return nil
 		}
 		msg := fmt.Sprintf("input `%s` is a %s, but %s is %s", in.Name, in.Type, what, kindWords(v))
 		if v.Plain && in.Type == "string" && v.IsScalar() && v.Kind != load.Null {
 			msg += fmt.Sprintf("; YAML reads the unquoted %s as %s, so quote it", v.Text, kindWords(v))
 		}
+		if coerced(in.Type, v) {
+			// lib/ci/inputs/*_input.rb convert such a value (to_s for a
+			// string input, JSON for the others); the older input classes
+			// of lib/gitlab/ci/config/interpolation/inputs/ refuse it.
+			msg += "; newer GitLab versions convert it, older ones refuse it"
+			fs = append(fs, finding.Finding{Pos: v.Pos, Severity: finding.Warning, Rule: rule, Message: msg})
+			return fs
+		}
 		report(rule, "%s", msg)
 		return fs
 	}
 	if len(options) > 0 {
-		found := false
 		var names []string
-		for _, o := range options {
-			if o != nil {
-				names = append(names, Text(o))
-				if Text(o) == Text(v) && o.Kind == v.Kind {
+		allowed := func(v *load.Node) bool {
+			found := false
+			for _, o := range options {
+				// A string input compares options as text
+				// (options.map(&:to_s)), a number input as numbers, an
+				// array input (19.0) each item.
+				if o != nil && (Text(o) == Text(v) && (o.Kind == v.Kind || in.Type == "string" || in.Type == "array") || in.Type == "number" && sameNumber(o, v)) {
 					found = true
 				}
 			}
+			return found
+		}
+		for _, o := range options {
+			if o != nil {
+				names = append(names, Text(o))
+			}
+		}
+		found, bad, verb := true, v, "is"
+		if in.Type == "array" && v.Kind == load.Seq {
+			for _, it := range v.Items {
+				if it != nil && !allowed(it) {
+					found, bad, verb = false, it, "has the item"
+					break
+				}
+			}
+		} else {
+			found = allowed(v)
 		}
 		if !found {
 			r := rules.InputOptions
 			if what == "its default" {
 				r = rules.InputSpec
 			}
-			msg := fmt.Sprintf("input `%s` must be one of %s; %s is %s", in.Name, strings.Join(names, ", "), what, quoteText(v))
-			if s := suggest.Closest(Text(v), names); s != "" {
+			msg := fmt.Sprintf("input `%s` must be one of %s; %s %s %s", in.Name, strings.Join(names, ", "), what, verb, quoteText(bad))
+			if s := suggest.Closest(Text(bad), names); s != "" {
 				msg += fmt.Sprintf("; did you mean %s?", s)
 			}
 			report(r, "%s", msg)
@@ -224,4 +280,19 @@ func quoteText(v *load.Node) string {
 		return fmt.Sprintf("%q", v.Text)
 	}
 	return Text(v)
+}
+
+func sameNumber(a, b *load.Node) bool {
+	num := func(n *load.Node) (float64, bool) {
+		switch n.Kind {
+		case load.Int:
+			return float64(n.Int), true
+		case load.Float:
+			return n.Float, true
+		}
+		return 0, false
+	}
+	x, ok1 := num(a)
+	y, ok2 := num(b)
+	return ok1 && ok2 && x == y
 }

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,4 +110,34 @@ func TestHostileFiles(t *testing.T) {
 			t.Errorf("the link's target was written: %q", b)
 		}
 	})
+}
+
+// Twenty thousand jobs that extend one template of twenty thousand
+// variables expand to 4 × 10^8 values: GitLab cannot build that, and
+// every check would walk all of it. The jobs past the budget are not
+// built, with an error saying so (the run takes a fraction of a second
+// and about 100 MB; it took 85 s before).
+func TestJobsExpansionBudget(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(".big:\n  script: [echo]\n  variables:\n")
+	for i := 0; i < 20000; i++ {
+		fmt.Fprintf(&b, "    V%d: \"%d\"\n", i, i)
+	}
+	for j := 0; j < 20000; j++ {
+		fmt.Fprintf(&b, "j%d: {extends: .big}\n", j)
+	}
+	l := newLinter(t)
+	res := l.Source("wide.yml", []byte(b.String()))
+	found := 0
+	for _, f := range res.Findings {
+		if f.Rule == "extends" && strings.Contains(f.Message, "the jobs expand to more than") {
+			found++
+		}
+	}
+	if found != 1 {
+		t.Errorf("want one budget finding, got %d: %v", found, res.Findings)
+	}
+	if n := len(res.Pipeline.Jobs); n == 0 || n >= 20000 {
+		t.Errorf("%d jobs built; want the ones within the budget", n)
+	}
 }

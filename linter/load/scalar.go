@@ -119,22 +119,8 @@ func wordishStart(b byte) bool {
 // rubyInteger parses like Ruby's Integer() after Psych strips `,` and `_`:
 // a leading 0 means octal, 0b binary, 0x hexadecimal.
 func rubyInteger(s string) (int64, bool) {
-	s = stripSeparators(s)
-	neg := false
-	if s != "" && (s[0] == '-' || s[0] == '+') {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	base := 10
-	switch {
-	case strings.HasPrefix(s, "0b"):
-		base, s = 2, s[2:]
-	case strings.HasPrefix(s, "0x"):
-		base, s = 16, s[2:]
-	case len(s) > 1 && s[0] == '0':
-		base, s = 8, s[1:]
-	}
-	u, err := strconv.ParseUint(s, base, 63)
+	neg, digits, base := integerParts(s)
+	u, err := strconv.ParseUint(digits, base, 63)
 	if err != nil {
 		return 0, false
 	}
@@ -142,6 +128,25 @@ func rubyInteger(s string) (int64, bool) {
 		return -int64(u), true
 	}
 	return int64(u), true
+}
+
+// integerParts splits an integer literal into its sign, digits and base,
+// as Ruby's Integer() reads them.
+func integerParts(s string) (neg bool, digits string, base int) {
+	s = stripSeparators(s)
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	switch {
+	case strings.HasPrefix(s, "0b"):
+		return neg, s[2:], 2
+	case strings.HasPrefix(s, "0x"):
+		return neg, s[2:], 16
+	case len(s) > 1 && s[0] == '0':
+		return neg, s[1:], 8
+	}
+	return neg, s, 10
 }
 
 // sexagesimal mirrors Psych exactly, quirk included: each part i of n is
@@ -170,23 +175,13 @@ func PlainIsString(text string) bool {
 // bigInteger parses an integer literal too large for 64 bits, with the
 // bases rubyInteger knows, as the nearest float64.
 func bigInteger(s string) (float64, bool) {
-	s = stripSeparators(s)
-	sign := ""
-	if s != "" && (s[0] == '-' || s[0] == '+') {
-		sign, s = s[:1], s[1:]
-	}
-	base := 10
-	switch {
-	case strings.HasPrefix(s, "0b"):
-		base, s = 2, s[2:]
-	case strings.HasPrefix(s, "0x"):
-		base, s = 16, s[2:]
-	case len(s) > 1 && s[0] == '0':
-		base, s = 8, s[1:]
-	}
-	i, ok := new(big.Int).SetString(sign+s, base)
+	neg, digits, base := integerParts(s)
+	i, ok := new(big.Int).SetString(digits, base)
 	if !ok {
 		return 0, false
+	}
+	if neg {
+		i.Neg(i)
 	}
 	f, _ := new(big.Float).SetInt(i).Float64()
 	return f, true

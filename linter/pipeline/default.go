@@ -20,13 +20,13 @@ func defaultsOf(config *load.Node) []load.Pair {
 	var out []load.Pair
 	if d := config.Get("default"); d != nil && d.Kind == load.Map {
 		for _, p := range d.Pairs {
-			if slices.Contains(inheritable(), p.Key.Name()) {
+			if slices.Contains(inheritable(), p.Key.Name()) && p.Value != nil && p.Value.Kind != load.Null {
 				out = append(out, p)
 			}
 		}
 	}
 	for _, k := range []string{"image", "services", "cache", "before_script", "after_script"} {
-		if p := config.Pair(k); p != nil && !slices.ContainsFunc(out, func(q load.Pair) bool { return q.Key.Name() == k }) {
+		if p := config.Pair(k); p != nil && p.Value != nil && p.Value.Kind != load.Null && !slices.ContainsFunc(out, func(q load.Pair) bool { return q.Key.Name() == k }) {
 			out = append(out, *p)
 		}
 	}
@@ -56,7 +56,10 @@ func applyDefaults(job *load.Node, defaults []load.Pair) *load.Node {
 	}
 	out := job
 	for _, p := range defaults {
-		if job.Pair(p.Key.Name()) == nil && allow(p.Key.Name()) {
+		// A key written without a value is not given: GitLab makes it an
+		// Unspecified entry, and the default takes its place (processable.rb,
+		// overwrite_entry).
+		if own := job.Pair(p.Key.Name()); (own == nil || own.Value == nil || own.Value.Kind == load.Null) && allow(p.Key.Name()) {
 			out = load.With(out, p.Key, p.Value)
 		}
 	}

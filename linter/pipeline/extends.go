@@ -17,7 +17,13 @@ const maxExtendsDepth = 10
 // entry itself on top. Hashes merge key by key; lists and scalars are
 // replaced.
 func (b *builder) extends(config *load.Node) *load.Node {
-	x := &extender{b: b, config: config, done: map[string]resolved{}, failed: map[string]bool{}}
+	x := &extender{b: b, config: config, done: map[string]resolved{}, failed: map[string]bool{}, index: map[string]*load.Pair{}}
+	for i := range config.Pairs {
+		// The first entry of a name, as Node.Get finds it.
+		if name := config.Pairs[i].Key.Name(); x.index[name] == nil {
+			x.index[name] = &config.Pairs[i]
+		}
+	}
 	var pairs []load.Pair // a copy of config's entries, made on the first change
 	for i, p := range config.Pairs {
 		if p.Value == nil || p.Value.Kind != load.Map || p.Value.Get("extends") == nil {
@@ -43,6 +49,17 @@ type extender struct {
 	config *load.Node
 	done   map[string]resolved
 	failed map[string]bool
+	// index finds a top-level entry by name without scanning the
+	// mapping: every job's extends looks its bases up.
+	index map[string]*load.Pair
+}
+
+// get is the top-level entry name, or nil.
+func (x *extender) get(name string) *load.Node {
+	if p := x.index[name]; p != nil {
+		return p.Value
+	}
+	return nil
 }
 
 // resolved is an entry with extends applied, and its deepest chain of
@@ -62,7 +79,7 @@ func (x *extender) resolve(name string, chain []string) resolved {
 	if x.failed[name] {
 		return resolved{}
 	}
-	entry := x.config.Get(name)
+	entry := x.get(name)
 	ext := entry.Get("extends")
 	if ext == nil {
 		return resolved{node: entry, chain: []string{name}}
@@ -92,9 +109,9 @@ func (x *extender) resolve(name string, chain []string) resolved {
 		if bn == nil || bn.Kind != load.String {
 			continue
 		}
-		base := x.config.Get(bn.Text)
+		base := x.get(bn.Text)
 		switch {
-		case x.config.Pair(bn.Text) == nil:
+		case x.index[bn.Text] == nil:
 			msg := fmt.Sprintf("`%s` extends `%s`, which is not defined", name, bn.Text)
 			if s := closestKey(x.config, bn.Text); s != "" {
 				msg += fmt.Sprintf("; did you mean `%s`?", s)

@@ -13,13 +13,15 @@ type Need struct {
 }
 
 // NeedsOf lists the in-pipeline needs in list; needs of other projects or
-// pipelines are left out.
+// pipelines are left out. Like GitLab (ComposableArray: [@config].flatten),
+// it takes one need written as a mapping instead of a list, and lists
+// nested in the list.
 func NeedsOf(list *load.Node) []Need {
-	if list == nil || list.Kind != load.Seq {
+	if list == nil || (list.Kind != load.Seq && list.Kind != load.Map) {
 		return nil
 	}
 	var out []Need
-	for _, it := range list.Items {
+	for _, it := range flatItems(list, 0) {
 		switch {
 		case it == nil:
 		case it.Kind == load.String:
@@ -41,6 +43,30 @@ func NeedsOf(list *load.Node) []Need {
 			}
 			out = append(out, n)
 		}
+	}
+	return out
+}
+
+// maxFlatten bounds the nesting flatItems follows; the loader already
+// refuses documents deeper than 150.
+const maxFlatten = 150
+
+// flatItems is n's items with nested lists flattened in place, or n itself
+// when it is not a list (GitLab's [config].flatten).
+func flatItems(n *load.Node, depth int) []*load.Node {
+	if n == nil || n.Kind != load.Seq {
+		return []*load.Node{n}
+	}
+	if depth > maxFlatten {
+		return nil
+	}
+	var out []*load.Node
+	for _, it := range n.Items {
+		if it != nil && it.Kind == load.Seq {
+			out = append(out, flatItems(it, depth+1)...)
+			continue
+		}
+		out = append(out, it)
 	}
 	return out
 }

@@ -13,6 +13,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/rules"
 )
 
 // GlobalKeywords are the top-level keys that are not jobs.
@@ -169,6 +170,8 @@ func (b *builder) stages() {
 func (b *builder) jobs() {
 	p := b.p
 	defaults := defaultsOf(p.Config)
+	size := &sizer{memo: map[*load.Node]int{}}
+	total := 0
 	for _, pair := range p.Config.Pairs {
 		name := pair.Key.Name()
 		if Hidden(name) || slices.Contains(GlobalKeywords(), name) || pair.Value == nil || pair.Value.Kind != load.Map {
@@ -184,10 +187,48 @@ func (b *builder) jobs() {
 			j.Stage, j.StageNode = s.Name(), s
 		}
 		j.Names = expandNames(name, j.Node.Get("parallel"))
+		// Every check walks every job: jobs that share one large base
+		// through extends would make that work grow with jobs × base.
+		if total += size.of(j.Node); total > maxJobsSize {
+			b.report(pair.Key.Pos, finding.Error, rules.Extends,
+				"with `%s`, the jobs expand to more than %d values (through extends, !reference and default:), more than GitLab can build a pipeline from; cilint checks only the jobs before it", name, maxJobsSize)
+			return
+		}
 		p.Jobs = append(p.Jobs, j)
 		p.jobIndex[name] = j
 		for _, n := range j.Names {
 			p.jobIndex[n] = j
 		}
 	}
+}
+
+// maxJobsSize bounds the values of all jobs together once extends,
+// !reference and default: are applied, counting a shared value once per
+// job that has it (the work every check does). It is the same bound as
+// the values references may add (maxReferenceExpansion): real pipelines
+// of thousands of jobs stay far below it.
+const maxJobsSize = maxReferenceExpansion
+
+// sizer counts the values under a node, each distinct node once (shared
+// subtrees are measured once and counted wherever they appear).
+type sizer struct {
+	memo map[*load.Node]int
+}
+
+func (s *sizer) of(n *load.Node) int {
+	if n == nil {
+		return 0
+	}
+	if v, ok := s.memo[n]; ok {
+		return v
+	}
+	total := 1
+	for _, it := range n.Items {
+		total = min(total+s.of(it), maxJobsSize+1)
+	}
+	for _, p := range n.Pairs {
+		total = min(total+1+s.of(p.Value), maxJobsSize+1)
+	}
+	s.memo[n] = total
+	return total
 }

@@ -61,6 +61,7 @@ const (
 	DeprecatedKeyword      = "deprecated-keyword"
 	ImageTag               = "image-tag"
 	VariableSecret         = "variable-secret"
+	VariableValue          = "variable-value"
 	DuplicatePipelines     = "duplicate-pipelines"
 	Config                 = "cilint-config"
 
@@ -131,6 +132,7 @@ func All() []Rule {
 		{DeprecatedKeyword, finding.Warning, "only/except, or global image, services, cache, before_script, after_script"},
 		{ImageTag, finding.Warning, "an image without a tag, or with :latest"},
 		{VariableSecret, finding.Warning, "a credential written into variables"},
+		{VariableValue, finding.Warning, "an unquoted variable value that YAML reads as another value (3.10 as 3.1, yes as true)"},
 		{DuplicatePipelines, finding.Warning, "rules that run a job in both branch and merge request pipelines"},
 		{Config, finding.Error, "a problem in .cilint.yml or in a cilint comment"},
 		{InputMissing, finding.Error, "a required input (one without default) is not given"},

@@ -2,7 +2,6 @@ package simulate
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/cond"
@@ -188,9 +187,8 @@ func refName(s string, vars Variables) expr.Truth {
 	if !known {
 		return expr.Unknown
 	}
-	if len(s) > 1 && strings.HasPrefix(s, "/") && strings.LastIndex(s, "/") > 0 {
-		end := strings.LastIndex(s, "/")
-		re, err := regexp.Compile(s[1:end])
+	// A /regexp/flags entry, read as GitLab's UntrustedRegexp::RubySyntax.
+	if re, matched, err := expr.RubyPattern(s); matched {
 		if err != nil {
 			return expr.Unknown
 		}

@@ -11,12 +11,80 @@ import (
 
 // toJSON turns a Node tree into the values the JSON Schema validator
 // takes. Shared (aliased) subtrees are converted once.
-func toJSON(n *load.Node, memo map[*load.Node]any) any {
+//
+// A key written without a value (null) is left out: GitLab builds no entry
+// for a nil value (lib/gitlab/config/entry/factory.rb makes it Unspecified,
+// so a default applies) and its attribute validations allow nil, so null
+// means "not given" nearly everywhere. The exceptions keep their null, for
+// the schema to refuse it: see nullMode. At the top level only global
+// keywords lose a null; a job written without a value is an error.
+func toJSON(root *load.Node, memo map[*load.Node]any) any {
+	c := &converter{memo: [4]map[*load.Node]any{memo, {}, {}, {}}}
+	if root == nil || root.Kind != load.Map {
+		return c.value(root, dropNulls)
+	}
+	m := make(map[string]any, len(root.Pairs))
+	for _, p := range root.Pairs {
+		name := p.Key.Name()
+		if isNull(p.Value) && isGlobal(name) {
+			continue
+		}
+		m[name] = c.value(p.Value, nullMode(name))
+	}
+	return m
+}
+
+// nulls says which nulls a value keeps.
+type nulls int
+
+const (
+	dropNulls    nulls = iota // every null under the value is left out
+	keepChildren              // the value's own entries keep a null; deeper ones do not
+	keepAllNulls              // every null under the value is kept
+	existsPaths               // like dropNulls, but an empty paths: is an empty list
+)
+
+// keepsNull reports whether a key keeps a null value: `script` and
+// `trigger` decide what kind of job a mapping is, and GitLab refuses them
+// empty (job.rb: validates :script, presence: true; bridge.rb: a bridge
+// needs a trigger).
+func keepsNull(name string) bool { return name == "script" || name == "trigger" }
+
+// nullMode is how the value under key name treats nulls: matrix variables,
+// id tokens and secrets are entries GitLab validates even when empty
+// (product/variables.rb; id_token.rb and the secrets entries are built from
+// a ComposableHash, which turns nil into an empty mapping).
+func nullMode(name string) nulls {
+	switch name {
+	case "matrix":
+		return keepAllNulls
+	case "id_tokens", "secrets":
+		return keepChildren
+	case "exists":
+		// rules/rule/exists.rb takes paths: written without a value
+		// (required_keys sees the key, allow_nil passes it) as no paths.
+		return existsPaths
+	}
+	return dropNulls
+}
+
+func isNull(n *load.Node) bool { return n == nil || n.Kind == load.Null }
+
+type converter struct {
+	memo [4]map[*load.Node]any // per nulls mode
+}
+
+func (c *converter) value(n *load.Node, mode nulls) any {
 	if n == nil {
 		return nil
 	}
+	memo := c.memo[mode]
 	if v, ok := memo[n]; ok {
 		return v
+	}
+	below := mode
+	if mode == keepChildren || mode == existsPaths {
+		below = dropNulls
 	}
 	var v any
 	switch n.Kind {
@@ -35,13 +103,25 @@ func toJSON(n *load.Node, memo map[*load.Node]any) any {
 	case load.Seq:
 		items := make([]any, len(n.Items))
 		for i, item := range n.Items {
-			items[i] = toJSON(item, memo)
+			items[i] = c.value(item, mode)
 		}
 		v = items
 	case load.Map:
 		m := make(map[string]any, len(n.Pairs))
 		for _, p := range n.Pairs {
-			m[p.Key.Name()] = toJSON(p.Value, memo)
+			name := p.Key.Name()
+			if isNull(p.Value) && mode == existsPaths && name == "paths" {
+				m[name] = []any{}
+				continue
+			}
+			if isNull(p.Value) && (mode == dropNulls || mode == existsPaths) && !keepsNull(name) {
+				continue
+			}
+			sub := below
+			if sub == dropNulls {
+				sub = nullMode(name)
+			}
+			m[name] = c.value(p.Value, sub)
 		}
 		v = m
 	}

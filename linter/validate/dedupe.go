@@ -28,6 +28,15 @@ type entryPlan struct {
 func (v *Validator) plan(root *load.Node) []entryPlan {
 	plans := make([]entryPlan, len(root.Pairs))
 	first := map[string]int{}
+	// The same node (a value shared through extends or an anchor) has the
+	// same canonical text: look it up by identity before writing that
+	// text, which for a large shared value would otherwise be written
+	// again for every job that has it.
+	type shared struct {
+		key  string
+		node *load.Node
+	}
+	seen := map[shared]int{}
 	var b strings.Builder
 	for i, p := range root.Pairs {
 		one := &load.Node{Kind: load.Map, Pos: root.Pos, Pairs: root.Pairs[i : i+1]}
@@ -38,6 +47,10 @@ func (v *Validator) plan(root *load.Node) []entryPlan {
 		}
 		var kept []load.Pair
 		for _, kv := range p.Value.Pairs {
+			if r, ok := seen[shared{kv.Key.Name(), kv.Value}]; ok && kv.Value != nil {
+				plans[i].reps = append(plans[i].reps, r)
+				continue
+			}
 			b.Reset()
 			b.WriteString(kv.Key.Name())
 			b.WriteByte(0)
@@ -45,9 +58,11 @@ func (v *Validator) plan(root *load.Node) []entryPlan {
 			key := b.String()
 			if r, ok := first[key]; ok {
 				plans[i].reps = append(plans[i].reps, r)
+				seen[shared{kv.Key.Name(), kv.Value}] = r
 				continue
 			}
 			first[key] = i
+			seen[shared{kv.Key.Name(), kv.Value}] = i
 			kept = append(kept, kv)
 		}
 		if len(plans[i].reps) > 0 {

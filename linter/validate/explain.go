@@ -280,19 +280,25 @@ func (e *explainer) explain(l leaf) []finding.Finding {
 
 	case "required":
 		var missing []string
+		var out []finding.Finding
 		for _, r := range sch["required"].([]any) {
-			if node.Get(fmt.Sprint(r)) == nil && node.Pair(fmt.Sprint(r)) == nil {
-				missing = append(missing, "`"+fmt.Sprint(r)+"`")
+			name := fmt.Sprint(r)
+			switch p := node.Pair(name); {
+			case p == nil:
+				missing = append(missing, "`"+name+"`")
+			case isNull(p.Value):
+				// Written without a value: to GitLab that is not given.
+				out = append(out, at(p.Key, spanEnd(p.Key), fmt.Sprintf("%s needs a value for `%s`", subj.name(), name)))
 			}
 		}
 		if len(missing) == 0 {
-			return nil
+			return out
 		}
 		noun := "the key"
 		if len(missing) > 1 {
 			noun = "the keys"
 		}
-		return []finding.Finding{at(keyNode, spanEnd(keyNode), fmt.Sprintf("%s needs %s %s", subj.name(), noun, joinAnd(missing)))}
+		return append(out, at(keyNode, spanEnd(keyNode), fmt.Sprintf("%s needs %s %s", subj.name(), noun, joinAnd(missing))))
 
 	case "anyOf", "oneOf":
 		if l.anyOfRequired != nil {
@@ -312,7 +318,12 @@ func (e *explainer) explain(l leaf) []finding.Finding {
 		} else {
 			opts = []string{optionText(sch["const"])}
 		}
-		msg := fmt.Sprintf("%s must be one of %s; got %s", subj.name(), strings.Join(opts, ", "), valueText(node))
+		list := strings.Join(opts, ", ")
+		if len(opts) > maxListed {
+			// A long list (retry:when's failure reasons) buries the value.
+			list = fmt.Sprintf("%s and %d more", strings.Join(opts[:maxListed], ", "), len(opts)-maxListed)
+		}
+		msg := fmt.Sprintf("%s must be one of %s; got %s", subj.name(), list, valueText(node))
 		if len(opts) == 1 {
 			msg = fmt.Sprintf("%s must be %s; got %s", subj.name(), opts[0], valueText(node))
 		}
@@ -402,6 +413,9 @@ func (e *explainer) explain(l leaf) []finding.Finding {
 	return []finding.Finding{at(node, spanEnd(node), fmt.Sprintf("%s is not valid (%s)", subj.name(), l.keyword))}
 }
 
+// maxListed is how many allowed values a message lists.
+const maxListed = 12
+
 // isPropertyNameLeaf reports whether a pattern failure comes from
 // propertyNames: the validator then points at the key's value.
 func isPropertyNameLeaf(steps []step, l leaf) bool {
@@ -446,6 +460,10 @@ func typesText(types []string) string {
 	words := map[string]string{
 		"string": "a string", "integer": "a whole number", "number": "a number", "boolean": "true or false",
 		"array": "a list", "object": "a mapping", "null": "empty",
+	}
+	if len(slices.DeleteFunc(slices.Clone(types), func(t string) bool { return t == "null" })) > 1 {
+		// "a string, true or false or a mapping" reads badly in a list.
+		words["boolean"] = "a boolean"
 	}
 	var out []string
 	for _, t := range types {

@@ -61,19 +61,23 @@ func New() (*Validator, error) {
 }
 
 // Validate checks root, the body (or header) of one configuration file,
-// and returns the schema findings, each in the file root came from.
-//
-// The top-level schema has no constraint that spans two keys, so each
-// top-level entry is validated on its own, in parallel on large files: the
-// validator allocates per value, and a pipeline of thousands of jobs is
-// where that shows.
+// and returns the schema findings, each in the file root came from, after
+// the entry checks the schema cannot express (entries.go).
 func (v *Validator) Validate(root *load.Node) []finding.Finding {
 	if root == nil {
 		return nil
 	}
+	return append(entryFindings(root), v.validate(root)...)
+}
+
+// validate checks root against the schema. The top-level schema has no
+// constraint that spans two keys, so each top-level entry is validated on
+// its own, in parallel on large files: the validator allocates per value,
+// and a pipeline of thousands of jobs is where that shows.
+func (v *Validator) validate(root *load.Node) []finding.Finding {
 	if root.Kind == load.Map {
 		if fs, rest := jobsNamedLikeKeywords(root); fs != nil {
-			return append(fs, v.Validate(rest)...)
+			return append(fs, v.validate(rest)...)
 		}
 	}
 	if root.Kind != load.Map || len(root.Pairs) < parallelThreshold {

@@ -95,6 +95,64 @@ include:
 	})
 }
 
+// With registry_mirror, base images come through the mirror; with the
+// group's Dependency Proxy as the mirror, its credentials are in the auth
+// file too.
+func TestBuildsUseTheRegistryMirror(t *testing.T) {
+	res := renderPipeline(t, `stages: [build]
+include:
+  - component: gitlab.com/trustci/components/kaniko-build@1.0.0
+    inputs:
+      registry_mirror: $CI_DEPENDENCY_PROXY_DIRECT_GROUP_IMAGE_PREFIX
+  - component: gitlab.com/trustci/components/buildkit-build@1.0.0
+    inputs:
+      registry_mirror: $CI_DEPENDENCY_PROXY_DIRECT_GROUP_IMAGE_PREFIX
+  - component: gitlab.com/trustci/components/kaniko-build@1.0.0
+    inputs:
+      job_name: kaniko-hostile-mirror
+      registry_mirror: 'mirror.example.com"]'
+`)
+	fakes, _ := filepath.Abs("fakes")
+	proxyEnv := func(dir string) map[string]string {
+		env := ciEnv(dir)
+		env["CI_DEPENDENCY_PROXY_SERVER"] = "gitlab.example.com:443"
+		env["CI_DEPENDENCY_PROXY_DIRECT_GROUP_IMAGE_PREFIX"] = "gitlab.example.com:443/agency/dependency_proxy/containers"
+		env["CI_DEPENDENCY_PROXY_USER"] = "gitlab-ci-token"
+		env["CI_DEPENDENCY_PROXY_PASSWORD"] = "proxy-password"
+		return env
+	}
+	proxyAuth := "Z2l0bGFiLWNpLXRva2VuOnByb3h5LXBhc3N3b3Jk" // gitlab-ci-token:proxy-password
+	t.Run("kaniko", func(t *testing.T) {
+		dir := setupBuild(t)
+		out, code := run(t, job(t, res, "kaniko-build"), dir, proxyEnv(dir), map[string]string{"KANIKO_DIR": fakesKaniko(t, fakes, dir)})
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		mustContain(t, "executor call", fakeLog(t, dir), "--registry-mirror gitlab.example.com:443/agency/dependency_proxy/containers")
+		mustContain(t, "auth file", readFile(t, filepath.Join(dir, "kaniko", ".docker", "config.json")),
+			`"registry.example.com":{"auth":`, `"gitlab.example.com:443":{"auth":"`+proxyAuth+`"}`, `"gitlab.example.com":{"auth":"`+proxyAuth+`"}`)
+	})
+	t.Run("buildkit", func(t *testing.T) {
+		dir := setupBuild(t)
+		home := t.TempDir()
+		out, code := run(t, job(t, res, "buildkit-build"), dir, proxyEnv(dir), map[string]string{"HOME": home})
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		toml := filepath.Join(home, ".config", "buildkit", "buildkitd.toml")
+		mustContain(t, "buildkitd.toml", readFile(t, toml), "[registry.\"docker.io\"]\n  mirrors = [\"gitlab.example.com:443/agency/dependency_proxy/containers\"]\n")
+		mustContain(t, "buildkitd flags", fakeLog(t, dir), "buildkitd --oci-worker-no-process-sandbox --config="+toml)
+		mustContain(t, "Docker config", readFile(t, filepath.Join(home, ".docker", "config.json")), `"gitlab.example.com:443":{"auth":"`+proxyAuth+`"}`)
+	})
+	t.Run("a mirror that is not a host is refused", func(t *testing.T) {
+		dir := setupBuild(t)
+		out, code := run(t, job(t, res, "kaniko-hostile-mirror"), dir, ciEnv(dir), map[string]string{"KANIKO_DIR": fakesKaniko(t, fakes, dir)})
+		if code == 0 || !strings.Contains(out, "is not a host or host/path") {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+	})
+}
+
 // fakesKaniko lays out a kaniko directory: the fake executor and the
 // folder for the auth file.
 func fakesKaniko(t *testing.T, fakes, dir string) string {
@@ -184,6 +242,34 @@ include:
 				mustContain(t, "trivy calls", log, "--ignore-unfixed")
 			}
 		})
+	}
+	// A TRIVY_PASSWORD CI/CD variable and a database mirror: the
+	// credentials still reach Trivy for $CI_REGISTRY only.
+	t.Run("db mirror, TRIVY_PASSWORD variable", func(t *testing.T) {
+		mirrored := renderPipeline(t, `stages: [build, test]
+include:
+  - component: gitlab.com/trustci/components/kaniko-build@1.0.0
+  - component: gitlab.com/trustci/components/trivy-scan@1.0.0
+    inputs:
+      db_repository: mirror.example.com/trivy-db:2
+`)
+		dir := t.TempDir()
+		env := ciEnv(dir)
+		env["IMAGE_REF_DIGEST"], env["FAKE_TRIVY_IMAGE"] = image, image
+		env["TRIVY_USERNAME"], env["TRIVY_PASSWORD"] = "someone", "a-password-for-every-registry"
+		out, code := run(t, job(t, mirrored, "trivy-scan"), dir, env, nil)
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		mustContain(t, "trivy calls", fakeLog(t, dir), "--db-repository mirror.example.com/trivy-db:2")
+	})
+	// Unprotected refs never write the cache protected refs read.
+	cache := job(t, res, "trivy-scan").Get("cache")
+	if k := cache.Get("key"); k == nil || !strings.Contains(k.Text, "$CI_COMMIT_REF_PROTECTED") {
+		t.Errorf("the database cache key must depend on $CI_COMMIT_REF_PROTECTED: %v", k)
+	}
+	if u := cache.Get("unprotect"); u == nil || u.Bool {
+		t.Errorf("cache:unprotect must be false: %v", u)
 	}
 	// The scan waits for the build and gets its dotenv.
 	needs := job(t, res, "trivy-scan").Get("needs")
@@ -358,5 +444,43 @@ func TestCilintComponentRemote(t *testing.T) {
 	}
 	if strings.Contains(out+report, token) {
 		t.Error("the token shows")
+	}
+}
+
+// TestRetryOnlyInfrastructureFailures: every job (review-app aside, see
+// IMAGES.md) is retried after runner, scheduler and API failures and stuck
+// jobs only, never after its own script failed, and has a timeout; both
+// are inputs.
+func TestRetryOnlyInfrastructureFailures(t *testing.T) {
+	allowed := map[string]bool{"runner_system_failure": true, "stuck_or_timeout_failure": true, "scheduler_failure": true, "api_failure": true}
+	res := renderPipeline(t, defaultsPipeline)
+	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "trivy-scan", "cilint"} {
+		j := job(t, res, name)
+		retry := j.Get("retry")
+		if retry == nil || retry.Get("max") == nil || retry.Get("when") == nil {
+			t.Errorf("%s: no retry max/when: %v", name, retry)
+			continue
+		}
+		if max := retry.Get("max").Text; max != "2" {
+			t.Errorf("%s: retry max %s, want 2 by default", name, max)
+		}
+		for _, w := range retry.Get("when").Items {
+			if !allowed[w.Text] {
+				t.Errorf("%s: retries on %s", name, w.Text)
+			}
+		}
+		if len(retry.Get("when").Items) != len(allowed) {
+			t.Errorf("%s: retry when %v", name, retry.Get("when"))
+		}
+		if j.Get("timeout") == nil {
+			t.Errorf("%s: no timeout", name)
+		}
+	}
+	full := renderPipeline(t, fullPipeline)
+	if got := job(t, full, "build-image").Get("timeout").Text; got != "45m" {
+		t.Errorf("the timeout input does not reach the job: %q", got)
+	}
+	if got := job(t, full, "scan").Get("retry").Get("max").Text; got != "0" {
+		t.Errorf("the retry input does not reach the job: %q", got)
 	}
 }

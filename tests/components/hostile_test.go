@@ -153,20 +153,7 @@ func lintComponent(t *testing.T, name string, inputs map[string]string) *lint.Re
 		// Both need the build job's dotenv.
 		fmt.Fprintf(&b, "  - component: %s/kaniko-build@1.0.0\n", catalogPrefix)
 	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, ".gitlab-ci.yml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	l, err := lint.New(lint.Options{Root: dir, ServerFQDN: "gitlab.com",
-		Catalogs: map[string]string{catalogPrefix: filepath.Join(repoRoot(t), "components")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := l.File(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := lintPipeline(t, b.String())
 	if name == "trivy-scan" || name == "review-app" {
 		// Only the component under test runs.
 		jobs := res.Pipeline.Jobs[:0:0]

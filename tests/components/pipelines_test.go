@@ -58,6 +58,8 @@ include:
       deploy_check: true
       migrations_check: true
       coverage_threshold: 80
+      retry: 2
+      timeout: 40m
       needs: []
       rules:
         - if: $CI_PIPELINE_SOURCE == "merge_request_event"
@@ -65,7 +67,7 @@ include:
     inputs:
       stage: build
       job_name: build-image
-      image: ghcr.io/osscontainertools/kaniko:1.28.5-debug
+      image: ghcr.io/osscontainertools/kaniko:v1.28.3-debug
       context: .
       dockerfile: compose/production/django/Dockerfile
       target: production
@@ -76,6 +78,9 @@ include:
       cache: false
       cache_repo: $CI_REGISTRY_IMAGE/web/cache
       push: true
+      registry_mirror: mirror.gcr.io
+      retry: 1
+      timeout: 45m
       needs: [unit-tests]
       rules:
         - if: $CI_COMMIT_BRANCH
@@ -83,7 +88,7 @@ include:
     inputs:
       stage: build
       job_name: image-buildkit
-      image: moby/buildkit:v0.25.0-rootless
+      image: moby/buildkit:v0.32.2-rootless@sha256:504731e577c20559c00f968f33219f30115e70be29ab96728d1d06e963fc494b
       context: .
       dockerfile: Dockerfile
       target: ""
@@ -92,6 +97,9 @@ include:
       cache: true
       cache_repo: $CI_REGISTRY_IMAGE/bk/cache
       push: false
+      registry_mirror: $CI_DEPENDENCY_PROXY_DIRECT_GROUP_IMAGE_PREFIX
+      retry: 2
+      timeout: 1h 30m
       needs: []
       rules:
         - if: $CI_PIPELINE_SOURCE == "merge_request_event"
@@ -107,6 +115,8 @@ include:
       ignorefile: .trivyignore.yaml
       db_repository: registry.example.com/mirror/trivy-db:2
       timeout: 15m
+      retry: 0
+      job_timeout: 30m
       rules:
         - if: $CI_COMMIT_BRANCH
   - component: gitlab.com/trustci/components/review-app@1.0.0
@@ -146,6 +156,8 @@ include:
       config_path: .gitlab-ci.yml
       extra_files: ci/child.yml
       args: --shellcheck
+      retry: 1
+      timeout: 5m
       rules:
         - if: $CI_PIPELINE_SOURCE == "merge_request_event"
   - component: gitlab.com/trustci/components/image-promote@1.0.0
