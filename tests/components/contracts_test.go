@@ -447,14 +447,13 @@ func TestCilintComponentRemote(t *testing.T) {
 	}
 }
 
-// TestRetryOnlyInfrastructureFailures: every job (review-app aside, see
-// IMAGES.md) is retried after runner, scheduler and API failures and stuck
+// TestRetryOnlyInfrastructureFailures: every job is retried after runner, scheduler and API failures and stuck
 // jobs only, never after its own script failed, and has a timeout; both
 // are inputs.
 func TestRetryOnlyInfrastructureFailures(t *testing.T) {
 	allowed := map[string]bool{"runner_system_failure": true, "stuck_or_timeout_failure": true, "scheduler_failure": true, "api_failure": true}
 	res := renderPipeline(t, defaultsPipeline)
-	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "trivy-scan", "cilint"} {
+	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "trivy-scan", "cilint", "review-deploy", "review-stop", "image-promote"} {
 		j := job(t, res, name)
 		retry := j.Get("retry")
 		if retry == nil || retry.Get("max") == nil || retry.Get("when") == nil {

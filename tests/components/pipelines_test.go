@@ -146,6 +146,8 @@ include:
       migrate_command: python manage.py migrate --noinput
       health_path: /healthz
       helm_timeout: 5m
+      retry: 1
+      timeout: 20m
       rules:
         - if: $CI_PIPELINE_SOURCE == "merge_request_event"
   - component: gitlab.com/trustci/components/cilint@1.0.0
@@ -169,6 +171,8 @@ include:
       source_tag: $CI_COMMIT_SHA
       tags: $CI_COMMIT_TAG stable
       check_revision: true
+      retry: 2
+      timeout: 5m
       needs: []
       rules:
         - if: $CI_COMMIT_TAG
