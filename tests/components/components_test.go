@@ -2,9 +2,12 @@
 // template renders (with its defaults and with every input set) into a
 // pipeline cilint finds no error in; every script passes ShellCheck; each
 // job's script runs in a shell with small fakes of kaniko, BuildKit, Trivy,
-// Helm, kubectl, psql and curl on PATH that check their arguments and write
-// what the real tools write; and django-test runs for real against
-// examples/django and a real PostgreSQL (see TestDjangoTestRunsForReal).
+// Helm, kubectl, glab and curl on PATH that check their arguments and write
+// what the real tools write; django-test runs for real against
+// examples/django and a real PostgreSQL (see TestDjangoTestRunsForReal),
+// and so does review-app's SQL (TestReviewAppDatabaseForReal);
+// image-promote runs the real crane (TestImagePromote) and publish-catalog
+// the real git (TestPublishCatalog).
 package components_test
 
 import (
@@ -121,6 +124,7 @@ func ciEnv(dir string) map[string]string {
 		"CI_REGISTRY_IMAGE":    "registry.example.com/agency/shop",
 		"CI_ENVIRONMENT_SLUG":  "review-feat-x-abc123",
 		"CI_PIPELINE_SOURCE":   "push",
+		"CI_JOB_TOKEN":         "job-token-do-not-print",
 	}
 }
 

@@ -317,16 +317,18 @@ include:
 		mustContain(t, "calls", log,
 			"kubectl config use-context agency/k8s-agents:review",
 			"kubectl create namespace review-review-feat-x-abc123 --dry-run=client -o yaml",
-			`psql -c CREATE DATABASE "review_review_feat_x_abc123"`,
+			"kubectl -n review-review-feat-x-abc123 run review-feat-x-abc123-db --image=postgres:17-alpine@sha256:",
+			`sql: SELECT 'CREATE DATABASE "review_review_feat_x_abc123" OWNER "review_review_feat_x_abc123"'`,
 			"kubectl -n review-review-feat-x-abc123 create secret generic review-feat-x-abc123-env --from-literal=DJANGO_SECRET_KEY=<redacted> --from-literal=DATABASE_URL=<redacted>",
 			"helm upgrade --install review-feat-x-abc123 ./chart --namespace review-review-feat-x-abc123 --wait --timeout 10m",
 			"--set image.repository=registry.example.com/agency/shop --set image.digest=sha256:"+strings.Repeat("cd", 32),
-			"--set existingSecret=review-feat-x-abc123-env --set ingress.host=review-feat-x-abc123.review.example.com --set replicaCount=1",
+			"--set existingSecret=review-feat-x-abc123-env --set ingress.host=review-feat-x-abc123.review.example.com",
+			"--set imagePullSecrets[0].name=review-feat-x-abc123-registry --set ingress.tls=false --set replicaCount=1",
 			"rollout status deployment -l app.kubernetes.io/instance=review-feat-x-abc123",
 			"exec pod/app-7d9f-abcde -- python manage.py migrate --noinput",
-			"curl https://review-feat-x-abc123.review.example.com/healthz")
+			"curl http://review-feat-x-abc123.review.example.com/healthz")
 		mustContain(t, "review.env", readFile(t, filepath.Join(dir, "review.env")),
-			"DYNAMIC_ENVIRONMENT_URL=https://review-feat-x-abc123.review.example.com\n", "REVIEW_APP_URL=https://review-feat-x-abc123.review.example.com\n")
+			"DYNAMIC_ENVIRONMENT_URL=http://review-feat-x-abc123.review.example.com\n", "REVIEW_APP_URL=http://review-feat-x-abc123.review.example.com\n")
 		for _, secret := range []string{"django-secret-do-not-print", "db-password-do-not-print"} {
 			if strings.Contains(out+log, secret) {
 				t.Errorf("a secret is in the job log or the calls: %s", secret)
@@ -355,7 +357,8 @@ include:
 		}
 		mustContain(t, "calls", fakeLog(t, dir),
 			"helm uninstall review-feat-x-abc123 --namespace review-review-feat-x-abc123 --wait",
-			`psql -c DROP DATABASE IF EXISTS "review_review_feat_x_abc123" WITH (FORCE)`,
+			`sql: DROP DATABASE IF EXISTS "review_review_feat_x_abc123" WITH (FORCE);`,
+			`sql: DROP ROLE IF EXISTS "review_review_feat_x_abc123";`,
 			"kubectl delete namespace review-review-feat-x-abc123 --ignore-not-found")
 		if v := stop.Get("variables").Get("GIT_STRATEGY"); v == nil || v.Text != "none" {
 			t.Error("the stop job must not check out the (maybe deleted) branch")
@@ -444,14 +447,13 @@ func TestCilintComponentRemote(t *testing.T) {
 	}
 }
 
-// TestRetryOnlyInfrastructureFailures: every job (review-app aside, see
-// IMAGES.md) is retried after runner, scheduler and API failures and stuck
+// TestRetryOnlyInfrastructureFailures: every job is retried after runner, scheduler and API failures and stuck
 // jobs only, never after its own script failed, and has a timeout; both
 // are inputs.
 func TestRetryOnlyInfrastructureFailures(t *testing.T) {
 	allowed := map[string]bool{"runner_system_failure": true, "stuck_or_timeout_failure": true, "scheduler_failure": true, "api_failure": true}
 	res := renderPipeline(t, defaultsPipeline)
-	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "trivy-scan", "cilint"} {
+	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "trivy-scan", "cilint", "review-deploy", "review-stop", "image-promote"} {
 		j := job(t, res, name)
 		retry := j.Get("retry")
 		if retry == nil || retry.Get("max") == nil || retry.Get("when") == nil {

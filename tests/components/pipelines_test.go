@@ -24,6 +24,7 @@ include:
       agent: agency/k8s-agents:review
       base_domain: review.example.com
   - component: gitlab.com/trustci/components/cilint@1.0.0
+  - component: gitlab.com/trustci/components/image-promote@1.0.0
 `
 
 // fullPipeline sets every input of every component.
@@ -138,9 +139,15 @@ include:
       secret_variables: DJANGO_SECRET_KEY SENTRY_DSN
       database: shared-server
       db_admin_url_variable: REVIEW_DB_ADMIN_URL
+      db_image: registry.example.com/mirror/postgres:17-alpine
+      pull_secret: true
+      tls_cluster_issuer: letsencrypt-prod
+      tls_secret: ""
       migrate_command: python manage.py migrate --noinput
       health_path: /healthz
       helm_timeout: 5m
+      retry: 1
+      timeout: 20m
       rules:
         - if: $CI_PIPELINE_SOURCE == "merge_request_event"
   - component: gitlab.com/trustci/components/cilint@1.0.0
@@ -155,12 +162,26 @@ include:
       timeout: 5m
       rules:
         - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+  - component: gitlab.com/trustci/components/image-promote@1.0.0
+    inputs:
+      stage: build
+      job_name: promote-release
+      image: gcr.io/go-containerregistry/crane/debug:v0.22.1
+      image_name: $CI_REGISTRY_IMAGE/web
+      source_tag: $CI_COMMIT_SHA
+      tags: $CI_COMMIT_TAG stable
+      check_revision: true
+      retry: 2
+      timeout: 5m
+      needs: []
+      rules:
+        - if: $CI_COMMIT_TAG
 `
 
 func TestTemplatesLintCleanAlone(t *testing.T) {
 	templates, _ := filepath.Glob(filepath.Join(repoRoot(t), "components", "templates", "*", "template.yml"))
-	if len(templates) != 6 {
-		t.Fatalf("want the six components, found %d", len(templates))
+	if len(templates) != 7 {
+		t.Fatalf("want the seven components, found %d", len(templates))
 	}
 	l, err := lint.New(lint.Options{Root: filepath.Join(repoRoot(t), "components")})
 	if err != nil {
@@ -181,11 +202,11 @@ func TestTemplatesLintCleanAlone(t *testing.T) {
 
 func TestPipelinesWithDefaultsAndEveryInputLintClean(t *testing.T) {
 	def := renderPipeline(t, defaultsPipeline)
-	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "trivy-scan", "review-deploy", "review-stop", "cilint"} {
+	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "trivy-scan", "review-deploy", "review-stop", "cilint", "image-promote"} {
 		job(t, def, name)
 	}
 	full := renderPipeline(t, fullPipeline)
-	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "scan", "preview-deploy", "preview-stop", "lint-ci"} {
+	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "scan", "preview-deploy", "preview-stop", "lint-ci", "promote-release"} {
 		job(t, full, name)
 	}
 	// The whole-value inputs keep their types.

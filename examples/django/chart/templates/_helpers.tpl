@@ -28,7 +28,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - name: DJANGO_ALLOWED_HOSTS
   value: {{ .Values.ingress.host | quote }}
 - name: DJANGO_CSRF_TRUSTED_ORIGINS
-  value: {{ printf "https://%s" .Values.ingress.host | quote }}
+  value: {{ printf "%s://%s" (ternary "https" "http" (.Values.ingress.tls | default false)) .Values.ingress.host | quote }}
 {{- range $name, $value := .Values.env }}
 - name: {{ $name }}
   value: {{ $value | quote }}

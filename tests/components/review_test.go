@@ -1,0 +1,334 @@
+package components_test
+
+import (
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gitlab.com/trustci/cicd/linter/load"
+)
+
+// reviewPipeline renders review-app (and the build it needs) with extra
+// inputs, one "key: value" line each.
+func reviewPipeline(t *testing.T, inputs ...string) (deploy, stop *load.Node) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(`stages: [build, review]
+include:
+  - component: gitlab.com/trustci/components/kaniko-build@1.0.0
+  - component: gitlab.com/trustci/components/review-app@1.0.0
+    inputs:
+      agent: agency/k8s-agents:review
+      base_domain: review.example.com
+`)
+	for _, in := range inputs {
+		b.WriteString("      " + in + "\n")
+	}
+	res := renderPipeline(t, b.String())
+	return job(t, res, "review-deploy"), job(t, res, "review-stop")
+}
+
+func reviewEnv(dir string, extra map[string]string) map[string]string {
+	e := ciEnv(dir)
+	e["DJANGO_SECRET_KEY"] = "django-secret-do-not-print"
+	e["REVIEW_DB_ADMIN_URL"] = "postgres://admin:db-password-do-not-print@db.internal:5432/postgres?sslmode=require&connect_timeout=5"
+	e["IMAGE_REF_DIGEST"] = "registry.example.com/agency/shop@sha256:" + strings.Repeat("cd", 32)
+	e["FAKE_KUBE_CONTEXT"] = "agency/k8s-agents:review"
+	e["FAKE_SECRETS"] = filepath.Join(dir, "secrets")
+	for k, v := range extra {
+		e[k] = v
+	}
+	return e
+}
+
+// secretValue reads what the fake cluster stored for a Secret's key.
+func secretValue(t *testing.T, dir, secret, key string) string {
+	t.Helper()
+	b, _ := os.ReadFile(filepath.Join(dir, "secrets"))
+	value := ""
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, secret+" "+key+"="); ok {
+			value = v
+		}
+	}
+	return value
+}
+
+// The certificate input decides the ingress's TLS and the smoke check's
+// scheme: https only when a certificate is configured.
+func TestReviewAppTLS(t *testing.T) {
+	for _, tt := range []struct {
+		name, input, scheme string
+		want                []string
+	}{
+		{"none", "", "http", []string{"--set ingress.tls=false"}},
+		{"cert-manager", "tls_cluster_issuer: letsencrypt-prod", "https", []string{
+			"--set ingress.tls=true --set ingress.tlsSecretName=review-feat-x-abc123-tls",
+			`--set ingress.annotations.cert-manager\.io/cluster-issuer=letsencrypt-prod`}},
+		{"wildcard secret", "tls_secret: wildcard-review-tls", "https", []string{
+			"--set ingress.tls=true --set ingress.tlsSecretName=wildcard-review-tls"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var inputs []string
+			if tt.input != "" {
+				inputs = append(inputs, tt.input)
+			}
+			deploy, _ := reviewPipeline(t, inputs...)
+			dir := t.TempDir()
+			out, code := run(t, deploy, dir, reviewEnv(dir, nil), nil)
+			if code != 0 {
+				t.Fatalf("exit %d:\n%s", code, out)
+			}
+			u := tt.scheme + "://review-feat-x-abc123.review.example.com"
+			mustContain(t, "calls", fakeLog(t, dir), append(tt.want, "curl "+u+"/healthz")...)
+			mustContain(t, "review.env", readFile(t, filepath.Join(dir, "review.env")), "DYNAMIC_ENVIRONMENT_URL="+u+"\n")
+		})
+	}
+}
+
+// Every pod pulls with a Secret for $CI_REGISTRY: the deploy token when
+// the project has one, else the job token; the chart gets its name.
+func TestReviewAppPullSecret(t *testing.T) {
+	deploy, _ := reviewPipeline(t)
+	for _, tt := range []struct {
+		name  string
+		extra map[string]string
+		user  string
+	}{
+		{"deploy token", map[string]string{"CI_DEPLOY_USER": "gitlab+deploy-token-7", "CI_DEPLOY_PASSWORD": "deploy-password-do-not-print"}, "gitlab+deploy-token-7"},
+		{"job token", nil, "gitlab-ci-token"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out, code := run(t, deploy, dir, reviewEnv(dir, tt.extra), nil)
+			if code != 0 {
+				t.Fatalf("exit %d:\n%s", code, out)
+			}
+			log := fakeLog(t, dir)
+			mustContain(t, "calls", log,
+				"create secret docker-registry review-feat-x-abc123-registry --docker-server=registry.example.com --docker-username="+tt.user+" --docker-password=<redacted>",
+				"--set imagePullSecrets[0].name=review-feat-x-abc123-registry")
+			for _, secret := range []string{"deploy-password-do-not-print", "job-token-do-not-print"} {
+				if strings.Contains(out+log, secret) {
+					t.Errorf("%s shows", secret)
+				}
+			}
+		})
+	}
+	t.Run("off", func(t *testing.T) {
+		deploy, _ := reviewPipeline(t, "pull_secret: false")
+		dir := t.TempDir()
+		if out, code := run(t, deploy, dir, reviewEnv(dir, nil), nil); code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		if log := fakeLog(t, dir); strings.Contains(log, "docker-registry") || strings.Contains(log, "imagePullSecrets") {
+			t.Errorf("pull_secret: false still creates or passes a pull secret:\n%s", log)
+		}
+	})
+}
+
+// The app gets its own role's URL, with the admin URL's host, port and
+// query (sslmode...), never the admin's credentials; the password is
+// reused from the Secret an earlier deploy stored.
+func TestReviewAppDatabaseURL(t *testing.T) {
+	deploy, _ := reviewPipeline(t)
+	dir := t.TempDir()
+	out, code := run(t, deploy, dir, reviewEnv(dir, nil), nil)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	got := secretValue(t, dir, "review-feat-x-abc123-env", "DATABASE_URL")
+	password := secretValue(t, dir, "review-feat-x-abc123-db", "password")
+	if !regexp.MustCompile(`^[A-Za-z0-9]{32}$`).MatchString(password) {
+		t.Fatalf("the role's password %q is not 32 random letters and digits", password)
+	}
+	want := "postgres://review_review_feat_x_abc123:" + password + "@db.internal:5432/review_review_feat_x_abc123?sslmode=require&connect_timeout=5"
+	if got != want {
+		t.Errorf("DATABASE_URL:\n got %s\nwant %s", got, want)
+	}
+	if strings.Contains(got, "admin") || strings.Contains(got, "db-password-do-not-print") {
+		t.Error("the admin's credentials reach the app")
+	}
+	if strings.Contains(out+fakeLog(t, dir), password) || strings.Contains(out+fakeLog(t, dir), "db-password-do-not-print") {
+		t.Error("a database password is in the job log or the calls")
+	}
+
+	dir = t.TempDir()
+	out, code = run(t, deploy, dir, reviewEnv(dir, map[string]string{"FAKE_DB_PASSWORD": "kept-from-the-first-deploy"}), nil)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if got := secretValue(t, dir, "review-feat-x-abc123-env", "DATABASE_URL"); !strings.Contains(got, ":kept-from-the-first-deploy@") {
+		t.Errorf("a redeploy changes the role's password: %s", got)
+	}
+	if secretValue(t, dir, "review-feat-x-abc123-db", "password") != "" {
+		t.Error("a redeploy rewrites the password Secret")
+	}
+}
+
+// The stop job deletes the namespace (and everything deploy made in it)
+// even when the database step fails, and then fails itself.
+func TestReviewAppStopAlwaysCleansUp(t *testing.T) {
+	_, stop := reviewPipeline(t)
+	for _, tt := range []struct {
+		name  string
+		extra map[string]string
+	}{
+		{"database pod fails", map[string]string{"FAKE_POD_FAIL": "1"}},
+		{"admin URL missing", map[string]string{"REVIEW_DB_ADMIN_URL": ""}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out, code := run(t, stop, dir, reviewEnv(dir, tt.extra), nil)
+			if code == 0 {
+				t.Errorf("the stop job hides the failure:\n%s", out)
+			}
+			mustContain(t, "calls", fakeLog(t, dir),
+				"helm uninstall review-feat-x-abc123",
+				"kubectl delete namespace review-review-feat-x-abc123 --ignore-not-found")
+		})
+	}
+}
+
+// The job image (alpine/k8s) has no PostgreSQL client: psql runs only in
+// the database pod.
+func TestReviewAppCallsNoPsqlInTheJobImage(t *testing.T) {
+	deploy, stop := reviewPipeline(t)
+	pod := regexp.MustCompile(`sh -c '[^']*'`)
+	for _, j := range []*load.Node{deploy, stop} {
+		for _, line := range strings.Split(scriptOf(j), "\n") {
+			code := pod.ReplaceAllString(line, "")
+			if i := strings.Index(code, "#"); i >= 0 {
+				code = code[:i]
+			}
+			if regexp.MustCompile(`(^|[\s;|&(])psql\b`).MatchString(code) {
+				t.Errorf("the job itself calls psql, which its image lacks: %s", strings.TrimSpace(line))
+			}
+		}
+	}
+}
+
+// adminURL is a PostgreSQL URL of a role that may create roles and
+// databases: DATABASE_URL's own role if it may, else the server's
+// postgres superuser on the same host (scripts/with-postgres trusts local
+// connections).
+func adminURL(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("DATABASE_URL")
+	if base == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("DATABASE_URL is not set: run through make component-test")
+		}
+		t.Skip("DATABASE_URL is not set (make component-test sets it)")
+	}
+	if _, err := exec.LookPath("psql"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("psql is not installed")
+		}
+		t.Skip("psql is not installed")
+	}
+	candidates := []string{base}
+	if u, err := url.Parse(base); err == nil {
+		u.User = url.User("postgres")
+		candidates = append(candidates, u.String())
+	}
+	for _, c := range candidates {
+		out, err := exec.Command("psql", c, "-XtAc", "SELECT rolsuper OR (rolcreaterole AND rolcreatedb) FROM pg_roles WHERE rolname = current_user").Output()
+		if err == nil && strings.TrimSpace(string(out)) == "t" {
+			return c
+		}
+	}
+	t.Fatalf("no role of %s may create roles and databases", base)
+	return ""
+}
+
+func psql(url, sql string) (string, error) {
+	out, err := exec.Command("psql", url, "-XqtA", "-v", "ON_ERROR_STOP=1", "-c", sql).CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+// TestReviewAppDatabaseForReal runs the deploy and stop jobs' SQL, as the
+// database pod would, against a real PostgreSQL: each review app's role
+// owns its database, cannot reach another review app's, and stop drops
+// both.
+func TestReviewAppDatabaseForReal(t *testing.T) {
+	admin := adminURL(t)
+	deploy, stop := reviewPipeline(t)
+	u, _ := url.Parse(admin)
+	u.RawQuery = "connect_timeout=5"
+	adminWithQuery := u.String()
+	slugs := []string{"review-real-a-1x2y3z", "review-real-b-4u5v6w"}
+	urls := map[string]string{}
+	for _, slug := range slugs {
+		dir := t.TempDir()
+		env := reviewEnv(dir, map[string]string{"REVIEW_DB_ADMIN_URL": adminWithQuery, "CI_ENVIRONMENT_SLUG": slug, "FAKE_POD_EXEC": "1"})
+		// Stop first: a leftover of an earlier run goes.
+		run(t, stop, t.TempDir(), env, nil)
+		out, code := run(t, deploy, dir, env, nil)
+		if code != 0 {
+			t.Fatalf("deploy %s: exit %d:\n%s", slug, code, out)
+		}
+		urls[slug] = secretValue(t, dir, slug+"-env", "DATABASE_URL")
+		if !strings.HasSuffix(urls[slug], "?connect_timeout=5") {
+			t.Errorf("the admin URL's query is lost: %s", urls[slug])
+		}
+		// A second deploy changes nothing and fails nothing.
+		if out, code := run(t, deploy, t.TempDir(), env, map[string]string{"FAKE_DB_PASSWORD": secretValue(t, dir, slug+"-db", "password")}); code != 0 {
+			t.Fatalf("redeploy %s: exit %d:\n%s", slug, code, out)
+		}
+	}
+	t.Cleanup(func() {
+		for _, slug := range slugs {
+			dir := t.TempDir()
+			run(t, stop, dir, reviewEnv(dir, map[string]string{"REVIEW_DB_ADMIN_URL": adminWithQuery, "CI_ENVIRONMENT_SLUG": slug, "FAKE_POD_EXEC": "1"}), nil)
+		}
+	})
+	a := urls[slugs[0]]
+	if out, err := psql(a, "CREATE TABLE board_item (id int); SELECT current_user, current_database()"); err != nil ||
+		out != "review_review_real_a_1x2y3z|review_review_real_a_1x2y3z" {
+		t.Fatalf("the review role cannot use its own database: %v %s", err, out)
+	}
+	if out, err := psql(a, "SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user"); err != nil || out != "f|f|f" {
+		t.Errorf("the review role has more than its database: %v %s", err, out)
+	}
+	other, _ := url.Parse(a)
+	other.Path = "/review_review_real_b_4u5v6w"
+	if out, err := psql(other.String(), "SELECT 1"); err == nil || !strings.Contains(out, "permission denied") {
+		t.Errorf("review app a connects to review app b's database: %v %s", err, out)
+	}
+
+	dir := t.TempDir()
+	env := reviewEnv(dir, map[string]string{"REVIEW_DB_ADMIN_URL": adminWithQuery, "CI_ENVIRONMENT_SLUG": slugs[0], "FAKE_POD_EXEC": "1"})
+	if out, code := run(t, stop, dir, env, nil); code != 0 {
+		t.Fatalf("stop: exit %d:\n%s", code, out)
+	}
+	if out, err := psql(admin, "SELECT count(*) FROM pg_database WHERE datname = 'review_review_real_a_1x2y3z'"); err != nil || out != "0" {
+		t.Errorf("stop leaves the database: %v %s", err, out)
+	}
+	if out, err := psql(admin, "SELECT count(*) FROM pg_roles WHERE rolname = 'review_review_real_a_1x2y3z'"); err != nil || out != "0" {
+		t.Errorf("stop leaves the role: %v %s", err, out)
+	}
+}
+
+// The example chart takes what review-app passes: every pod template
+// (the Deployment and the migration Job, a Helm hook that runs first)
+// pulls with .Values.imagePullSecrets, and the ingress takes the TLS
+// Secret's name and annotations. (A text check: helm is not installed
+// here; TODO.md.)
+func TestExampleChartTakesReviewAppValues(t *testing.T) {
+	chart := filepath.Join(repoRoot(t), "examples", "django", "chart")
+	for _, f := range []string{"deployment.yaml", "migrate-job.yaml"} {
+		src := readFile(t, filepath.Join(chart, "templates", f))
+		if !regexp.MustCompile(`(?s)\{\{-? with \.Values\.imagePullSecrets \}\}\s*imagePullSecrets:\s*\{\{-? toYaml \. \| nindent 8 \}\}`).MatchString(src) {
+			t.Errorf("%s: the pod template does not pull with .Values.imagePullSecrets", f)
+		}
+	}
+	ingress := readFile(t, filepath.Join(chart, "templates", "ingress.yaml"))
+	mustContain(t, "ingress.yaml", ingress, ".Values.ingress.tlsSecretName", ".Values.ingress.annotations", ".Values.ingress.tls")
+	values := readFile(t, filepath.Join(chart, "values.yaml"))
+	mustContain(t, "values.yaml", values, "imagePullSecrets: []", "tlsSecretName: \"\"", "annotations: {}")
+}
