@@ -62,6 +62,32 @@ func render(t *testing.T, release string, overrides map[string]any) (map[string]
 			return s
 		},
 		"trimSuffix": func(suffix, s string) string { return strings.TrimSuffix(s, suffix) },
+		// Sprig's ternary and default, as Helm defines them.
+		"ternary": func(yes, no any, cond bool) any {
+			if cond {
+				return yes
+			}
+			return no
+		},
+		"default": func(d, v any) any {
+			switch x := v.(type) {
+			case nil:
+				return d
+			case string:
+				if x == "" {
+					return d
+				}
+			case bool:
+				if !x {
+					return d
+				}
+			case map[string]any:
+				if len(x) == 0 {
+					return d
+				}
+			}
+			return v
+		},
 		"required": func(msg string, v any) (any, error) {
 			if v == nil || v == "" {
 				return nil, fmt.Errorf("required: %s", msg)
