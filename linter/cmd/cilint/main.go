@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"time"
 
@@ -177,7 +176,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	fl.SetOutput(stderr)
 	var of optionFlags
 	of.register(fl)
-	format := fl.String("format", "text", "output format: text, json, codequality (GitLab's Code Quality report), sarif (2.1.0) or junit")
+	format := fl.String("format", "text", "output format: "+formatHelp())
 	schemaOnly := fl.Bool("schema-only", false, "only YAML and schema checks: no include resolution, no cross-job checks")
 	color := fl.String("color", "auto", "colour the text output: auto (on a terminal, unless NO_COLOR is set), always or never")
 	noColor := fl.Bool("no-color", false, "same as --color=never")
@@ -207,8 +206,9 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		fl.Usage()
 		return exitUsage
 	}
-	if !slices.Contains([]string{"text", "json", "codequality", "sarif", "junit"}, *format) {
-		fmt.Fprintf(stderr, "cilint lint: unknown --format %q (text, json, codequality, sarif or junit)\n", *format)
+	write, ok := formatOf(*format)
+	if !ok {
+		fmt.Fprintf(stderr, "cilint lint: unknown --format %q (%s)\n", *format, formatHelp())
 		return exitUsage
 	}
 	if of.offline && (of.allowRemote || *useRemote) {
@@ -314,18 +314,8 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	// A child pipeline given on the command line is also linted through
 	// its parent: report each finding once.
 	all = finding.Dedupe(all)
-	switch *format {
-	case "json":
-		err = report.JSON(stdout, all)
-	case "codequality":
-		err = report.CodeQuality(stdout, all, sources)
-	case "sarif":
-		err = report.SARIF(stdout, all, version())
-	case "junit":
-		err = report.JUnit(stdout, all, fl.Args())
-	default:
-		err = report.Text(stdout, all, sources, report.TextOptions{Color: useColor, OneLine: *oneLine})
-	}
+	err = write(stdout, reportInput{findings: all, sources: sources, files: fl.Args(),
+		text: report.TextOptions{Color: useColor, OneLine: *oneLine}})
 	if err != nil {
 		fmt.Fprintf(stderr, "cilint: write report: %v\n", err)
 		return exitUsage
@@ -346,6 +336,56 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		return exitFindings
 	}
 	return exitOK
+}
+
+// reportInput is everything an output format may use.
+type reportInput struct {
+	findings []finding.Finding
+	sources  report.Sources
+	files    []string
+	text     report.TextOptions
+}
+
+// outputFormat is one --format: its name, what it is, and its writer.
+type outputFormat struct {
+	name, about string
+	write       func(io.Writer, reportInput) error
+}
+
+// formats are the --format values, in the order the help lists them.
+func formats() []outputFormat {
+	return []outputFormat{
+		{"text", "", func(w io.Writer, in reportInput) error { return report.Text(w, in.findings, in.sources, in.text) }},
+		{"json", "", func(w io.Writer, in reportInput) error { return report.JSON(w, in.findings) }},
+		{"codequality", "GitLab's Code Quality report", func(w io.Writer, in reportInput) error {
+			return report.CodeQuality(w, in.findings, in.sources)
+		}},
+		{"sarif", "2.1.0", func(w io.Writer, in reportInput) error { return report.SARIF(w, in.findings, version()) }},
+		{"junit", "", func(w io.Writer, in reportInput) error { return report.JUnit(w, in.findings, in.files) }},
+	}
+}
+
+func formatOf(name string) (func(io.Writer, reportInput) error, bool) {
+	for _, f := range formats() {
+		if f.name == name {
+			return f.write, true
+		}
+	}
+	return nil, false
+}
+
+// formatHelp lists the formats: "text, json, codequality (...), sarif
+// (2.1.0) or junit".
+func formatHelp() string {
+	var names []string
+	for _, f := range formats() {
+		n := f.name
+		if f.about != "" {
+			n += " (" + f.about + ")"
+		}
+		names = append(names, n)
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // summary is one line on what a run checked and found.
