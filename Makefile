@@ -17,9 +17,12 @@ PYTHON ?= python3
 
 test: vet unit lint-examples catalog-docs django-test component-test fuzz
 
+STATICCHECK ?= staticcheck
+
 vet:
-	@unformatted="$$(gofmt -l linter schema)"; if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	@unformatted="$$(gofmt -l linter schema tests)"; if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
 
 unit:
 	$(GO) test ./...

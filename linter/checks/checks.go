@@ -67,14 +67,6 @@ func Run(ctx context.Context, p *pipeline.Pipeline, sources map[string][]byte, s
 	return c.findings, nil
 }
 
-// posOf is the position of n, or of fallback when n is nil.
-func posOf(n, fallback *load.Node) finding.Pos {
-	if n != nil {
-		return n.Pos
-	}
-	return fallback.Pos
-}
-
 // keyPos is where key name is written in mapping m, or m's position.
 func keyPos(m *load.Node, name string) finding.Pos {
 	if p := m.Pair(name); p != nil {
