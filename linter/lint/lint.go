@@ -143,6 +143,22 @@ type Result struct {
 	uses     []gitlabversion.Use // features used, for the version check
 	// conditional are the includes whose include:rules were undecided.
 	conditional []include.Conditional
+	// settings are the .cilint.yml the run applied (nil when it could not
+	// be read).
+	settings *config.Config
+}
+
+// Settle applies the run's settings (.cilint.yml severities, rules turned
+// off, # cilint-disable comments) to findings made after the run: the
+// --remote cross-check's and cilint jobs'. Every command's findings go
+// through the same settings.
+func (r *Result) Settle(fs []finding.Finding) []finding.Finding {
+	if r.settings == nil || len(fs) == 0 {
+		return fs
+	}
+	out := r.settings.Apply(fs, r.Sources())
+	finding.Sort(out)
+	return out
 }
 
 // Sources maps each file's path to its text.
@@ -194,6 +210,7 @@ func (l *Linter) run(file *load.File, fs []finding.Finding) *Result {
 	if cfg.Path != "" {
 		res.Files = append(res.Files, &load.File{Path: cfg.Path, Source: cfg.Source})
 	}
+	res.settings = cfg
 	res.Findings = cfg.Apply(append(res.Findings, cfs...), res.Sources())
 	finding.Sort(res.Findings)
 	res.Findings = finding.Dedupe(res.Findings)

@@ -60,6 +60,7 @@ func runJobs(args []string, stdout, stderr io.Writer, getenv func(string) string
 		known = known.WithChanges(func(n *load.Node) expr.Truth { return include.MatchAny(n, func() []string { return changed }) })
 	}
 	sim := simulate.Run(res.Pipeline, ev.Name, known)
+	sim.Findings = res.Settle(sim.Findings)
 	var err error
 	if *format == "json" {
 		err = jobsJSON(stdout, sim)

@@ -306,7 +306,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 				continue
 			}
 			fmt.Fprintf(stderr, "cilint: --remote: %s: GitLab says the configuration is %s\n", out.Mode, map[bool]string{true: "valid", false: "invalid"}[out.Valid])
-			runs[len(runs)-1] = append(runs[len(runs)-1], out.Findings...)
+			runs[len(runs)-1] = append(runs[len(runs)-1], res.Settle(out.Findings)...)
 		}
 	}
 	all := lint.DedupeChildren(runs)

@@ -402,3 +402,36 @@ func TestSummary(t *testing.T) {
 		t.Errorf("summary = %q", got)
 	}
 }
+
+// .cilint.yml applies to every command's findings: cilint jobs' too.
+func TestSettingsApplyToJobs(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte("build:\n  script: make\n  rules:\n    - if: $CI_COMMIT_BRANCH\ntest:\n  script: make\n  needs: [build]\n  rules:\n    - if: $CI_MERGE_REQUEST_IID\n"), 0o644)
+	if code, out, _ := runCLI([]string{"jobs", "--offline", "--root", dir, filepath.Join(dir, ".gitlab-ci.yml")}, nil); code != 1 || !strings.Contains(out, "needs-not-in-pipeline") {
+		t.Fatalf("without settings: exit %d\n%s", code, out)
+	}
+	os.WriteFile(filepath.Join(dir, ".cilint.yml"), []byte("rules:\n  needs-not-in-pipeline: off\n"), 0o644)
+	if code, out, _ := runCLI([]string{"jobs", "--offline", "--root", dir, filepath.Join(dir, ".gitlab-ci.yml")}, nil); code != 0 || strings.Contains(out, "needs-not-in-pipeline") {
+		t.Errorf("turned off in .cilint.yml: exit %d\n%s", code, out)
+	}
+}
+
+// .cilint.yml applies to what --remote adds: GitLab's findings and the
+// disagreements.
+func TestSettingsApplyToRemote(t *testing.T) {
+	const token = "glpat-cli-remote-settings-1"
+	f := fakegitlab.New(t, token)
+	f.Projects["agency/shop"] = &fakegitlab.FakeProject{LintAnswer: `{"valid":false,"errors":["build job: chosen stage deploy-x does not exist; available stages are .pre, build, test, deploy, .post"],"warnings":[]}`}
+	dir := t.TempDir()
+	path := filepath.Join(dir, ".gitlab-ci.yml")
+	os.WriteFile(path, []byte("build:\n  stage: build\n  script: make\n"), 0o644)
+	env := map[string]string{"GITLAB_TOKEN": token, "CI_SERVER_URL": f.URL, "CI_PROJECT_ID": "agency/shop"}
+	if code, out, _ := runCLI([]string{"lint", "--oneline", "--remote", "--root", dir, path}, env); code != 1 || !strings.Contains(out, "[gitlab-lint]") {
+		t.Fatalf("without settings: exit %d\n%s", code, out)
+	}
+	os.WriteFile(filepath.Join(dir, ".cilint.yml"), []byte("rules:\n  gitlab-lint: warning\n  remote-disagreement: off\n"), 0o644)
+	code, out, _ := runCLI([]string{"lint", "--oneline", "--remote", "--root", dir, path}, env)
+	if code != 0 || !strings.Contains(out, "warning:") || strings.Contains(out, "remote-disagreement") {
+		t.Errorf("settings must apply to --remote's findings: exit %d\n%s", code, out)
+	}
+}
