@@ -13,7 +13,7 @@ FUZZ_BUILD ?= 150000x
 VENV ?= .venv
 PYTHON ?= python3
 
-.PHONY: test vet unit fuzz lint-examples bench django-test component-test catalog-docs
+.PHONY: test vet unit fuzz lint-examples bench django-test component-test catalog-docs docs
 
 test: vet unit lint-examples catalog-docs django-test component-test fuzz
 
@@ -59,3 +59,8 @@ component-test: $(VENV)/.installed
 # Every component README's inputs table must match its spec:inputs.
 catalog-docs:
 	$(GO) run ./linter/cmd/cilint catalog docs --check components
+
+# Rewrites the Output block under each rule's Bad example in docs/rules.md
+# from what cilint prints (TestRuleDocsOutput checks them in make test).
+docs:
+	$(GO) test ./linter/lint -run 'TestRuleDocsOutput' -update

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"gitlab.com/trustci/cicd/linter/report"
 	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/simulate"
 )
@@ -161,4 +162,66 @@ func exampleOptions(rule string) Options {
 		return Options{Shellcheck: true}
 	}
 	return Options{}
+}
+
+// outputRe is an entry's Output block, right after its first Bad example.
+var outputRe = regexp.MustCompile("(?s)\\n\\nOutput:\\n\\n```text\\n(.*?)```")
+
+// TestRuleDocsOutput keeps the output shown under each entry's Bad
+// example exactly what cilint prints for it (one line per finding), as
+// actionlint's checks.md does. `make docs` (go test ./linter/lint -run
+// TestRuleDocsOutput -update) rewrites the blocks.
+func TestRuleDocsOutput(t *testing.T) {
+	path := filepath.Join("..", "..", "docs", "rules.md")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(src)
+	locs := ruleHeading.FindAllStringSubmatchIndex(doc, -1)
+	var out strings.Builder
+	last := 0
+	for i, loc := range locs {
+		end := len(doc)
+		if i+1 < len(locs) {
+			end = locs[i+1][0]
+		}
+		id := doc[loc[2]:loc[3]]
+		sec := doc[loc[0]:end]
+		out.WriteString(doc[last:loc[0]])
+		last = end
+		bad := exampleRe.FindStringSubmatchIndex(sec)
+		if remoteRules[id] || bad == nil || sec[bad[2]:bad[3]] != "Bad" {
+			out.WriteString(sec)
+			continue
+		}
+		res := lintExample(t, sec[bad[4]:bad[5]], exampleOptions(id))
+		if id == rules.NeedsNotInPipeline && res.Pipeline != nil {
+			ev := simulate.Events()["merge_request"]
+			res.Findings = append(res.Findings, simulate.Run(res.Pipeline, ev.Name, simulate.NewVariables(ev, res.Pipeline.Config, nil)).Findings...)
+		}
+		var got strings.Builder
+		report.Text(&got, res.Findings, nil, report.TextOptions{OneLine: true})
+		block := "\n\nOutput:\n\n```text\n" + got.String() + "```"
+		rest := sec[bad[1]:]
+		if m := outputRe.FindStringIndex(rest); m != nil && m[0] == 0 {
+			if rest[m[0]:m[1]] != block && !*update {
+				t.Errorf("%s: the Output block differs from what cilint prints (make docs):\n%s", id, got.String())
+			}
+			rest = rest[m[1]:]
+		} else if !*update {
+			t.Errorf("%s: no Output block after the Bad example (make docs)", id)
+		}
+		out.WriteString(sec[:bad[1]] + block + rest)
+	}
+	out.WriteString(doc[last:])
+	if *update {
+		if err := os.WriteFile(abs, []byte(out.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
