@@ -18,7 +18,7 @@ func checkHygiene(c *Context) {
 
 func checkDeprecated(c *Context) {
 	for _, k := range []string{"image", "services", "cache", "before_script", "after_script"} {
-		if p := c.P.Config.Pair(k); p != nil && given(c.P.Config, k) {
+		if p := c.P.TopPair(k); p != nil && given(c.P.Config, k) {
 			c.Report(p.Key.Pos, rules.DeprecatedKeyword, "global `%s` is deprecated; move it under `default:`", k)
 		}
 	}
@@ -113,7 +113,7 @@ func checkSecrets(c *Context) {
 			}
 		}
 	}
-	check(c.P.Config.Get("variables"))
+	check(c.P.Top("variables"))
 	for _, j := range c.P.Jobs {
 		check(j.Node.Get("variables"))
 	}
@@ -126,7 +126,7 @@ func checkSecrets(c *Context) {
 // GitLab gives it only when no workflow:rules exist, so an include cilint
 // did not read, which may hold them, silences it.
 func checkDuplicatePipelines(c *Context) {
-	if wf := c.P.Config.Get("workflow"); wf != nil && wf.Kind == load.Map && wf.Get("rules") != nil {
+	if wf := c.P.Top("workflow"); wf != nil && wf.Kind == load.Map && wf.Get("rules") != nil {
 		return
 	}
 	if len(c.P.Unresolved) > 0 {
