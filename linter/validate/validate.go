@@ -38,7 +38,7 @@ func New() (*Validator, error) {
 		return nil, fmt.Errorf("embedded schema is not JSON: %w", err)
 	}
 	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft2020
+	c.Draft = jsonschema.Draft2019
 	if err := c.AddResource(schema.URL, bytes.NewReader(schema.JSON)); err != nil {
 		return nil, fmt.Errorf("load embedded schema: %w", err)
 	}
