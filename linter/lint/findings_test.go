@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -117,4 +118,51 @@ func writeFindings(t *testing.T, w *bytes.Buffer, name, root string, res *Result
 		t.Fatalf("%s: render JSON: %v", name, err)
 	}
 	fmt.Fprintf(w, "render yaml %x json %x\n", sha256.Sum256(y.Bytes()), sha256.Sum256(j.Bytes()))
+}
+
+// TestShellcheckFindingsUnchanged runs ShellCheck over the script cases
+// and a pipeline of many jobs sharing a few script texts (each text
+// checked once, in batches run at the same time), and compares with
+// testdata/shellcheck.golden: the findings must not depend on batching,
+// on which process ends first, or on deduplication.
+func TestShellcheckFindingsUnchanged(t *testing.T) {
+	if _, err := exec.LookPath("shellcheck"); err != nil {
+		t.Skip("shellcheck not on PATH")
+	}
+	root := corpus.Dir("")
+	l, err := New(Options{Root: root, Shellcheck: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	paths, _ := filepath.Glob(filepath.Join(root, "err", "script-*.yml"))
+	for _, p := range paths {
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		src, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFindings(t, &got, rel, root, l.Source(rel, src))
+	}
+	var b strings.Builder
+	texts := []string{`echo $SHARD`, `cd $DIR && ls`, `[ $A == 1 ] && echo ok`, `for f in $(ls *.txt); do cat $f; done`}
+	for i := range 120 {
+		fmt.Fprintf(&b, "job-%d:\n  script:\n    - |\n      %s\n    - echo %d $X\n", i, texts[i%len(texts)], i%7)
+	}
+	writeFindings(t, &got, "shared-scripts.yml", root, l.Source("shared-scripts.yml", []byte(b.String())))
+	path := filepath.Join(root, "shellcheck.golden")
+	if *update {
+		if err := os.WriteFile(path, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != string(want) {
+		t.Errorf("ShellCheck findings differ from shellcheck.golden\n--- got\n%s--- want\n%s", got.String(), want)
+	}
 }
