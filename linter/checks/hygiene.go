@@ -96,6 +96,19 @@ func looksRandom(v string) bool {
 }
 
 // checkSecrets warns about credentials written into the file.
+// secretMarks are texts every match of secretValue holds: most values
+// hold none, and the expression is tried on every variable.
+var secretMarks = []string{"-----BEGIN ", "glpat-", "AKIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "xox", "glrt-"}
+
+func mayBeSecretValue(s string) bool {
+	for _, m := range secretMarks {
+		if strings.Contains(s, m) {
+			return true
+		}
+	}
+	return false
+}
+
 func checkSecrets(c *Context) {
 	seen := map[*load.Node]bool{}
 	check := func(vars *load.Node) {
@@ -108,7 +121,7 @@ func checkSecrets(c *Context) {
 				continue
 			}
 			seen[v] = true
-			if secretValue.MatchString(v.Text) || (secretName.MatchString(p.Key.Name()) && looksRandom(v.Text)) {
+			if mayBeSecretValue(v.Text) && secretValue.MatchString(v.Text) || (secretName.MatchString(p.Key.Name()) && looksRandom(v.Text)) {
 				c.Report(v.Pos, rules.VariableSecret, "variable `%s` looks like a credential written into the file; anyone who can read the repository can use it. Store it as a masked, protected CI/CD variable", p.Key.Name())
 			}
 		}

@@ -57,7 +57,7 @@ func Shellcheck(ctx context.Context, c *Context, binary string) error {
 	for i, g := range ScriptGroups(c) {
 		// The same shell decision as script-syntax: PowerShell is not
 		// ShellCheck's to judge.
-		if !jobShell(g.Job).POSIX || done[g.signature()] {
+		if !c.shellOf(g.Job).POSIX || done[g.signature()] {
 			continue
 		}
 		done[g.signature()] = true
