@@ -23,6 +23,12 @@ func TestPrefilters(t *testing.T) {
 		{"glrt-abcdefghijklmnopqrst", false, true},
 		{"-----BEGIN RSA PRIVATE KEY-----", false, true},
 		{"postgres://postgres@db/test", false, false},
+		{"echo $NULL_DEVICE", false, false},
+		{"echo $null", true, false},
+		{"$ENV:HOME", true, false},
+		{"$LastExitCode", true, false},
+		{"$laſtexitcode", true, false},
+		{"echo $HOME:$PATH", false, false},
 	}
 	for _, c := range cases {
 		if got := powershellSyntax.MatchString(c.text); got != c.pwsh {

@@ -3,6 +3,7 @@ package checks
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
@@ -44,11 +45,24 @@ var powershellSyntax = regexp.MustCompile(`(?i:\$env:[a-z_]|\$lastexitcode\b|\$n
 	`Update|Enable|Disable|Register|Export|Restart|Sort|Tee|Uninstall)-[A-Z][A-Za-z]+\b`)
 
 // mayBePowershell is false when s cannot match powershellSyntax: every
-// match holds a `$`, a `]::` or a dash before a capital letter. Most
-// script lines have none, and the expression backtracks.
+// match holds `$env:`, `$lastexitcode` or `$null` in any case, a `]::`
+// or a dash before a capital letter. Most script lines have none, and the
+// expression backtracks. Text with non-ASCII letters goes to the
+// expression (case folding there pairs `s` with `ſ`).
 func mayBePowershell(s string) bool {
-	if strings.Contains(s, "$") || strings.Contains(s, "]::") {
+	if strings.Contains(s, "]::") {
 		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	if strings.Contains(s, "$") {
+		lower := strings.ToLower(s)
+		if strings.Contains(lower, "$env:") || strings.Contains(lower, "$lastexitcode") || strings.Contains(lower, "$null") {
+			return true
+		}
 	}
 	for i := 0; i+1 < len(s); i++ {
 		if s[i] == '-' && s[i+1] >= 'A' && s[i+1] <= 'Z' {
