@@ -13,7 +13,7 @@ FUZZ_BUILD ?= 150000x
 VENV ?= .venv
 PYTHON ?= python3
 
-.PHONY: test vet unit fuzz lint-examples bench django-test component-test catalog-docs docs
+.PHONY: test vet unit fuzz lint-examples bench bench-report django-test component-test catalog-docs docs
 
 test: vet unit lint-examples catalog-docs django-test component-test fuzz
 
@@ -40,6 +40,20 @@ fuzz:
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./linter/...
+
+# The ratios issue 16 sets targets for (cilint against a bare yaml.v3
+# decode, growth from 500 to 5,000 jobs, start-up, --shellcheck, render
+# memory), whole processes timed in pairs. For people: it never fails on
+# a slow machine. GITLAB_CI_VERIFY=path adds the ShellCheck comparison.
+BENCH_RUNS ?= 5
+bench-report:
+	@bin="$$(mktemp -d)" && trap 'rm -rf "$$bin"' EXIT && \
+	$(GO) build -o "$$bin/cilint" ./linter/cmd/cilint && \
+	$(GO) build -o "$$bin/floor" ./linter/internal/benchreport/floor && \
+	$(GO) build -o "$$bin/trivial" ./linter/internal/benchreport/trivial && \
+	$(GO) build -o "$$bin/benchreport" ./linter/internal/benchreport && \
+	"$$bin/benchreport" -cilint "$$bin/cilint" -floor "$$bin/floor" -trivial "$$bin/trivial" \
+		-repo . -n $(BENCH_RUNS) $${GITLAB_CI_VERIFY:+-gitlab-ci-verify "$$GITLAB_CI_VERIFY"}
 
 # The example Django project's tests, against a real, throw-away PostgreSQL.
 $(VENV)/.installed: examples/django/requirements-dev.txt

@@ -5,7 +5,9 @@ package schema
 
 import _ "embed"
 
-// JSON is the schema document (JSON Schema draft 2020-12).
+// JSON is the schema document (JSON Schema draft 2019-09: every keyword it
+// uses means the same in 2020-12, and 2019-09 compiles in half the time,
+// without 2020-12's dynamic-anchor pass over every subschema per $ref).
 //
 //go:embed gitlab-ci.schema.json
 var JSON []byte

@@ -20,6 +20,7 @@ type Context struct {
 	P        *pipeline.Pipeline
 	Sources  map[string][]byte
 	findings []finding.Finding
+	shells   map[*pipeline.Job]Shell // shellOf's answers
 }
 
 // Report adds a finding with the rule's default severity.

@@ -19,7 +19,7 @@ import (
 // array_of_strings_or_regexps validator of
 // lib/gitlab/ci/config/entry/validators.rb).
 func checkExpressions(c *Context) {
-	if wf := c.P.Config.Get("workflow"); wf != nil && wf.Kind == load.Map {
+	if wf := c.P.Top("workflow"); wf != nil && wf.Kind == load.Map {
 		for _, r := range flatRules(wf.Get("rules")) {
 			checkIf(c, r, "workflow:rules:if")
 		}

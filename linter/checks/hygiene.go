@@ -18,7 +18,7 @@ func checkHygiene(c *Context) {
 
 func checkDeprecated(c *Context) {
 	for _, k := range []string{"image", "services", "cache", "before_script", "after_script"} {
-		if p := c.P.Config.Pair(k); p != nil && given(c.P.Config, k) {
+		if p := c.P.TopPair(k); p != nil && given(c.P.Config, k) {
 			c.Report(p.Key.Pos, rules.DeprecatedKeyword, "global `%s` is deprecated; move it under `default:`", k)
 		}
 	}
@@ -96,6 +96,19 @@ func looksRandom(v string) bool {
 }
 
 // checkSecrets warns about credentials written into the file.
+// secretMarks are texts every match of secretValue holds: most values
+// hold none, and the expression is tried on every variable.
+var secretMarks = []string{"-----BEGIN ", "glpat-", "AKIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "xox", "glrt-"}
+
+func mayBeSecretValue(s string) bool {
+	for _, m := range secretMarks {
+		if strings.Contains(s, m) {
+			return true
+		}
+	}
+	return false
+}
+
 func checkSecrets(c *Context) {
 	seen := map[*load.Node]bool{}
 	check := func(vars *load.Node) {
@@ -108,12 +121,12 @@ func checkSecrets(c *Context) {
 				continue
 			}
 			seen[v] = true
-			if secretValue.MatchString(v.Text) || (secretName.MatchString(p.Key.Name()) && looksRandom(v.Text)) {
+			if mayBeSecretValue(v.Text) && secretValue.MatchString(v.Text) || (secretName.MatchString(p.Key.Name()) && looksRandom(v.Text)) {
 				c.Report(v.Pos, rules.VariableSecret, "variable `%s` looks like a credential written into the file; anyone who can read the repository can use it. Store it as a masked, protected CI/CD variable", p.Key.Name())
 			}
 		}
 	}
-	check(c.P.Config.Get("variables"))
+	check(c.P.Top("variables"))
 	for _, j := range c.P.Jobs {
 		check(j.Node.Get("variables"))
 	}
@@ -126,7 +139,7 @@ func checkSecrets(c *Context) {
 // GitLab gives it only when no workflow:rules exist, so an include cilint
 // did not read, which may hold them, silences it.
 func checkDuplicatePipelines(c *Context) {
-	if wf := c.P.Config.Get("workflow"); wf != nil && wf.Kind == load.Map && wf.Get("rules") != nil {
+	if wf := c.P.Top("workflow"); wf != nil && wf.Kind == load.Map && wf.Get("rules") != nil {
 		return
 	}
 	if len(c.P.Unresolved) > 0 {

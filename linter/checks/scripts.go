@@ -151,7 +151,7 @@ func checkScripts(c *Context) {
 		checkNesting(c, j, nested)
 	}
 	for _, g := range ScriptGroups(c) {
-		if !jobShell(g.Job).POSIX || done[g.signature()] {
+		if !c.shellOf(g.Job).POSIX || done[g.signature()] {
 			continue
 		}
 		done[g.signature()] = true

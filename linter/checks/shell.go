@@ -3,6 +3,7 @@ package checks
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
@@ -43,6 +44,48 @@ var powershellSyntax = regexp.MustCompile(`(?i:\$env:[a-z_]|\$lastexitcode\b|\$n
 	`Expand|Compress|Join|Split|Resolve|Push|Pop|Format|ConvertTo|ConvertFrom|Measure|Wait|Read|Clear|Rename|` +
 	`Update|Enable|Disable|Register|Export|Restart|Sort|Tee|Uninstall)-[A-Z][A-Za-z]+\b`)
 
+// mayBePowershell is false when s cannot match powershellSyntax: every
+// match holds `$env:`, `$lastexitcode` or `$null` in any case, a `]::`
+// or a dash before a capital letter. Most script lines have none, and the
+// expression backtracks. Text with non-ASCII letters goes to the
+// expression (case folding there pairs `s` with `ſ`).
+func mayBePowershell(s string) bool {
+	if strings.Contains(s, "]::") {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	if strings.Contains(s, "$") {
+		lower := strings.ToLower(s)
+		if strings.Contains(lower, "$env:") || strings.Contains(lower, "$lastexitcode") || strings.Contains(lower, "$null") {
+			return true
+		}
+	}
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == '-' && s[i+1] >= 'A' && s[i+1] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
+// shellOf is jobShell(j), decided once per job: every script group of a
+// job asks.
+func (c *Context) shellOf(j *pipeline.Job) Shell {
+	if sh, ok := c.shells[j]; ok {
+		return sh
+	}
+	if c.shells == nil {
+		c.shells = map[*pipeline.Job]Shell{}
+	}
+	sh := jobShell(j)
+	c.shells[j] = sh
+	return sh
+}
+
 // jobShell decides which shell runs job j's scripts, from its runner tags,
 // its image and the syntax of its scripts.
 func jobShell(j *pipeline.Job) Shell {
@@ -62,6 +105,9 @@ func jobShell(j *pipeline.Job) Shell {
 	}
 	for _, k := range scriptKeys() {
 		for _, s := range flatScalars(j.Node.Get(k)) {
+			if !mayBePowershell(s) {
+				continue
+			}
 			if m := powershellSyntax.FindString(s); m != "" {
 				return Shell{Why: "its scripts use PowerShell (`" + m + "`)"}
 			}

@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"gitlab.com/trustci/cicd/linter/finding"
@@ -22,8 +24,14 @@ import (
 // a loop constant by design (SC2050, SC2157, SC2043).
 const shellcheckExcluded = "SC1090,SC1091,SC2034,SC2154,SC2050,SC2157,SC2043"
 
-// shellcheckBatch is how many script files one ShellCheck process reads.
-const shellcheckBatch = 400
+// shellcheckBatch is the most script files one ShellCheck process reads;
+// shellcheckMinBatch the fewest worth a process of their own when the
+// files are spread over the processors (a process costs about as much as
+// checking a few dozen short scripts).
+const (
+	shellcheckBatch    = 400
+	shellcheckMinBatch = 25
+)
 
 // lineRef maps a line of a generated script file back to the YAML.
 type lineRef struct {
@@ -41,13 +49,15 @@ func Shellcheck(ctx context.Context, c *Context, binary string) error {
 		return fmt.Errorf("shellcheck: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	maps := map[string][]lineRef{}
+	// maps holds, per file, the line maps of every group written as it.
+	maps := map[string][][]lineRef{}
 	var files []string
 	done := map[string]bool{}
+	byText := map[string]string{} // script text -> its file
 	for i, g := range ScriptGroups(c) {
 		// The same shell decision as script-syntax: PowerShell is not
 		// ShellCheck's to judge.
-		if !jobShell(g.Job).POSIX || done[g.signature()] {
+		if !c.shellOf(g.Job).POSIX || done[g.signature()] {
 			continue
 		}
 		done[g.signature()] = true
@@ -65,40 +75,77 @@ func Shellcheck(ctx context.Context, c *Context, binary string) error {
 				refs = append(refs, lineRef{node: s.Node, line: li + 1})
 			}
 		}
+		text := b.String()
+		if name, ok := byText[text]; ok {
+			maps[name] = append(maps[name], refs)
+			continue
+		}
 		name := filepath.Join(dir, fmt.Sprintf("s%d.sh", i))
-		if err := os.WriteFile(name, []byte(b.String()), 0o600); err != nil {
+		if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
 			return fmt.Errorf("shellcheck: %w", err)
 		}
-		maps[name] = refs
+		byText[text] = name
+		maps[name] = [][]lineRef{refs}
 		files = append(files, name)
 	}
+	results, err := shellcheckBatches(ctx, binary, files)
+	if err != nil {
+		return err
+	}
 	seen := map[string]bool{}
-	for start := 0; start < len(files); start += shellcheckBatch {
-		batch := files[start:min(start+shellcheckBatch, len(files))]
-		comments, err := runShellcheck(ctx, binary, batch)
-		if err != nil {
-			return err
-		}
+	for _, comments := range results {
 		for _, cm := range comments {
-			refs := maps[cm.File]
-			if cm.Line < 1 || cm.Line > len(refs) {
-				continue
+			for _, refs := range maps[cm.File] {
+				if cm.Line < 1 || cm.Line > len(refs) {
+					continue
+				}
+				ref := refs[cm.Line-1]
+				if ref.node == nil {
+					continue
+				}
+				pos := ScriptPos(ref.node, ref.line, cm.Column, c.Sources[ref.node.Pos.File])
+				key := fmt.Sprintf("%v|%d", pos, cm.Code)
+				if seen[key] {
+					continue // a default script shared by many jobs
+				}
+				seen[key] = true
+				c.findings = append(c.findings, finding.Finding{Pos: pos, Severity: finding.Warning, Rule: rules.Shellcheck,
+					Message: fmt.Sprintf("SC%d: %s", cm.Code, cm.Message)})
 			}
-			ref := refs[cm.Line-1]
-			if ref.node == nil {
-				continue
-			}
-			pos := ScriptPos(ref.node, ref.line, cm.Column, c.Sources[ref.node.Pos.File])
-			key := fmt.Sprintf("%v|%d", pos, cm.Code)
-			if seen[key] {
-				continue // a default script shared by many jobs
-			}
-			seen[key] = true
-			c.findings = append(c.findings, finding.Finding{Pos: pos, Severity: finding.Warning, Rule: rules.Shellcheck,
-				Message: fmt.Sprintf("SC%d: %s", cm.Code, cm.Message)})
 		}
 	}
 	return nil
+}
+
+// shellcheckBatches checks files in batches, at most GOMAXPROCS processes
+// at a time, and returns each batch's comments in the order of the files.
+func shellcheckBatches(ctx context.Context, binary string, files []string) ([][]shellcheckComment, error) {
+	procs := runtime.GOMAXPROCS(0)
+	size := min(shellcheckBatch, max(shellcheckMinBatch, (len(files)+procs-1)/procs))
+	var batches [][]string
+	for start := 0; start < len(files); start += size {
+		batches = append(batches, files[start:min(start+size, len(files))])
+	}
+	results := make([][]shellcheckComment, len(batches))
+	errs := make([]error, len(batches))
+	slots := make(chan struct{}, procs)
+	var wg sync.WaitGroup
+	for i, batch := range batches {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			results[i], errs[i] = runShellcheck(ctx, binary, batch)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err // the first batch's, as when they ran in turn
+		}
+	}
+	return results, nil
 }
 
 type shellcheckComment struct {

@@ -131,7 +131,7 @@ func roots(root string, files []*load.File, p *pipeline.Pipeline) []start {
 		}
 	default:
 		if p != nil && p.Config != nil && p.Config.Kind == load.Map {
-			if pr := p.Config.Pair(root); pr != nil {
+			if pr := p.TopPair(root); pr != nil {
 				out = append(out, start{pr.Key, pr.Value, p.Config})
 			}
 		}

@@ -233,11 +233,9 @@ func artifactJobs(res *Result, inc *load.Node) []finding.Finding {
 		if name == nil || name.Kind != load.String || name.Text == "" || strings.Contains(name.Text, "$") {
 			continue // the schema, or the running pipeline, decides
 		}
-		var found *load.Node
-		for _, j := range res.Pipeline.Jobs {
-			if slices.Contains(j.Names, name.Text) || j.Name == name.Text {
-				found = j.Node
-			}
+		var found *load.Node // through the job index, not a scan per trigger
+		if j := res.Pipeline.Job(name.Text); j != nil {
+			found = j.Node
 		}
 		switch {
 		case found == nil:

@@ -17,13 +17,7 @@ const maxExtendsDepth = 10
 // entry itself on top. Hashes merge key by key; lists and scalars are
 // replaced.
 func (b *builder) extends(config *load.Node) *load.Node {
-	x := &extender{b: b, config: config, done: map[string]resolved{}, failed: map[string]bool{}, index: map[string]*load.Pair{}}
-	for i := range config.Pairs {
-		// The first entry of a name, as Node.Get finds it.
-		if name := config.Pairs[i].Key.Name(); x.index[name] == nil {
-			x.index[name] = &config.Pairs[i]
-		}
-	}
+	x := &extender{b: b, config: config, done: map[string]resolved{}, failed: map[string]bool{}, index: topIndex(config)}
 	var pairs []load.Pair // a copy of config's entries, made on the first change
 	for i, p := range config.Pairs {
 		if p.Value == nil || p.Value.Kind != load.Map || p.Value.Get("extends") == nil {
@@ -42,6 +36,19 @@ func (b *builder) extends(config *load.Node) *load.Node {
 	out := *config
 	out.Pairs = pairs
 	return &out
+}
+
+// topIndex maps each top-level name to its entry (the first of a name, as
+// Node.Get finds it), so that lookups made once per job (extends bases,
+// !reference targets) do not scan the whole mapping each time.
+func topIndex(config *load.Node) map[string]*load.Pair {
+	index := make(map[string]*load.Pair, len(config.Pairs))
+	for i := range config.Pairs {
+		if name := config.Pairs[i].Key.Name(); index[name] == nil {
+			index[name] = &config.Pairs[i]
+		}
+	}
+	return index
 }
 
 type extender struct {

@@ -54,9 +54,11 @@ type Pipeline struct {
 	// and the schema validates.
 	Config         *load.Node
 	Stages         []Stage
+	stageIndex     map[string]int // the first position of each stage name
 	StagesDeclared bool
 	Jobs           []*Job
 	jobIndex       map[string]*Job
+	topIndex       map[string]*load.Pair // Config's entries by name
 	// Unresolved lists includes whose content is unknown.
 	Unresolved []include.Unresolved
 	// Template is true when the linted file has a spec: header: a
@@ -75,7 +77,31 @@ func (p *Pipeline) Job(name string) *Job { return p.jobIndex[name] }
 
 // StageIndex is the position of stage name in the pipeline, or -1.
 func (p *Pipeline) StageIndex(name string) int {
-	return slices.IndexFunc(p.Stages, func(s Stage) bool { return s.Name == name })
+	if p.stageIndex == nil {
+		// A Pipeline built by hand (tests) has no index yet.
+		return slices.IndexFunc(p.Stages, func(s Stage) bool { return s.Name == name })
+	}
+	if i, ok := p.stageIndex[name]; ok {
+		return i
+	}
+	return -1
+}
+
+// Top is the top-level entry name of the configuration, or nil, found
+// through an index: checks look global keywords up once per job.
+func (p *Pipeline) Top(name string) *load.Node {
+	if e := p.TopPair(name); e != nil {
+		return e.Value
+	}
+	return nil
+}
+
+// TopPair is the top-level entry name (key and value), or nil.
+func (p *Pipeline) TopPair(name string) *load.Pair {
+	if p.topIndex == nil {
+		return p.Config.Pair(name)
+	}
+	return p.topIndex[name]
 }
 
 // StageNames lists the stages in order.
@@ -100,6 +126,7 @@ func Build(config *load.Node, unresolved []include.Unresolved) *Pipeline {
 	config = b.extends(config)
 	config = b.references(config)
 	p.Config = config
+	p.topIndex = topIndex(config)
 	b.stages()
 	b.jobs()
 	return p
@@ -142,7 +169,7 @@ func (p *Pipeline) Missing(pos finding.Pos, rule, msg string) finding.Finding {
 func (b *builder) stages() {
 	p := b.p
 	p.Stages = []Stage{{Name: ".pre"}}
-	if s := p.Config.Get("stages"); s != nil && s.Kind == load.Seq {
+	if s := p.Top("stages"); s != nil && s.Kind == load.Seq {
 		p.StagesDeclared = true
 		var flatten func(n *load.Node)
 		flatten = func(n *load.Node) {
@@ -165,16 +192,26 @@ func (b *builder) stages() {
 		}
 	}
 	p.Stages = append(p.Stages, Stage{Name: ".post"})
+	p.stageIndex = make(map[string]int, len(p.Stages))
+	for i, s := range p.Stages {
+		if _, ok := p.stageIndex[s.Name]; !ok {
+			p.stageIndex[s.Name] = i
+		}
+	}
 }
 
 func (b *builder) jobs() {
 	p := b.p
 	defaults := defaultsOf(p.Config)
+	globals := map[string]bool{}
+	for _, k := range GlobalKeywords() {
+		globals[k] = true
+	}
 	size := &sizer{memo: map[*load.Node]int{}}
 	total := 0
 	for _, pair := range p.Config.Pairs {
 		name := pair.Key.Name()
-		if Hidden(name) || slices.Contains(GlobalKeywords(), name) || pair.Value == nil || pair.Value.Kind != load.Map {
+		if Hidden(name) || globals[name] || pair.Value == nil || pair.Value.Kind != load.Map {
 			continue
 		}
 		j := &Job{Name: name, Key: pair.Key, Stage: "test", Node: pair.Value}

@@ -36,6 +36,9 @@ type referencer struct {
 	b      *builder
 	config *load.Node
 	memo   map[*load.Node]*load.Node // nodes already walked (shared subtrees)
+	// index finds a top-level entry without scanning the mapping (every
+	// reference starts there); built on the first reference.
+	index map[string]*load.Pair
 	// budget bounds the values references add (see
 	// maxReferenceExpansion); the configuration's own values are walked
 	// once each and bounded by the loader.
@@ -146,8 +149,8 @@ func (r *referencer) resolve(ref *load.Node, depth int, chain []string) *load.No
 	}
 	cur := r.config
 	for i, it := range ref.Items {
-		next := cur.Get(it.Name())
-		if cur.Kind != load.Map || cur.Pair(it.Name()) == nil {
+		entry := r.lookup(cur, i, it.Name())
+		if entry == nil {
 			where := "the configuration"
 			if i > 0 {
 				where = "`" + joinNames(ref.Items[:i]) + "`"
@@ -163,9 +166,24 @@ func (r *referencer) resolve(ref *load.Node, depth int, chain []string) *load.No
 			}
 			return ref
 		}
-		cur = next
+		cur = entry.Value
 	}
 	return r.walk(cur, depth+1, append(chain, text))
+}
+
+// lookup is the entry name in cur, the configuration itself at step 0
+// (through the index), or nil.
+func (r *referencer) lookup(cur *load.Node, step int, name string) *load.Pair {
+	if step > 0 {
+		return cur.Pair(name)
+	}
+	if r.config.Kind != load.Map {
+		return nil
+	}
+	if r.index == nil {
+		r.index = topIndex(r.config)
+	}
+	return r.index[name]
 }
 
 func joinNames(items []*load.Node) string {

@@ -4,8 +4,10 @@
 package render
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"strconv"
@@ -15,14 +17,38 @@ import (
 	"gitlab.com/trustci/cicd/linter/load"
 )
 
-// YAML writes n as YAML with two-space indentation.
+// YAML writes n as YAML with two-space indentation. A mapping is written
+// one entry at a time (each entry of a block mapping prints the same
+// alone as within the whole), so only one job's yaml.v3 tree exists at
+// once, not a second copy of the whole configuration.
 func YAML(w io.Writer, n *load.Node) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if n == nil || n.Kind != load.Map || len(n.Pairs) == 0 {
+		if err := encodeYAML(bw, toYAML(n)); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	for _, p := range n.Pairs {
+		one := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{toYAML(p.Key), toYAML(p.Value)}}
+		if err := encodeYAML(bw, one); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// encodeYAML writes one document without a start marker.
+func encodeYAML(w io.Writer, n *yaml.Node) error {
 	enc := yaml.NewEncoder(w)
 	enc.SetIndent(2)
-	if err := enc.Encode(toYAML(n)); err != nil {
-		return err
+	if err := enc.Encode(n); err != nil {
+		return fmt.Errorf("render: %w", err)
 	}
-	return enc.Close()
+	if err := enc.Close(); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	return nil
 }
 
 func toYAML(n *load.Node) *yaml.Node {
@@ -84,16 +110,19 @@ func floatText(f float64) string {
 	return s
 }
 
-// JSON writes n as indented JSON, keeping mapping order.
+// JSON writes n as indented JSON, keeping mapping order, as it goes
+// (through a buffer, not a copy of the whole output).
 func JSON(w io.Writer, n *load.Node) error {
-	var b bytes.Buffer
-	writeJSON(&b, n, "")
+	b := bufio.NewWriterSize(w, 64<<10)
+	writeJSON(b, n, "")
 	b.WriteByte('\n')
-	_, err := w.Write(b.Bytes())
-	return err
+	if err := b.Flush(); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	return nil
 }
 
-func writeJSON(b *bytes.Buffer, n *load.Node, indent string) {
+func writeJSON(b *bufio.Writer, n *load.Node, indent string) {
 	if n == nil {
 		b.WriteString("null")
 		return
@@ -149,7 +178,7 @@ func writeJSON(b *bytes.Buffer, n *load.Node, indent string) {
 	}
 }
 
-func writeString(b *bytes.Buffer, s string) {
+func writeString(b *bufio.Writer, s string) {
 	enc, _ := json.Marshal(s)
 	b.Write(enc)
 }

@@ -31,7 +31,7 @@ type Result struct {
 // Run simulates p for an event with vars.
 func Run(p *pipeline.Pipeline, event string, vars Variables) *Result {
 	res := &Result{Event: event, Workflow: cond.Decision{Outcome: cond.In, When: "always", Why: "no workflow:rules"}}
-	if wf := p.Config.Get("workflow"); wf != nil && wf.Kind == load.Map {
+	if wf := p.Top("workflow"); wf != nil && wf.Kind == load.Map {
 		if rl := wf.Get("rules"); rl != nil {
 			res.Workflow = cond.Rules(rl, vars.Facts(), "always")
 			res.Workflow.Why = "workflow: " + res.Workflow.Why

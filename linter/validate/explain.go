@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/santhosh-tekuri/jsonschema/v5"
+	"gitlab.com/trustci/cicd/linter/internal/jsonschema"
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
