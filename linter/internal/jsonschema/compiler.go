@@ -52,9 +52,6 @@ type Compiler struct {
 	// its draft's metaschema first (cilint's change: its own embedded
 	// schema is validated by a test, not at every start).
 	SkipSchemaValidation bool
-
-	// loadingMeta is set on the compiler of a draft's metaschema.
-	loadingMeta bool
 }
 
 // Compile parses json-schema at given url returns, if successful,
@@ -199,9 +196,6 @@ func (c *Compiler) findResource(url string) (*resource, error) {
 		}
 	}
 
-	if !c.loadingMeta {
-		r.draft.ensureMeta() // before the schema is checked against it
-	}
 	id, err := r.draft.resolveID(r.url, r.doc)
 	if err != nil {
 		return nil, err
@@ -217,19 +211,9 @@ func (c *Compiler) findResource(url string) (*resource, error) {
 	return r, nil
 }
 
-// draftOf is findDraft(url) with its metaschema loaded, except while a
-// metaschema is being compiled.
-func (c *Compiler) draftOf(url string) *Draft {
-	d := findDraft(url)
-	if d != nil && !c.loadingMeta {
-		d.ensureMeta()
-	}
-	return d
-}
-
 func (c *Compiler) compileURL(url string, stack []schemaRef, ptr string) (*Schema, error) {
 	// if url points to a draft, return Draft.meta
-	if d := c.draftOf(url); d != nil && d.meta != nil {
+	if d := findDraft(url); d != nil && d.meta != nil {
 		return d.meta, nil
 	}
 
@@ -332,7 +316,7 @@ func (c *Compiler) compileMap(r *resource, stack []schemaRef, sref schemaRef, re
 	if r == res { // root schema
 		if sch, ok := m["$schema"]; ok {
 			sch := sch.(string)
-			if d := c.draftOf(sch); d != nil {
+			if d := findDraft(sch); d != nil {
 				s.meta = d.meta
 			} else {
 				if s.meta, err = c.compileRef(r, stack, "$schema", res, sch); err != nil {

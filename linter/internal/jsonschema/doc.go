@@ -4,8 +4,7 @@ Package jsonschema provides json-schema compilation and validation.
 This is github.com/santhosh-tekuri/jsonschema/v5 at v5.3.1 (Apache License
 2.0, LICENSE beside this file), copied into cilint with these changes
 only: Compiler.SkipSchemaValidation (and the drafts' own metaschemas
-compiled with it, and each on first use rather than at init), so that a
-process compiling cilint's embedded schema
+compiled with it), so that a process compiling cilint's embedded schema
 does not validate it against its metaschema at every start (a test does);
 a constant format string in one call, for go vet.
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // A Draft represents json-schema draft
@@ -16,11 +15,6 @@ type Draft struct {
 	vocab        []string // built-in vocab
 	defaultVocab []string // vocabs when $vocabulary is not used
 	subschemas   map[string]position
-
-	// The metaschema is compiled on first use (cilint's change: a process
-	// that compiles no schema of this draft never pays for it).
-	metaURL, metaSrc string
-	metaOnce         sync.Once
 }
 
 func (d *Draft) URL() string {
@@ -44,28 +38,14 @@ func (d *Draft) String() string {
 }
 
 func (d *Draft) loadMeta(url, schema string) {
-	d.metaURL, d.metaSrc = url, schema
-}
-
-// ensureMeta compiles the draft's metaschema once. The compilation itself
-// runs with loadingMeta set, so it never waits for a metaschema (its own
-// included) and sees nil where one is not loaded, as the original package
-// did while loading its drafts at init.
-func (d *Draft) ensureMeta() {
-	d.metaOnce.Do(func() {
-		if d.metaSrc == "" {
-			return
-		}
-		c := NewCompiler()
-		c.AssertFormat = true
-		c.SkipSchemaValidation = true // the published metaschemas, known valid
-		c.loadingMeta = true
-		if err := c.AddResource(d.metaURL, strings.NewReader(d.metaSrc)); err != nil {
-			panic(err)
-		}
-		d.meta = c.MustCompile(d.metaURL)
-		d.meta.meta = d.meta
-	})
+	c := NewCompiler()
+	c.AssertFormat = true
+	c.SkipSchemaValidation = true // the published metaschemas, known valid
+	if err := c.AddResource(url, strings.NewReader(schema)); err != nil {
+		panic(err)
+	}
+	d.meta = c.MustCompile(url)
+	d.meta.meta = d.meta
 }
 
 func (d *Draft) getID(sch interface{}) string {
