@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"gitlab.com/trustci/cicd/linter/internal/jsonschema"
+	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
