@@ -18,6 +18,7 @@ include:
   - component: gitlab.com/trustci/components/django-test@1.0.0
   - component: gitlab.com/trustci/components/kaniko-build@1.0.0
   - component: gitlab.com/trustci/components/buildkit-build@1.0.0
+  - component: gitlab.com/trustci/components/buildah-build@1.0.0
   - component: gitlab.com/trustci/components/trivy-scan@1.0.0
   - component: gitlab.com/trustci/components/review-app@1.0.0
     inputs:
@@ -94,6 +95,23 @@ include:
       needs: []
       rules:
         - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+  - component: gitlab.com/trustci/components/buildah-build@1.0.0
+    inputs:
+      stage: build
+      job_name: image-buildah
+      image: quay.io/buildah/stable:v1.44.0
+      context: .
+      dockerfile: Dockerfile
+      target: production
+      image_name: $CI_REGISTRY_IMAGE/ba
+      build_args: |
+        BUILD_ENVIRONMENT=production
+      cache: false
+      cache_repo: $CI_REGISTRY_IMAGE/ba/cache
+      push: true
+      needs: []
+      rules:
+        - if: $CI_COMMIT_BRANCH
   - component: gitlab.com/trustci/components/trivy-scan@1.0.0
     inputs:
       stage: scan
@@ -147,8 +165,8 @@ include:
 
 func TestTemplatesLintCleanAlone(t *testing.T) {
 	templates, _ := filepath.Glob(filepath.Join(repoRoot(t), "components", "templates", "*", "template.yml"))
-	if len(templates) != 6 {
-		t.Fatalf("want the six components, found %d", len(templates))
+	if len(templates) != 7 {
+		t.Fatalf("want the seven components, found %d", len(templates))
 	}
 	l, err := lint.New(lint.Options{Root: filepath.Join(repoRoot(t), "components")})
 	if err != nil {
@@ -169,11 +187,11 @@ func TestTemplatesLintCleanAlone(t *testing.T) {
 
 func TestPipelinesWithDefaultsAndEveryInputLintClean(t *testing.T) {
 	def := renderPipeline(t, defaultsPipeline)
-	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "trivy-scan", "review-deploy", "review-stop", "cilint"} {
+	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "buildah-build", "trivy-scan", "review-deploy", "review-stop", "cilint"} {
 		job(t, def, name)
 	}
 	full := renderPipeline(t, fullPipeline)
-	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "scan", "preview-deploy", "preview-stop", "lint-ci"} {
+	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "image-buildah", "scan", "preview-deploy", "preview-stop", "lint-ci"} {
 		job(t, full, name)
 	}
 	// The whole-value inputs keep their types.
