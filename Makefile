@@ -13,9 +13,9 @@ FUZZ_BUILD ?= 150000x
 VENV ?= .venv
 PYTHON ?= python3
 
-.PHONY: test vet unit fuzz lint-examples bench django-test component-test catalog-docs
+.PHONY: test vet unit fuzz lint-examples bench django-test component-test catalog-docs image-test
 
-test: vet unit lint-examples catalog-docs django-test component-test fuzz
+test: vet unit lint-examples catalog-docs django-test component-test image-test fuzz
 
 vet:
 	@unformatted="$$(gofmt -l linter schema)"; if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
@@ -56,3 +56,11 @@ component-test: $(VENV)/.installed
 # Every component README's inputs table must match its spec:inputs.
 catalog-docs:
 	$(GO) run ./linter/cmd/cilint catalog docs --check components
+
+# The example's image built by buildah-build's own script with the real
+# Buildah, pushed to a local TLS registry, then run with Podman against a
+# real PostgreSQL (tests/image). The base image is bootstrapped once per
+# machine and cached outside the repository (scripts/base-image).
+image-test:
+	base=$$(scripts/base-image) && scripts/with-postgres scripts/with-registry \
+		env BASE_IMAGE="$$base" $(GO) test -count=1 -timeout 20m -v ./tests/image/
