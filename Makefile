@@ -13,9 +13,9 @@ FUZZ_BUILD ?= 150000x
 VENV ?= .venv
 PYTHON ?= python3
 
-.PHONY: test vet unit fuzz lint-examples bench django-test component-test catalog-docs image-test
+.PHONY: test vet unit fuzz lint-examples bench django-test component-test catalog-docs image-test chart-test
 
-test: vet unit lint-examples catalog-docs django-test component-test image-test fuzz
+test: vet unit lint-examples catalog-docs chart-test django-test component-test image-test fuzz
 
 vet:
 	@unformatted="$$(gofmt -l linter schema)"; if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
@@ -64,3 +64,10 @@ catalog-docs:
 image-test:
 	base=$$(scripts/base-image) && scripts/with-postgres scripts/with-registry \
 		env BASE_IMAGE="$$base" $(GO) test -count=1 -timeout 20m -v ./tests/image/
+
+# The example chart, linted (--strict) and rendered by Helm's own Go
+# packages with each pipeline's values, decoded strictly into Kubernetes'
+# types. A module of its own, so cilint's module stays small.
+chart-test:
+	@unformatted="$$(gofmt -l tests)"; if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	cd tests/chart && $(GO) vet ./... && $(GO) test -count=1 ./...
