@@ -61,9 +61,11 @@ catalog-docs:
 # Buildah, pushed to a local TLS registry, then run with Podman against a
 # real PostgreSQL (tests/image). The base image is bootstrapped once per
 # machine and cached outside the repository (scripts/base-image).
+# BuildKit's buildkitd and buildctl are built from source (tests/tools).
 image-test:
-	base=$$(scripts/base-image) && scripts/with-postgres scripts/with-registry \
-		env BASE_IMAGE="$$base" $(GO) test -count=1 -timeout 20m -v ./tests/image/
+	base=$$(scripts/base-image) && buildkit=$$(GO=$(GO) scripts/buildkit-tools) && \
+		scripts/with-postgres scripts/with-registry \
+		env BASE_IMAGE="$$base" BUILDKIT_BIN="$$buildkit" $(GO) test -count=1 -timeout 20m -v ./tests/image/
 
 # The example chart, linted (--strict) and rendered by Helm's own Go
 # packages with each pipeline's values, decoded strictly into Kubernetes'
