@@ -61,9 +61,11 @@ catalog-docs:
 # Buildah, pushed to a local TLS registry, then run with Podman against a
 # real PostgreSQL (tests/image). The base image is bootstrapped once per
 # machine and cached outside the repository (scripts/base-image).
-# BuildKit's buildkitd and buildctl are built from source (tests/tools).
+# BuildKit's buildkitd and buildctl are built from source (tests/tools),
+# while the base image is bootstrapped (CPU against network, when cold).
 image-test:
-	base=$$(scripts/base-image) && buildkit=$$(GO=$(GO) scripts/buildkit-tools) && \
+	bk=$$(mktemp) && { GO=$(GO) scripts/buildkit-tools >"$$bk" & pid=$$!; } && \
+		base=$$(scripts/base-image) && wait $$pid && buildkit=$$(cat "$$bk") && rm -f "$$bk" && \
 		scripts/with-postgres scripts/with-registry \
 		env BASE_IMAGE="$$base" BUILDKIT_BIN="$$buildkit" $(GO) test -count=1 -timeout 20m -v ./tests/image/
 

@@ -1,8 +1,9 @@
 // Package image_test builds, pushes and runs the example's image for real
-// (issue 13): buildah-build's script, rendered by cilint as GitLab renders
-// it, runs with the real Buildah against a local TLS registry with a
-// password; the test then reads what was pushed from the registry's API
-// and runs the pushed image with Podman against PostgreSQL.
+// (issue 13): buildah-build's and buildkit-build's scripts, rendered by
+// cilint as GitLab renders them, run with the real Buildah and the real
+// BuildKit against a local TLS registry with a password; the test then
+// reads what was pushed from the registry's API and runs the pushed image
+// with Podman against PostgreSQL.
 //
 // It needs what `make image-test` sets up: scripts/base-image (a Debian
 // base image, as no public registry is reachable), scripts/with-registry
