@@ -61,13 +61,14 @@ catalog-docs:
 # Buildah, pushed to a local TLS registry, then run with Podman against a
 # real PostgreSQL (tests/image). The base image is bootstrapped once per
 # machine and cached outside the repository (scripts/base-image).
-# BuildKit's buildkitd and buildctl are built from source (tests/tools),
-# while the base image is bootstrapped (CPU against network, when cold).
+# BuildKit (tests/tools) and Trivy are built from source while the base
+# image is bootstrapped (CPU against network, when cold).
 image-test:
-	bk=$$(mktemp) && { GO=$(GO) scripts/buildkit-tools >"$$bk" & pid=$$!; } && \
-		base=$$(scripts/base-image) && wait $$pid && buildkit=$$(cat "$$bk") && rm -f "$$bk" && \
+	tools=$$(mktemp) && { { GO=$(GO) scripts/buildkit-tools && GO=$(GO) scripts/trivy-tools; } >"$$tools" & pid=$$!; } && \
+		base=$$(scripts/base-image) && wait $$pid && \
+		buildkit=$$(sed -n 1p "$$tools") && trivy=$$(sed -n 2p "$$tools") && rm -f "$$tools" && \
 		scripts/with-postgres scripts/with-registry \
-		env BASE_IMAGE="$$base" BUILDKIT_BIN="$$buildkit" $(GO) test -count=1 -timeout 20m -v ./tests/image/
+		env BASE_IMAGE="$$base" BUILDKIT_BIN="$$buildkit" TRIVY_BIN="$$trivy" $(GO) test -count=1 -timeout 20m -v ./tests/image/
 
 # The example chart, linted (--strict) and rendered by Helm's own Go
 # packages with each pipeline's values, decoded strictly into Kubernetes'

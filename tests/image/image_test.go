@@ -106,7 +106,7 @@ func TestBuildahBuildPushesARunnableImage(t *testing.T) {
 	storageConf := filepath.Join(work, "storage.conf")
 	os.WriteFile(storageConf, []byte(fmt.Sprintf("[storage]\ndriver = \"vfs\"\ngraphroot = %q\nrunroot = %q\n",
 		filepath.Join(work, "storage"), filepath.Join(work, "run"))), 0o644)
-	buildAndRun(t, env, builder{
+	dotenv := buildAndRun(t, env, builder{
 		component: "buildah-build",
 		// The cache is off here: with the vfs driver, --layers commits a
 		// full copy of the root filesystem at every instruction (measured
@@ -117,6 +117,98 @@ func TestBuildahBuildPushesARunnableImage(t *testing.T) {
 			"CONTAINERS_CONF": filepath.Join(root, "scripts", "containers.conf")},
 		repo: repoPath,
 	})
+	scanWithTrivy(t, env, dotenv)
+}
+
+// scanWithTrivy runs trivy-scan's script, as the next job of the
+// pipeline, on what buildah-build pushed: the real Trivy, built from
+// source (make image-test), with the scanners that need no vulnerability
+// database (secrets; the SBOM lists packages without one). The database
+// download is the one faked step (testdata/trivy).
+func scanWithTrivy(t *testing.T, env setup, dotenv map[string]string) {
+	real := os.Getenv("TRIVY_BIN")
+	if real == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("TRIVY_BIN is not set: make image-test builds Trivy")
+		}
+		t.Log("TRIVY_BIN is not set: trivy-scan not run (make image-test builds Trivy)")
+		return
+	}
+	res := renderPipeline(t, fmt.Sprintf("stages: [build, scan]\ninclude:\n  - component: %s/buildah-build@1.0.0\n  - component: %s/trivy-scan@1.0.0\n    inputs:\n      stage: scan\n      build_job: buildah-build\n      fail_on: CRITICAL\n", catalogPrefix, catalogPrefix))
+	j := res.Pipeline.Job("trivy-scan")
+	if j == nil {
+		t.Fatal("no trivy-scan job")
+	}
+	shim, _ := filepath.Abs(filepath.Join("testdata", "trivy"))
+	bin := t.TempDir()
+	if err := os.Symlink(shim, filepath.Join(bin, "trivy")); err != nil {
+		t.Fatal(err)
+	}
+	project := t.TempDir()
+	jobEnv := map[string]string{
+		"CI_PROJECT_DIR": project, "CI_COMMIT_SHA": commitSHA, "CI_REGISTRY": env.registry,
+		"CI_REGISTRY_IMAGE": env.registry + "/" + repoPath, "CI_REGISTRY_USER": env.user, "CI_REGISTRY_PASSWORD": env.password,
+		"IMAGE_REF_DIGEST": dotenv["IMAGE_REF_DIGEST"], "IMAGE_DIGEST": dotenv["IMAGE_DIGEST"], "IMAGE_REF": dotenv["IMAGE_REF"],
+		"HOME": t.TempDir(), "PATH": bin + ":" + os.Getenv("PATH"), "SSL_CERT_FILE": env.caBundle,
+		"TRIVY_REAL": filepath.Join(real, "trivy"), "TRIVY_CONTRIB": filepath.Join(real, "contrib"), "TRIVY_SCANNERS": "secret",
+	}
+	var out string
+	step(t, "trivy-scan script (real)", func() {
+		var code int
+		out, code = runJob(t, j.Node, project, jobEnv)
+		if code != 0 {
+			t.Fatalf("trivy-scan exits %d:\n%s", code, out)
+		}
+	})
+	if strings.Contains(out, env.password) {
+		t.Error("the registry password is in the scan's log")
+	}
+	if lines := strings.Split(out, "\n"); len(lines) > 40 {
+		out = strings.Join(lines[:40], "\n") + "\n..."
+	}
+	t.Logf("trivy-scan's log:\n%s", out)
+	// The container-scanning report, as GitLab reads it: the facts of its
+	// report format that Trivy's gitlab.tpl declares (version 15).
+	var report struct {
+		Version         string
+		Vulnerabilities []json.RawMessage
+		Scan            struct {
+			Type, Status      string
+			Analyzer, Scanner struct{ ID, Version string }
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(project, "gl-container-scanning-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &report); err != nil {
+		t.Fatalf("gl-container-scanning-report.json is not JSON: %v\n%s", err, raw)
+	}
+	if !strings.HasPrefix(report.Version, "15.") || report.Vulnerabilities == nil || report.Scan.Scanner.ID != "trivy" ||
+		report.Scan.Status != "success" || report.Scan.Scanner.Version != strings.TrimPrefix(filepath.Base(real), "trivy-v") {
+		t.Errorf("container-scanning report: %s", raw)
+	}
+	// The SBOM lists what the image holds: the example's pinned Django.
+	var bom struct {
+		BOMFormat, SpecVersion string
+		Components             []struct{ Name, Version, Purl string }
+	}
+	raw, err = os.ReadFile(filepath.Join(project, "gl-sbom-report.cdx.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &bom); err != nil {
+		t.Fatal(err)
+	}
+	django := false
+	for _, c := range bom.Components {
+		if c.Purl == "pkg:pypi/django@5.2.8" {
+			django = true
+		}
+	}
+	if bom.BOMFormat != "CycloneDX" || !strings.HasPrefix(bom.SpecVersion, "1.") || !django {
+		t.Errorf("the CycloneDX SBOM must list Django 5.2.8 (format %s %s, %d components)", bom.BOMFormat, bom.SpecVersion, len(bom.Components))
+	}
 }
 
 // TestBuildkitBuildPushesARunnableImage runs buildkit-build's script with
@@ -191,7 +283,7 @@ func pushBase(t *testing.T, env setup, withCA bool) string {
 
 // buildAndRun renders the component, runs its script for real, checks
 // what the registry holds and runs the pushed image.
-func buildAndRun(t *testing.T, env setup, b builder) {
+func buildAndRun(t *testing.T, env setup, b builder) map[string]string {
 	reg := newRegistryClient(t, env)
 	started := time.Now().UTC().Add(-time.Minute)
 	root := repoRoot(t)
@@ -293,6 +385,7 @@ func buildAndRun(t *testing.T, env setup, b builder) {
 		t.Errorf("CMD %v", cfg.Config.Cmd)
 	}
 	runImage(t, env, podman, dotenv["IMAGE_REF_DIGEST"])
+	return dotenv
 }
 
 // runImage pulls the pushed image into a store of its own and runs it as
