@@ -13,9 +13,9 @@ FUZZ_BUILD ?= 150000x
 VENV ?= .venv
 PYTHON ?= python3
 
-.PHONY: test vet unit fuzz lint-examples bench bench-report django-test component-test catalog-docs docs
+.PHONY: test vet unit fuzz lint-examples bench bench-report django-test component-test catalog-docs docs image-test chart-test
 
-test: vet unit lint-examples catalog-docs django-test component-test fuzz
+test: vet unit lint-examples catalog-docs chart-test django-test component-test image-test fuzz
 
 STATICCHECK ?= staticcheck
 
@@ -78,3 +78,23 @@ catalog-docs:
 # from what cilint prints (TestRuleDocsOutput checks them in make test).
 docs:
 	$(GO) test ./linter/lint -run 'TestRuleDocsOutput' -update
+
+# The example's image built by buildah-build's own script with the real
+# Buildah, pushed to a local TLS registry, then run with Podman against a
+# real PostgreSQL (tests/image). The base image is bootstrapped once per
+# machine and cached outside the repository (scripts/base-image).
+# BuildKit (tests/tools) and Trivy are built from source while the base
+# image is bootstrapped (CPU against network, when cold).
+image-test:
+	tools=$$(mktemp) && { { GO=$(GO) scripts/buildkit-tools && GO=$(GO) scripts/trivy-tools; } >"$$tools" & pid=$$!; } && \
+		base=$$(scripts/base-image) && wait $$pid && \
+		buildkit=$$(sed -n 1p "$$tools") && trivy=$$(sed -n 2p "$$tools") && rm -f "$$tools" && \
+		scripts/with-postgres scripts/with-registry \
+		env BASE_IMAGE="$$base" BUILDKIT_BIN="$$buildkit" TRIVY_BIN="$$trivy" $(GO) test -count=1 -timeout 20m -v ./tests/image/
+
+# The example chart, linted (--strict) and rendered by Helm's own Go
+# packages with each pipeline's values, decoded strictly into Kubernetes'
+# types. A module of its own, so cilint's module stays small.
+chart-test:
+	@unformatted="$$(gofmt -l tests)"; if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	cd tests/chart && $(GO) vet ./... && $(GO) test -count=1 ./...

@@ -1,7 +1,10 @@
-// Package chart_test renders the example Helm chart offline. Helm is not
-// available here, so the test renders the templates with Go's text/template
-// (which Helm uses) and the handful of Helm functions the chart is limited
-// to, then checks the Kubernetes objects that come out.
+// Package chart_test lints and renders the example Helm chart with Helm
+// itself (its Go packages, as `helm lint --strict` and `helm template`
+// run them), with the values each pipeline passes, and decodes every
+// rendered object strictly (unknown fields are errors) into the
+// Kubernetes API types of k8s.io/api v0.37 (Kubernetes 1.37, the version
+// Helm v3.22 is built against). It lives in a module of its own so that
+// cilint's module does not carry Helm and Kubernetes.
 package chart_test
 
 import (
@@ -9,205 +12,319 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"sort"
 	"strings"
 	"testing"
-	"text/template"
 
-	"gopkg.in/yaml.v3"
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/strvals"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/yaml"
 )
 
 const chartDir = "../../examples/django/chart"
 
-// render renders every template with values (the chart's values.yaml with
-// overrides merged on top), the way `helm template` would.
-func render(t *testing.T, release string, overrides map[string]any) (map[string]map[string]any, error) {
+// digest stands for the digest the build job hands on (IMAGE_REF_DIGEST).
+const digest = "sha256:4303f3ea45ba45c1c966da256e4f2626fb965380704eba592a08e6d153bd73fb"
+
+// deployment is one pipeline's `helm upgrade --install`: its release,
+// namespace and --set flags, written as the script writes them with
+// the CI variables filled in.
+type deployment struct {
+	name, release, namespace string
+	sets                     []string
+}
+
+// The --set flags of examples/django/.gitlab-ci.yml (.deploy) and of the
+// review-app component's script; TestDeploymentsMatchThePipelines keeps
+// this table in step with them.
+var deployments = []deployment{
+	{"review", "review-feat-x-abc123", "review-review-feat-x-abc123", []string{
+		"image.repository=registry.example.com/agency/project", "image.digest=" + digest,
+		"existingSecret=review-feat-x-abc123-env", "ingress.host=review-feat-x-abc123.review.example.com"}},
+	{"staging", "project-board", "staging", []string{
+		"image.repository=registry.example.com/agency/project", "image.digest=" + digest,
+		"existingSecret=project-board-env", "ingress.host=staging.example.com"}},
+	{"production", "project-board", "production", []string{
+		"image.repository=registry.example.com/agency/project", "image.digest=" + digest,
+		"existingSecret=project-board-env", "ingress.host=app.example.com"}},
+}
+
+func (d deployment) values(t *testing.T, extra ...string) map[string]any {
 	t.Helper()
-	var values map[string]any
-	raw, err := os.ReadFile(filepath.Join(chartDir, "values.yaml"))
+	vals := map[string]any{}
+	for _, s := range append(append([]string{}, d.sets...), extra...) {
+		if err := strvals.ParseInto(s, vals); err != nil {
+			t.Fatalf("--set %s: %v", s, err)
+		}
+	}
+	return vals
+}
+
+func loadChart(t *testing.T) *chart.Chart {
+	t.Helper()
+	ch, err := loader.Load(chartDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := yaml.Unmarshal(raw, &values); err != nil {
-		t.Fatal(err)
-	}
-	merge(values, overrides)
-	var chart map[string]any
-	raw, _ = os.ReadFile(filepath.Join(chartDir, "Chart.yaml"))
-	yaml.Unmarshal(raw, &chart)
-	data := map[string]any{
-		"Values":  values,
-		"Release": map[string]any{"Name": release, "Namespace": "review", "Service": "Helm"},
-		"Chart":   map[string]any{"Name": chart["name"], "Version": chart["version"], "AppVersion": chart["appVersion"]},
-	}
-	root := template.New("chart").Option("missingkey=zero")
-	root.Funcs(template.FuncMap{
-		"include": func(name string, v any) (string, error) {
-			var b bytes.Buffer
-			err := root.ExecuteTemplate(&b, name, v)
-			return b.String(), err
-		},
-		"toYaml": func(v any) string {
-			out, _ := yaml.Marshal(v)
-			return strings.TrimSuffix(string(out), "\n")
-		},
-		"nindent": func(n int, s string) string {
-			pad := strings.Repeat(" ", n)
-			return "\n" + pad + strings.ReplaceAll(s, "\n", "\n"+pad)
-		},
-		"quote": func(v any) string { return fmt.Sprintf("%q", fmt.Sprint(v)) },
-		"trunc": func(n int, s string) string {
-			if len(s) > n {
-				return s[:n]
-			}
-			return s
-		},
-		"trimSuffix": func(suffix, s string) string { return strings.TrimSuffix(s, suffix) },
-		// Sprig's ternary and default, as Helm defines them.
-		"ternary": func(yes, no any, cond bool) any {
-			if cond {
-				return yes
-			}
-			return no
-		},
-		"default": func(d, v any) any {
-			switch x := v.(type) {
-			case nil:
-				return d
-			case string:
-				if x == "" {
-					return d
-				}
-			case bool:
-				if !x {
-					return d
-				}
-			case map[string]any:
-				if len(x) == 0 {
-					return d
-				}
-			}
-			return v
-		},
-		"required": func(msg string, v any) (any, error) {
-			if v == nil || v == "" {
-				return nil, fmt.Errorf("required: %s", msg)
-			}
-			return v, nil
-		},
-	})
-	files, _ := filepath.Glob(filepath.Join(chartDir, "templates", "*"))
-	for _, f := range files {
-		src, _ := os.ReadFile(f)
-		if _, err := root.New(filepath.Base(f)).Parse(string(src)); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-	}
-	objects := map[string]map[string]any{}
-	for _, f := range files {
-		name := filepath.Base(f)
-		if strings.HasPrefix(name, "_") {
-			continue
-		}
-		var b bytes.Buffer
-		if err := root.ExecuteTemplate(&b, name, data); err != nil {
-			return nil, err
-		}
-		if strings.TrimSpace(b.String()) == "" {
-			continue
-		}
-		var obj map[string]any
-		if err := yaml.Unmarshal(b.Bytes(), &obj); err != nil {
-			t.Fatalf("%s renders invalid YAML: %v\n%s", name, err, b.String())
-		}
-		objects[obj["kind"].(string)] = obj
-	}
-	return objects, nil
+	return ch
 }
 
-func merge(dst, src map[string]any) {
-	for k, v := range src {
-		if sm, ok := v.(map[string]any); ok {
-			if dm, ok := dst[k].(map[string]any); ok {
-				merge(dm, sm)
-				continue
-			}
-		}
-		dst[k] = v
+// template renders as `helm template RELEASE CHART --namespace NS --set ...`
+// does: the manifests, then the hooks.
+func template(t *testing.T, release, namespace string, vals map[string]any) (string, error) {
+	t.Helper()
+	install := action.NewInstall(&action.Configuration{Log: func(string, ...any) {}})
+	install.DryRun, install.DryRunOption, install.Replace, install.ClientOnly = true, "true", true, true
+	install.ReleaseName, install.Namespace = release, namespace
+	rel, err := install.Run(loadChart(t), vals)
+	if err != nil {
+		return "", err
 	}
+	var b strings.Builder
+	b.WriteString(rel.Manifest)
+	for _, h := range rel.Hooks {
+		fmt.Fprintf(&b, "\n---\n# Source: %s\n%s\n", h.Path, h.Manifest)
+	}
+	return b.String(), nil
 }
 
-func get(obj any, path ...any) any {
+// objects are the rendered objects, decoded strictly into their types.
+type objects struct {
+	deployments []appsv1.Deployment
+	services    []corev1.Service
+	ingresses   []networkingv1.Ingress
+	jobs        []batchv1.Job
+}
+
+func decode(t *testing.T, manifest string) objects {
+	t.Helper()
+	var objs objects
+	for _, doc := range regexp.MustCompile(`(?m)^---\s*$`).Split(manifest, -1) {
+		if strings.TrimSpace(regexp.MustCompile(`(?m)^#.*$`).ReplaceAllString(doc, "")) == "" {
+			continue
+		}
+		var meta struct{ APIVersion, Kind string }
+		if err := yaml.Unmarshal([]byte(doc), &meta); err != nil {
+			t.Fatalf("not YAML: %v\n%s", err, doc)
+		}
+		var target any
+		switch meta.APIVersion + " " + meta.Kind {
+		case "apps/v1 Deployment":
+			objs.deployments = append(objs.deployments, appsv1.Deployment{})
+			target = &objs.deployments[len(objs.deployments)-1]
+		case "v1 Service":
+			objs.services = append(objs.services, corev1.Service{})
+			target = &objs.services[len(objs.services)-1]
+		case "networking.k8s.io/v1 Ingress":
+			objs.ingresses = append(objs.ingresses, networkingv1.Ingress{})
+			target = &objs.ingresses[len(objs.ingresses)-1]
+		case "batch/v1 Job":
+			objs.jobs = append(objs.jobs, batchv1.Job{})
+			target = &objs.jobs[len(objs.jobs)-1]
+		default:
+			t.Fatalf("the chart renders %s %s, which this test does not know: add its type", meta.APIVersion, meta.Kind)
+		}
+		if err := yaml.UnmarshalStrict([]byte(doc), target); err != nil {
+			t.Errorf("%s does not decode strictly into Kubernetes' type: %v\n%s", meta.Kind, err, doc)
+		}
+	}
+	return objs
+}
+
+// chartValues are the chart's own defaults (values.yaml), read as Helm
+// reads them: what the rendered objects must carry.
+func chartValues(t *testing.T) map[string]any {
+	return loadChart(t).Values
+}
+
+func valuesAt(v map[string]any, path ...string) any {
+	var cur any = v
 	for _, p := range path {
-		switch k := p.(type) {
-		case string:
-			m, _ := obj.(map[string]any)
-			obj = m[k]
-		case int:
-			s, _ := obj.([]any)
-			if k >= len(s) {
-				return nil
-			}
-			obj = s[k]
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
 		}
+		cur = m[p]
 	}
-	return obj
+	return cur
 }
 
-func TestChartRendersAReviewApp(t *testing.T) {
-	release := "review-1234-feature-with-a-really-long-branch-name-for-a-slug"
-	objs, err := render(t, release, map[string]any{
-		"existingSecret": "review-1234-secrets",
-		"image":          map[string]any{"digest": "sha256:0123456789abcdef", "tag": "abc123"},
-		"ingress":        map[string]any{"host": "mr-1234.review.example.com"},
-	})
-	if err != nil {
-		t.Fatal(err)
+func TestLintStrict(t *testing.T) {
+	for _, d := range deployments {
+		t.Run(d.name, func(t *testing.T) {
+			lint := action.NewLint()
+			lint.Strict, lint.Namespace = true, d.namespace
+			res := lint.Run([]string{chartDir}, d.values(t))
+			for _, m := range res.Messages {
+				t.Logf("helm lint: %s", m)
+			}
+			if len(res.Errors) > 0 {
+				t.Errorf("helm lint --strict fails: %v", res.Errors)
+			}
+		})
 	}
-	for _, kind := range []string{"Deployment", "Service", "Ingress", "Job"} {
-		if objs[kind] == nil {
-			t.Fatalf("no %s rendered (got %v)", kind, keys(objs))
+	// Helm lints in "lint mode", where a missing `required` value is only
+	// logged: TestChartRefusesToRenderWithoutASecret checks that one.
+}
+
+func TestEveryPipelineRendersWhatTheChartPromises(t *testing.T) {
+	defaults := chartValues(t)
+	for _, d := range deployments {
+		t.Run(d.name, func(t *testing.T) {
+			// A pull secret, as a private registry needs.
+			vals := d.values(t, "imagePullSecrets[0].name=registry-credentials")
+			manifest, err := template(t, d.release, d.namespace, vals)
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs := decode(t, manifest)
+			host := strings.TrimPrefix(d.sets[3], "ingress.host=")
+			secret := strings.TrimPrefix(d.sets[2], "existingSecret=")
+			image := "registry.example.com/agency/project@" + digest
+			if len(objs.deployments) != 1 || len(objs.services) != 1 {
+				t.Fatalf("want one Deployment and one Service:\n%s", manifest)
+			}
+			if want := valuesAt(defaults, "ingress", "enabled") == true; (len(objs.ingresses) == 1) != want {
+				t.Errorf("ingress.enabled is %v, %d Ingress rendered", want, len(objs.ingresses))
+			}
+			if want := valuesAt(defaults, "migrations", "enabled") == true; (len(objs.jobs) == 1) != want {
+				t.Errorf("migrations.enabled is %v, %d Job rendered", want, len(objs.jobs))
+			}
+			dep := objs.deployments[0]
+			checkName(t, "Deployment", dep.Name)
+			checkName(t, "Service", objs.services[0].Name)
+			pods := map[string]corev1.PodSpec{"Deployment": dep.Spec.Template.Spec}
+			for _, j := range objs.jobs {
+				checkName(t, "Job", j.Name)
+				pods["Job "+j.Name] = j.Spec.Template.Spec
+				if j.Annotations["helm.sh/hook"] != "pre-install,pre-upgrade" {
+					t.Errorf("migrations must run before the new pods: hook %q", j.Annotations["helm.sh/hook"])
+				}
+				if c := j.Spec.Template.Spec.Containers; len(c) != 1 || !strings.Contains(strings.Join(c[0].Command, " "), "migrate") {
+					t.Errorf("the Job must migrate: %+v", c)
+				}
+			}
+			for what, pod := range pods {
+				checkPod(t, what, pod, defaults, image, secret)
+			}
+			web := dep.Spec.Template.Spec.Containers[0]
+			for name, probe := range map[string]*corev1.Probe{"readiness": web.ReadinessProbe, "liveness": web.LivenessProbe} {
+				if probe == nil || probe.HTTPGet == nil || probe.HTTPGet.Path != "/healthz" || probe.HTTPGet.Port.String() != web.Ports[0].Name {
+					t.Errorf("the %s probe must GET /healthz on the container's port: %+v", name, probe)
+				}
+			}
+			checkResources(t, web.Resources, valuesAt(defaults, "resources"))
+			for _, e := range web.Env {
+				if e.Name == "DJANGO_ALLOWED_HOSTS" && e.Value != host {
+					t.Errorf("DJANGO_ALLOWED_HOSTS %q, want the ingress host %q", e.Value, host)
+				}
+			}
+			svc := objs.services[0]
+			for k, v := range svc.Spec.Selector {
+				if dep.Spec.Template.Labels[k] != v {
+					t.Errorf("the Service selects %s=%s, which the pods do not carry", k, v)
+				}
+			}
+			if dep.Spec.Selector == nil || len(dep.Spec.Selector.MatchLabels) == 0 {
+				t.Error("the Deployment has no selector")
+			}
+			for _, ing := range objs.ingresses {
+				checkName(t, "Ingress", ing.Name)
+				if len(ing.Spec.Rules) != 1 || ing.Spec.Rules[0].Host != host {
+					t.Errorf("the Ingress must serve %s: %+v", host, ing.Spec.Rules)
+				}
+				if valuesAt(defaults, "ingress", "tls") == true && (len(ing.Spec.TLS) != 1 || len(ing.Spec.TLS[0].Hosts) != 1 || ing.Spec.TLS[0].Hosts[0] != host) {
+					t.Errorf("ingress.tls is on: the certificate must cover %s: %+v", host, ing.Spec.TLS)
+				}
+				if b := ing.Spec.Rules[0].HTTP.Paths[0].Backend.Service; b == nil || b.Name != svc.Name {
+					t.Errorf("the Ingress must route to the Service %s", svc.Name)
+				}
+			}
+		})
+	}
+}
+
+func checkName(t *testing.T, kind, name string) {
+	t.Helper()
+	if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
+		t.Errorf("%s name %q: %v", kind, name, errs)
+	}
+}
+
+// checkPod checks what the chart promises every pod: the image by digest,
+// non-root with the values' user, seccomp, a read-only root filesystem,
+// no privilege escalation or capabilities, pull secrets, secrets from the
+// existing Secret.
+func checkPod(t *testing.T, what string, pod corev1.PodSpec, defaults map[string]any, image, secret string) {
+	t.Helper()
+	sc := pod.SecurityContext
+	if sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
+		t.Errorf("%s: the pod must run as non-root", what)
+	} else if want, _ := valuesAt(defaults, "podSecurityContext", "runAsUser").(float64); sc.RunAsUser == nil || float64(*sc.RunAsUser) != want {
+		t.Errorf("%s: runAsUser %v, values.yaml says %v", what, sc.RunAsUser, want)
+	}
+	if sc == nil || sc.SeccompProfile == nil || sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		t.Errorf("%s: the pod must use the runtime's default seccomp profile", what)
+	}
+	if got := fmt.Sprint(pod.ImagePullSecrets); got != "[{registry-credentials}]" {
+		t.Errorf("%s: imagePullSecrets %s, want the one given", what, got)
+	}
+	for _, c := range pod.Containers {
+		if c.Image != image {
+			t.Errorf("%s: image %q, want it by digest %q", what, c.Image, image)
 		}
-		if name := get(objs[kind], "metadata", "name").(string); len(name) > 63 || strings.HasSuffix(name, "-") {
-			t.Errorf("%s name %q is not a valid DNS label", kind, name)
+		s := c.SecurityContext
+		if s == nil || s.ReadOnlyRootFilesystem == nil || !*s.ReadOnlyRootFilesystem {
+			t.Errorf("%s: container %s must have a read-only root filesystem", what, c.Name)
+		}
+		if s == nil || s.AllowPrivilegeEscalation == nil || *s.AllowPrivilegeEscalation {
+			t.Errorf("%s: container %s must not escalate privileges", what, c.Name)
+		}
+		if s == nil || s.Capabilities == nil || fmt.Sprint(s.Capabilities.Drop) != "[ALL]" {
+			t.Errorf("%s: container %s must drop all capabilities", what, c.Name)
+		}
+		if len(c.EnvFrom) != 1 || c.EnvFrom[0].SecretRef == nil || c.EnvFrom[0].SecretRef.Name != secret {
+			t.Errorf("%s: container %s must read its secrets from the Secret %s: %+v", what, c.Name, secret, c.EnvFrom)
+		}
+		for _, e := range c.Env {
+			if strings.Contains(e.Name, "SECRET") || strings.Contains(e.Name, "PASSWORD") || e.Name == "DATABASE_URL" {
+				t.Errorf("%s: %s is set as a plain value", what, e.Name)
+			}
 		}
 	}
-	c := get(objs["Deployment"], "spec", "template", "spec", "containers", 0)
-	if img := get(c, "image"); img != "registry.example.com/agency/project@sha256:0123456789abcdef" {
-		t.Errorf("the image must be deployed by digest: %v", img)
-	}
-	for _, probe := range []string{"readinessProbe", "livenessProbe"} {
-		if get(c, probe, "httpGet", "path") != "/healthz" {
-			t.Errorf("%s must call /healthz", probe)
+}
+
+// checkResources compares the rendered requests and limits with
+// values.yaml's, as quantities.
+func checkResources(t *testing.T, got corev1.ResourceRequirements, want any) {
+	t.Helper()
+	for kind, list := range map[string]corev1.ResourceList{"requests": got.Requests, "limits": got.Limits} {
+		w, _ := valuesAt(map[string]any{"r": want}, "r", kind).(map[string]any)
+		if len(w) == 0 {
+			t.Errorf("values.yaml sets no resources.%s", kind)
 		}
-	}
-	if get(c, "envFrom", 0, "secretRef", "name") != "review-1234-secrets" {
-		t.Errorf("secrets must come from the existing Secret")
-	}
-	if get(c, "securityContext", "readOnlyRootFilesystem") != true || get(objs["Deployment"], "spec", "template", "spec", "securityContext", "runAsNonRoot") != true {
-		t.Errorf("the pod must run as non-root with a read-only root filesystem")
-	}
-	if get(c, "resources", "requests", "cpu") == nil {
-		t.Errorf("resources must be set")
-	}
-	if get(objs["Ingress"], "spec", "rules", 0, "host") != "mr-1234.review.example.com" {
-		t.Errorf("the ingress must serve the review host")
-	}
-	job := objs["Job"]
-	if hook := get(job, "metadata", "annotations", "helm.sh/hook"); hook != "pre-install,pre-upgrade" {
-		t.Errorf("migrations must be a pre-install/pre-upgrade hook: %v", hook)
-	}
-	if cmd := fmt.Sprint(get(job, "spec", "template", "spec", "containers", 0, "command")); !strings.Contains(cmd, "migrate") {
-		t.Errorf("the job must migrate: %s", cmd)
-	}
-	env := fmt.Sprint(get(c, "env"))
-	if !strings.Contains(env, "DJANGO_ALLOWED_HOSTS") || !strings.Contains(env, "https://mr-1234.review.example.com") {
-		t.Errorf("hosts and CSRF origins come from the ingress host: %s", env)
+		for name, v := range w {
+			q := resource.MustParse(fmt.Sprint(v))
+			if g, ok := list[corev1.ResourceName(name)]; !ok || g.Cmp(q) != 0 {
+				t.Errorf("resources.%s.%s: rendered %v, values.yaml %v", kind, name, list[corev1.ResourceName(name)], v)
+			}
+		}
 	}
 }
 
 func TestChartRefusesToRenderWithoutASecret(t *testing.T) {
-	if _, err := render(t, "prod", nil); err == nil || !strings.Contains(err.Error(), "existingSecret") {
-		t.Fatalf("rendering without existingSecret must fail, got %v", err)
+	_, err := template(t, "prod", "production", map[string]any{})
+	if err == nil || !strings.Contains(err.Error(), "existingSecret") {
+		t.Fatalf("rendering without existingSecret must fail on it, got %v", err)
 	}
 }
 
@@ -218,19 +335,48 @@ func TestValuesHoldNoSecrets(t *testing.T) {
 			t.Errorf("values.yaml sets %s; secrets belong in the existing Secret", word)
 		}
 	}
-	objs, err := render(t, "prod", map[string]any{"existingSecret": "prod-secrets", "migrations": map[string]any{"enabled": false}, "ingress": map[string]any{"enabled": false}})
+	manifest, err := template(t, "prod", "production", deployments[2].values(t, "migrations.enabled=false", "ingress.enabled=false"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if objs["Job"] != nil || objs["Ingress"] != nil || objs["Secret"] != nil {
-		t.Errorf("switches must turn objects off, and no Secret is ever rendered: %v", keys(objs))
+	objs := decode(t, manifest)
+	if len(objs.jobs) != 0 || len(objs.ingresses) != 0 {
+		t.Errorf("switches must turn objects off: %d Job, %d Ingress", len(objs.jobs), len(objs.ingresses))
+	}
+	if strings.Contains(manifest, "kind: Secret") {
+		t.Error("the chart must never render a Secret")
 	}
 }
 
-func keys(m map[string]map[string]any) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
+// TestDeploymentsMatchThePipelines reads the --set flags each pipeline
+// passes (the example's .deploy job and the review-app component) so the
+// table above cannot drift from them.
+func TestDeploymentsMatchThePipelines(t *testing.T) {
+	setKey := regexp.MustCompile(`--set "([A-Za-z0-9_.\[\]]+)=`)
+	keysOf := func(sets []string) string {
+		var k []string
+		for _, s := range sets {
+			k = append(k, s[:strings.Index(s, "=")])
+		}
+		sort.Strings(k)
+		return strings.Join(k, " ")
 	}
-	return out
+	for _, f := range []struct{ path, name string }{
+		{"../../examples/django/.gitlab-ci.yml", "staging"},
+		{"../../components/templates/review-app/template.yml", "review"},
+	} {
+		src, err := os.ReadFile(f.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found []string
+		for _, m := range setKey.FindAllStringSubmatch(string(src), -1) {
+			found = append(found, m[1]+"=")
+		}
+		for _, d := range deployments {
+			if d.name == f.name && keysOf(found) != keysOf(d.sets) {
+				t.Errorf("%s passes --set %s; the test's %s deployment sets %s", f.path, keysOf(found), d.name, keysOf(d.sets))
+			}
+		}
+	}
 }

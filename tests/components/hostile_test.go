@@ -191,7 +191,7 @@ func refusedInput(res *lint.Result) bool {
 func setupHostile(t *testing.T, name, dir string) {
 	t.Helper()
 	switch name {
-	case "kaniko-build", "buildkit-build":
+	case "kaniko-build", "buildkit-build", "buildah-build":
 		os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\n"), 0o644)
 		os.MkdirAll(filepath.Join(dir, "kaniko", ".docker"), 0o755)
 	case "cilint":

@@ -18,6 +18,7 @@ include:
   - component: gitlab.com/trustci/components/django-test@1.0.0
   - component: gitlab.com/trustci/components/kaniko-build@1.0.0
   - component: gitlab.com/trustci/components/buildkit-build@1.0.0
+  - component: gitlab.com/trustci/components/buildah-build@1.0.0
   - component: gitlab.com/trustci/components/trivy-scan@1.0.0
   - component: gitlab.com/trustci/components/review-app@1.0.0
     inputs:
@@ -103,6 +104,23 @@ include:
       needs: []
       rules:
         - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+  - component: gitlab.com/trustci/components/buildah-build@1.0.0
+    inputs:
+      stage: build
+      job_name: image-buildah
+      image: quay.io/buildah/stable:v1.44.0
+      context: .
+      dockerfile: Dockerfile
+      target: production
+      image_name: $CI_REGISTRY_IMAGE/ba
+      build_args: |
+        BUILD_ENVIRONMENT=production
+      cache: false
+      cache_repo: $CI_REGISTRY_IMAGE/ba/cache
+      push: true
+      needs: []
+      rules:
+        - if: $CI_COMMIT_BRANCH
   - component: gitlab.com/trustci/components/trivy-scan@1.0.0
     inputs:
       stage: scan
@@ -202,11 +220,11 @@ func TestTemplatesLintCleanAlone(t *testing.T) {
 
 func TestPipelinesWithDefaultsAndEveryInputLintClean(t *testing.T) {
 	def := renderPipeline(t, defaultsPipeline)
-	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "trivy-scan", "review-deploy", "review-stop", "cilint", "image-promote"} {
+	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "buildah-build", "trivy-scan", "review-deploy", "review-stop", "cilint", "image-promote"} {
 		job(t, def, name)
 	}
 	full := renderPipeline(t, fullPipeline)
-	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "scan", "preview-deploy", "preview-stop", "lint-ci", "promote-release"} {
+	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "image-buildah", "scan", "preview-deploy", "preview-stop", "lint-ci", "promote-release"} {
 		job(t, full, name)
 	}
 	// The whole-value inputs keep their types.
