@@ -49,7 +49,8 @@ type deployment struct {
 var deployments = []deployment{
 	{"review", "review-feat-x-abc123", "review-review-feat-x-abc123", []string{
 		"image.repository=registry.example.com/agency/project", "image.digest=" + digest,
-		"existingSecret=review-feat-x-abc123-env", "ingress.host=review-feat-x-abc123.review.example.com"}},
+		"existingSecret=review-feat-x-abc123-env", "ingress.host=review-feat-x-abc123.review.example.com",
+		"imagePullSecrets[0].name=review-feat-x-abc123-registry", "ingress.tls=true", "ingress.tlsSecretName=review-feat-x-abc123-tls"}},
 	{"staging", "project-board", "staging", []string{
 		"image.repository=registry.example.com/agency/project", "image.digest=" + digest,
 		"existingSecret=project-board-env", "ingress.host=staging.example.com"}},
@@ -352,11 +353,15 @@ func TestValuesHoldNoSecrets(t *testing.T) {
 // passes (the example's .deploy job and the review-app component) so the
 // table above cannot drift from them.
 func TestDeploymentsMatchThePipelines(t *testing.T) {
-	setKey := regexp.MustCompile(`--set "([A-Za-z0-9_.\[\]]+)=`)
+	setKey := regexp.MustCompile(`--set "?([A-Za-z0-9_.\[\]]+)=`)
 	keysOf := func(sets []string) string {
+		seen := map[string]bool{}
 		var k []string
 		for _, s := range sets {
-			k = append(k, s[:strings.Index(s, "=")])
+			if key := s[:strings.Index(s, "=")]; !seen[key] {
+				seen[key] = true
+				k = append(k, key)
+			}
 		}
 		sort.Strings(k)
 		return strings.Join(k, " ")
