@@ -35,6 +35,15 @@ func TestControlCharactersAreShownNotObeyed(t *testing.T) {
 		t.Errorf("caret not under column 2:\n%s", out)
 	}
 
+	var junit bytes.Buffer
+	if err := JUnit(&junit, []finding.Finding{f}, []string{f.Pos.File}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range junit.String() {
+		if r != '\n' && (r < 0x20 || r == 0x7f || dangerous(r)) {
+			t.Errorf("junit: raw control character %U", r)
+		}
+	}
 	for name, write := range map[string]func(*bytes.Buffer) error{
 		"json":        func(b *bytes.Buffer) error { return JSON(b, []finding.Finding{f}) },
 		"codequality": func(b *bytes.Buffer) error { return CodeQuality(b, []finding.Finding{f}, nil) },

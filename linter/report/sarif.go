@@ -96,12 +96,16 @@ func JUnit(w io.Writer, fs []finding.Finding, files []string) error {
 			byFile[f.Pos.File] = s
 			order = append(order, f.Pos.File)
 		}
-		c := testcase{Name: fmt.Sprintf("%s %s", Location(f.Pos), f.Rule), Classname: f.Rule}
+		// XML keeps C1 and bidirectional controls, which a terminal
+		// showing the report would obey: they are shown as symbols, as in
+		// the text report.
+		loc, msg := clean(Location(f.Pos)), clean(f.Message)
+		c := testcase{Name: fmt.Sprintf("%s %s", loc, f.Rule), Classname: f.Rule}
 		if f.Severity == finding.Error {
-			c.Failure = &failure{Message: f.Message, Type: f.Rule, Text: Location(f.Pos) + ": " + f.Message}
+			c.Failure = &failure{Message: msg, Type: f.Rule, Text: loc + ": " + msg}
 			s.Failures++
 		} else {
-			c.Skipped = &skipped{Message: f.Severity.String() + ": " + f.Message}
+			c.Skipped = &skipped{Message: f.Severity.String() + ": " + msg}
 		}
 		s.Cases = append(s.Cases, c)
 		s.Tests++
