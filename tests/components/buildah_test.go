@@ -5,13 +5,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gitlab.com/trustci/cicd/tests/internal/runner"
 )
 
 // TestBuildahBuild runs buildah-build's script with the fake Buildah
 // (fakes/buildah, Buildah v1.44.0's flags); the image test
 // (tests/image) runs the same script with the real one.
 func TestBuildahBuild(t *testing.T) {
-	res := renderPipeline(t, `stages: [build]
+	res := runner.Render(t, `stages: [build]
 include:
   - component: gitlab.com/trustci/components/buildah-build@1.0.0
     inputs:

@@ -12,6 +12,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/lint"
 	"gitlab.com/trustci/cicd/linter/report"
+	"gitlab.com/trustci/cicd/tests/internal/runner"
 )
 
 // lintRepoFile lints one of this repository's own pipelines as CI does
@@ -19,7 +20,7 @@ import (
 // $CI_PROJECT_PATH self-references) and fails on any error.
 func lintRepoFile(t *testing.T, rel string) *lint.Result {
 	t.Helper()
-	root := repoRoot(t)
+	root := runner.RepoRoot()
 	l, err := lint.New(lint.Options{Root: root, ServerFQDN: "gitlab.com"})
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +55,7 @@ func git(t *testing.T, dir string, args ...string) string {
 // history before them.
 func sourceRepo(t *testing.T) string {
 	t.Helper()
-	root := repoRoot(t)
+	root := runner.RepoRoot()
 	src := t.TempDir()
 	git(t, src, "init", "-q", "-b", "main")
 	os.WriteFile(filepath.Join(src, "HISTORY"), []byte("before the catalog\n"), 0o644)
@@ -100,7 +101,7 @@ func TestPublishCatalog(t *testing.T) {
 	if e := publish.Get("image").Get("entrypoint"); e == nil || len(e.Items) != 1 || e.Items[0].Text != "" {
 		t.Errorf("alpine/git's entrypoint is git: the job must override it, entrypoint %v", e)
 	}
-	if strings.Contains(scriptOf(publish), "subtree") {
+	if strings.Contains(runner.ScriptOf(publish), "subtree") {
 		t.Error("git subtree is not in alpine/git, and needs full history")
 	}
 	target := filepath.Join(t.TempDir(), "components.git")
@@ -130,7 +131,7 @@ func TestPublishCatalog(t *testing.T) {
 	for _, f := range published {
 		has[f] = true
 	}
-	templates, _ := filepath.Glob(filepath.Join(repoRoot(t), "components", "templates", "*", "template.yml"))
+	templates, _ := filepath.Glob(filepath.Join(runner.RepoRoot(), "components", "templates", "*", "template.yml"))
 	want := []string{"README.md", "LICENSE", ".gitlab-ci.yml", "example/manage.py", "example/Dockerfile", "example/chart/Chart.yaml"}
 	for _, tmpl := range templates {
 		name := filepath.Base(filepath.Dir(tmpl))
@@ -146,7 +147,7 @@ func TestPublishCatalog(t *testing.T) {
 			t.Errorf("the published catalog holds %s, which is not the catalog's", f)
 		}
 	}
-	license, _ := os.ReadFile(filepath.Join(repoRoot(t), "LICENSE"))
+	license, _ := os.ReadFile(filepath.Join(runner.RepoRoot(), "LICENSE"))
 	if got := git(t, target, "show", "1.0.0:LICENSE"); got != strings.TrimSpace(string(license)) {
 		t.Error("the published LICENSE is not the repository's")
 	}
@@ -193,7 +194,7 @@ func TestPublishCatalog(t *testing.T) {
 // `## Components` section with a `### <name>` part per component, each
 // linking to its README.
 func TestCatalogReadmeLayout(t *testing.T) {
-	root := repoRoot(t)
+	root := runner.RepoRoot()
 	readme := readFile(t, filepath.Join(root, "components", "README.md"))
 	if !regexp.MustCompile(`(?m)^## Components$`).MatchString(readme) {
 		t.Fatal("components/README.md has no `## Components` section")
@@ -215,7 +216,7 @@ func TestCatalogReadmeLayout(t *testing.T) {
 // every component from itself at the commit under test, lints clean, and
 // its merge-request pipelines run jobs.
 func TestCatalogPipelineTestsItself(t *testing.T) {
-	root := repoRoot(t)
+	root := runner.RepoRoot()
 	src := readFile(t, filepath.Join(root, "components", ".gitlab-ci.yml"))
 	templates, _ := filepath.Glob(filepath.Join(root, "components", "templates", "*", "template.yml"))
 	for _, tmpl := range templates {

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gitlab.com/trustci/cicd/tests/internal/runner"
 )
 
 func setupBuild(t *testing.T) string {
@@ -21,7 +23,7 @@ func setupBuild(t *testing.T) string {
 }
 
 func TestKanikoBuild(t *testing.T) {
-	res := renderPipeline(t, `stages: [build]
+	res := runner.Render(t, `stages: [build]
 include:
   - component: gitlab.com/trustci/components/kaniko-build@1.0.0
     inputs:
@@ -99,7 +101,7 @@ include:
 // group's Dependency Proxy as the mirror, its credentials are in the auth
 // file too.
 func TestBuildsUseTheRegistryMirror(t *testing.T) {
-	res := renderPipeline(t, `stages: [build]
+	res := runner.Render(t, `stages: [build]
 include:
   - component: gitlab.com/trustci/components/kaniko-build@1.0.0
     inputs:
@@ -164,7 +166,7 @@ func fakesKaniko(t *testing.T, fakes, dir string) string {
 }
 
 func TestBuildkitBuild(t *testing.T) {
-	res := renderPipeline(t, `stages: [build]
+	res := runner.Render(t, `stages: [build]
 include:
   - component: gitlab.com/trustci/components/buildkit-build@1.0.0
     inputs:
@@ -193,7 +195,7 @@ include:
 }
 
 func TestTrivyScan(t *testing.T) {
-	res := renderPipeline(t, `stages: [build, test]
+	res := runner.Render(t, `stages: [build, test]
 include:
   - component: gitlab.com/trustci/components/kaniko-build@1.0.0
   - component: gitlab.com/trustci/components/trivy-scan@1.0.0
@@ -246,7 +248,7 @@ include:
 	// A TRIVY_PASSWORD CI/CD variable and a database mirror: the
 	// credentials still reach Trivy for $CI_REGISTRY only.
 	t.Run("db mirror, TRIVY_PASSWORD variable", func(t *testing.T) {
-		mirrored := renderPipeline(t, `stages: [build, test]
+		mirrored := runner.Render(t, `stages: [build, test]
 include:
   - component: gitlab.com/trustci/components/kaniko-build@1.0.0
   - component: gitlab.com/trustci/components/trivy-scan@1.0.0
@@ -279,7 +281,7 @@ include:
 }
 
 func TestReviewApp(t *testing.T) {
-	res := renderPipeline(t, `stages: [build, review]
+	res := runner.Render(t, `stages: [build, review]
 include:
   - component: gitlab.com/trustci/components/kaniko-build@1.0.0
   - component: gitlab.com/trustci/components/review-app@1.0.0
@@ -372,11 +374,11 @@ include:
 func TestCilintComponent(t *testing.T) {
 	bin := t.TempDir()
 	build := exec.Command("go", "build", "-o", filepath.Join(bin, "cilint"), "./linter/cmd/cilint")
-	build.Dir = repoRoot(t)
+	build.Dir = runner.RepoRoot()
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build cilint: %v\n%s", err, out)
 	}
-	res := renderPipeline(t, "include:\n  - component: gitlab.com/trustci/components/cilint@1.0.0\nbuild:\n  script: make\n")
+	res := runner.Render(t, "include:\n  - component: gitlab.com/trustci/components/cilint@1.0.0\nbuild:\n  script: make\n")
 	for _, tt := range []struct {
 		name, pipeline string
 		fails          bool
@@ -410,7 +412,7 @@ func TestCilintComponentRemote(t *testing.T) {
 	const token = "glpat-component-remote-77"
 	bin := t.TempDir()
 	build := exec.Command("go", "build", "-o", filepath.Join(bin, "cilint"), "./linter/cmd/cilint")
-	build.Dir = repoRoot(t)
+	build.Dir = runner.RepoRoot()
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build cilint: %v\n%s", err, out)
 	}
@@ -429,7 +431,7 @@ func TestCilintComponentRemote(t *testing.T) {
 		fmt.Fprint(w, `{"valid":false,"errors":["jobs:build:tags config should be an array of strings"],"warnings":[],"merged_yaml":"","includes":[]}`)
 	}))
 	defer srv.Close()
-	res := renderPipeline(t, "include:\n  - component: gitlab.com/trustci/components/cilint@1.0.0\n    inputs:\n      remote: true\nbuild:\n  script: make\n")
+	res := runner.Render(t, "include:\n  - component: gitlab.com/trustci/components/cilint@1.0.0\n    inputs:\n      remote: true\nbuild:\n  script: make\n")
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte("build:\n  script: make\n"), 0o644)
 	env := ciEnv(dir)
@@ -452,7 +454,7 @@ func TestCilintComponentRemote(t *testing.T) {
 // are inputs.
 func TestRetryOnlyInfrastructureFailures(t *testing.T) {
 	allowed := map[string]bool{"runner_system_failure": true, "stuck_or_timeout_failure": true, "scheduler_failure": true, "api_failure": true}
-	res := renderPipeline(t, defaultsPipeline)
+	res := runner.Render(t, defaultsPipeline)
 	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "trivy-scan", "cilint", "review-deploy", "review-stop", "image-promote"} {
 		j := job(t, res, name)
 		retry := j.Get("retry")
@@ -475,7 +477,7 @@ func TestRetryOnlyInfrastructureFailures(t *testing.T) {
 			t.Errorf("%s: no timeout", name)
 		}
 	}
-	full := renderPipeline(t, fullPipeline)
+	full := runner.Render(t, fullPipeline)
 	if got := job(t, full, "build-image").Get("timeout").Text; got != "45m" {
 		t.Errorf("the timeout input does not reach the job: %q", got)
 	}

@@ -7,15 +7,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gitlab.com/trustci/cicd/tests/internal/runner"
 )
 
-// TestDjangoTestRunsForReal runs the django-test component's rendered
-// script, unchanged, against examples/django with a real PostgreSQL server
-// and the Python packages from PyPI: `make component-test` provides both
-// (DATABASE_URL from scripts/with-postgres, DJANGO_TEST_PYTHON from the
-// virtualenv).
-func TestDjangoTestRunsForReal(t *testing.T) {
-	dbURL, python := os.Getenv("DATABASE_URL"), os.Getenv("DJANGO_TEST_PYTHON")
+// realDjango is what a real django-test run needs from make
+// component-test: the throw-away PostgreSQL (its URL and password) and the
+// virtualenv's Python. Without them (`make unit`) the test is skipped.
+func realDjango(t *testing.T) (u *url.URL, password, python string) {
+	t.Helper()
+	var dbURL string
+	dbURL, python = os.Getenv("DATABASE_URL"), os.Getenv("DJANGO_TEST_PYTHON")
 	if dbURL == "" || python == "" {
 		t.Skip("needs DATABASE_URL and DJANGO_TEST_PYTHON: run make component-test")
 	}
@@ -23,7 +25,17 @@ func TestDjangoTestRunsForReal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	password, _ := u.User.Password()
+	password, _ = u.User.Password()
+	return u, password, python
+}
+
+// TestDjangoTestRunsForReal runs the django-test component's rendered
+// script, unchanged, against examples/django with a real PostgreSQL server
+// and the Python packages from PyPI: `make component-test` provides both
+// (DATABASE_URL from scripts/with-postgres, DJANGO_TEST_PYTHON from the
+// virtualenv).
+func TestDjangoTestRunsForReal(t *testing.T) {
+	u, password, python := realDjango(t)
 	pipeline := `stages: [test]
 include:
   - component: gitlab.com/trustci/components/django-test@1.0.0
@@ -53,8 +65,8 @@ include:
       coverage_threshold: 100
       env: DJANGO_SECRET_KEY=component-test-only
 `
-	res := renderPipeline(t, pipeline)
-	root := repoRoot(t)
+	res := runner.Render(t, pipeline)
+	root := runner.RepoRoot()
 	project := filepath.Join(root, "examples", "django")
 	for _, f := range []string{"report.xml", "coverage.xml"} {
 		os.Remove(filepath.Join(project, f))
@@ -107,15 +119,7 @@ include:
 // the measured run; with a failing test (plain pytest) the job fails and
 // still writes report.xml and coverage.xml, so the merge request shows both.
 func TestDjangoTestCoverageWithAnyRunner(t *testing.T) {
-	dbURL, python := os.Getenv("DATABASE_URL"), os.Getenv("DJANGO_TEST_PYTHON")
-	if dbURL == "" || python == "" {
-		t.Skip("needs DATABASE_URL and DJANGO_TEST_PYTHON: run make component-test")
-	}
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	password, _ := u.User.Password()
+	u, password, python := realDjango(t)
 	component := func(jobName, testCommand string) string {
 		return `  - component: gitlab.com/trustci/components/django-test@1.0.0
     inputs:
@@ -133,7 +137,7 @@ func TestDjangoTestCoverageWithAnyRunner(t *testing.T) {
         DJANGO_ALLOWED_HOSTS=localhost
 `
 	}
-	res := renderPipeline(t, "stages: [test]\ninclude:\n"+
+	res := runner.Render(t, "stages: [test]\ninclude:\n"+
 		component("django-runner", "python manage.py test tests.test_django_runner")+
 		component("failing-tests", "pytest --junitxml=report.xml"))
 	pathEnv := map[string]string{"PATH": filepath.Dir(python) + ":" + os.Getenv("PATH")}
@@ -216,7 +220,7 @@ class MilestoneTest(TestCase):
 func copyExample(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
-	src := filepath.Join(repoRoot(t), "examples", "django")
+	src := filepath.Join(runner.RepoRoot(), "examples", "django")
 	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err

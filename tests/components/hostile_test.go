@@ -12,6 +12,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/lint"
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/tests/internal/runner"
 )
 
 // commandInputs are the inputs that are commands by design: the job runs
@@ -41,7 +42,7 @@ var hostileValues = []string{
 // the marker file must never appear. A value cilint refuses (an input's
 // regex or options) is also safe: GitLab refuses that pipeline.
 func TestInputsAreData(t *testing.T) {
-	root := repoRoot(t)
+	root := runner.RepoRoot()
 	templates, _ := filepath.Glob(filepath.Join(root, "components", "templates", "*", "template.yml"))
 	if len(templates) == 0 {
 		t.Fatal("no templates")
@@ -140,7 +141,7 @@ func lintComponent(t *testing.T, name string, inputs map[string]string) *lint.Re
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("stages: [build, test, review, deploy, lint]\ninclude:\n")
-	fmt.Fprintf(&b, "  - component: %s/%s@1.0.0\n    inputs:\n", catalogPrefix, name)
+	fmt.Fprintf(&b, "  - component: %s/%s@1.0.0\n    inputs:\n", runner.CatalogPrefix, name)
 	keys := make([]string, 0, len(inputs))
 	for k := range inputs {
 		keys = append(keys, k)
@@ -151,9 +152,9 @@ func lintComponent(t *testing.T, name string, inputs map[string]string) *lint.Re
 	}
 	if name == "trivy-scan" || name == "review-app" {
 		// Both need the build job's dotenv.
-		fmt.Fprintf(&b, "  - component: %s/kaniko-build@1.0.0\n", catalogPrefix)
+		fmt.Fprintf(&b, "  - component: %s/kaniko-build@1.0.0\n", runner.CatalogPrefix)
 	}
-	res := lintPipeline(t, b.String())
+	res := runner.Lint(t, b.String())
 	if name == "trivy-scan" || name == "review-app" {
 		// Only the component under test runs.
 		jobs := res.Pipeline.Jobs[:0:0]

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/tests/internal/runner"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -51,7 +52,7 @@ type imageRow struct {
 // calls": one row per component, the commands as `backticked` words.
 func readImagesTable(t *testing.T) map[string]imageRow {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "components", "IMAGES.md"))
+	b, err := os.ReadFile(filepath.Join(runner.RepoRoot(), "components", "IMAGES.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +201,7 @@ func jobVariables(j *load.Node) map[string]string {
 	vars := map[string]string{}
 	if v := j.Get("variables"); v != nil {
 		for _, p := range v.Pairs {
-			vars[p.Key.Name()] = expandVariable(p.Value.Name(), vars)
+			vars[p.Key.Name()] = runner.ExpandVariable(p.Value.Name(), vars)
 		}
 	}
 	return vars
@@ -226,7 +227,7 @@ func missingCommands(called []string, row imageRow, component string) []string {
 // plain value for each required input), and returns its jobs.
 func componentJobs(t *testing.T) map[string][]*load.Node {
 	t.Helper()
-	templates, _ := filepath.Glob(filepath.Join(repoRoot(t), "components", "templates", "*", "template.yml"))
+	templates, _ := filepath.Glob(filepath.Join(runner.RepoRoot(), "components", "templates", "*", "template.yml"))
 	byComponent := map[string][]*load.Node{}
 	for _, path := range templates {
 		name := filepath.Base(filepath.Dir(path))
@@ -251,7 +252,7 @@ func componentJobs(t *testing.T) map[string][]*load.Node {
 // after checking the image's own build files, that the image has it.
 func TestImagesProvideEveryCommand(t *testing.T) {
 	rows := readImagesTable(t)
-	templates, _ := filepath.Glob(filepath.Join(repoRoot(t), "components", "templates", "*", "template.yml"))
+	templates, _ := filepath.Glob(filepath.Join(runner.RepoRoot(), "components", "templates", "*", "template.yml"))
 	jobs := componentJobs(t)
 	for _, path := range templates {
 		name := filepath.Base(filepath.Dir(path))
@@ -276,7 +277,7 @@ func TestImagesProvideEveryCommand(t *testing.T) {
 			}
 			calledAll := map[string]bool{}
 			for _, j := range jobs[name] {
-				called := scriptCommands(t, scriptOf(j), jobVariables(j))
+				called := scriptCommands(t, runner.ScriptOf(j), jobVariables(j))
 				for _, c := range called {
 					calledAll[c] = true
 				}
@@ -299,7 +300,7 @@ func TestImagesProvideEveryCommand(t *testing.T) {
 func TestImagesCheckCatchesAMissingTool(t *testing.T) {
 	rows := readImagesTable(t)
 	j := componentJobs(t)["kaniko-build"][0]
-	script := scriptOf(j) + "\njq -r .digest \"$CI_PROJECT_DIR/build.env\"\n$TOOL --version\n"
+	script := runner.ScriptOf(j) + "\njq -r .digest \"$CI_PROJECT_DIR/build.env\"\n$TOOL --version\n"
 	missing := missingCommands(scriptCommands(t, script, jobVariables(j)), rows["kaniko-build"], "kaniko-build")
 	if fmt.Sprint(missing) != "[$TOOL jq]" {
 		t.Errorf("missing commands: %v, want [$TOOL jq]", missing)
@@ -331,7 +332,7 @@ func TestRenovateUpdatesEveryDefaultImage(t *testing.T) {
 			AutoReplace  string   `json:"autoReplaceStringTemplate"`
 		} `json:"customManagers"`
 	}
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "renovate.json"))
+	b, err := os.ReadFile(filepath.Join(runner.RepoRoot(), "renovate.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,7 +344,7 @@ func TestRenovateUpdatesEveryDefaultImage(t *testing.T) {
 		t.Error("without an autoReplaceStringTemplate that writes newDigest, Renovate cannot add a digest to a default")
 	}
 	re := regexp.MustCompile(m.MatchStrings[0])
-	templates, _ := filepath.Glob(filepath.Join(repoRoot(t), "components", "templates", "*", "template.yml"))
+	templates, _ := filepath.Glob(filepath.Join(runner.RepoRoot(), "components", "templates", "*", "template.yml"))
 	for _, path := range templates {
 		def := defaultImage(t, path)
 		got := re.FindStringSubmatch("default: " + def + "\n")
@@ -368,7 +369,7 @@ var tagSchemes = map[string]*regexp.Regexp{
 // tests, and checks its tag against the project's scheme: a tag the
 // project never publishes cannot be pulled.
 func TestImageTagsFollowTheProjectsSchemes(t *testing.T) {
-	root := repoRoot(t)
+	root := runner.RepoRoot()
 	var files []string
 	for _, pattern := range []string{"components/templates/*/template.yml", ".gitlab-ci.yml", "components/.gitlab-ci.yml", "examples/*/.gitlab-ci.yml", "tests/components/*.go"} {
 		m, _ := filepath.Glob(filepath.Join(root, pattern))

@@ -9,6 +9,7 @@ import (
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/lint"
+	"gitlab.com/trustci/cicd/tests/internal/runner"
 )
 
 // defaultsPipeline includes every component with only the inputs it
@@ -197,11 +198,11 @@ include:
 `
 
 func TestTemplatesLintCleanAlone(t *testing.T) {
-	templates, _ := filepath.Glob(filepath.Join(repoRoot(t), "components", "templates", "*", "template.yml"))
+	templates, _ := filepath.Glob(filepath.Join(runner.RepoRoot(), "components", "templates", "*", "template.yml"))
 	if len(templates) != 8 {
 		t.Fatalf("want the eight components, found %d", len(templates))
 	}
-	l, err := lint.New(lint.Options{Root: filepath.Join(repoRoot(t), "components")})
+	l, err := lint.New(lint.Options{Root: filepath.Join(runner.RepoRoot(), "components")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,11 +220,11 @@ func TestTemplatesLintCleanAlone(t *testing.T) {
 }
 
 func TestPipelinesWithDefaultsAndEveryInputLintClean(t *testing.T) {
-	def := renderPipeline(t, defaultsPipeline)
+	def := runner.Render(t, defaultsPipeline)
 	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "buildah-build", "trivy-scan", "review-deploy", "review-stop", "cilint", "image-promote"} {
 		job(t, def, name)
 	}
-	full := renderPipeline(t, fullPipeline)
+	full := runner.Render(t, fullPipeline)
 	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "image-buildah", "scan", "preview-deploy", "preview-stop", "lint-ci", "promote-release"} {
 		job(t, full, name)
 	}
@@ -246,13 +247,13 @@ func TestScriptsPassShellcheck(t *testing.T) {
 		t.Skip("shellcheck not installed")
 	}
 	for _, pipeline := range []string{defaultsPipeline, fullPipeline} {
-		res := renderPipeline(t, pipeline)
+		res := runner.Render(t, pipeline)
 		for _, j := range res.Pipeline.Jobs {
 			// SC2154: CI variables are set by GitLab. SC2050, SC2157, SC2043: an
 			// input interpolated into a test or a loop makes it constant, by design.
 			// SC1001: posix_escape escapes "=" as GitLab (Ruby's Shellwords) does.
 			cmd := exec.Command("shellcheck", "--shell=sh", "--exclude=SC2154,SC2050,SC2157,SC2043,SC1001", "-")
-			cmd.Stdin = strings.NewReader(scriptOf(j.Node) + "\n")
+			cmd.Stdin = strings.NewReader(runner.ScriptOf(j.Node) + "\n")
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Errorf("job %s fails ShellCheck:\n%s", j.Name, out)
 			}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gitlab.com/trustci/cicd/tests/internal/runner"
 )
 
 // craneBin is the real crane (go-containerregistry), which .ci/run
@@ -92,7 +94,7 @@ func craneDigest(t *testing.T, crane, ref string) string {
 func TestImagePromote(t *testing.T) {
 	crane := craneBin(t)
 	registry := localRegistry(t, crane)
-	res := renderPipeline(t, `stages: [build]
+	res := runner.Render(t, `stages: [build]
 include:
   - component: gitlab.com/trustci/components/image-promote@1.0.0
 `)
@@ -149,7 +151,7 @@ include:
 		}
 	})
 	t.Run("several tags", func(t *testing.T) {
-		res := renderPipeline(t, `stages: [build]
+		res := runner.Render(t, `stages: [build]
 include:
   - component: gitlab.com/trustci/components/image-promote@1.0.0
     inputs:
@@ -174,7 +176,7 @@ include:
 // image-promote hands on; staging and production each reach their
 // cluster through their own agent, the one their environment names.
 func TestExampleBuildsOncePromotesByDigest(t *testing.T) {
-	root := repoRoot(t)
+	root := runner.RepoRoot()
 	bin := filepath.Join(t.TempDir(), "cilint")
 	build := exec.Command("go", "build", "-o", bin, "./linter/cmd/cilint")
 	build.Dir = root
@@ -183,7 +185,7 @@ func TestExampleBuildsOncePromotesByDigest(t *testing.T) {
 	}
 	example := filepath.Join(root, "examples", "django", ".gitlab-ci.yml")
 	cmd := exec.Command(bin, "jobs", "--offline", "--event", "tag", "--var", "CI_COMMIT_TAG=v1.4.0",
-		"--catalog", catalogPrefix+"="+filepath.Join(root, "components"), example)
+		"--catalog", runner.CatalogPrefix+"="+filepath.Join(root, "components"), example)
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -199,7 +201,7 @@ func TestExampleBuildsOncePromotesByDigest(t *testing.T) {
 		t.Errorf("a tag pipeline must promote, not build:\n%s", out)
 	}
 	src, _ := os.ReadFile(example)
-	res := renderPipeline(t, string(src))
+	res := runner.Render(t, string(src))
 	prod := job(t, res, "deploy-production")
 	if n := prod.Get("needs"); n == nil || n.Items[0].Get("job").Text != "image-promote" || !n.Items[0].Get("artifacts").Bool {
 		t.Errorf("production must deploy image-promote's digest: needs %v", n)

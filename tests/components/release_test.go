@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/tests/internal/runner"
 )
 
 // glabRequired is the glab version GitLab's release keyword needs:
@@ -198,21 +199,14 @@ func (a *releasesAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func runRelease(t *testing.T, j *load.Node, env map[string]string) (string, int) {
 	t.Helper()
 	fakes, _ := filepath.Abs("fakes")
-	script := "set -eo pipefail\n" + scriptOf(j) + "\n" + releaseScript(t, j.Get("release"))
+	script := "set -eo pipefail\n" + runner.ScriptOf(j) + "\n" + releaseScript(t, j.Get("release"))
 	cmd := exec.Command("bash", "-c", script)
 	cmd.Dir = env["CI_PROJECT_DIR"]
 	cmd.Env = []string{"PATH=" + fakes + ":" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	out, err := cmd.CombinedOutput()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return string(out), code
+	return runner.Output(t, cmd)
 }
 
 // TestReleaseJobsCreateReleases runs the catalog project's create-release

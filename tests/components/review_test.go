@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/tests/internal/runner"
 )
 
 // reviewPipeline renders review-app (and the build it needs) with extra
@@ -28,7 +29,7 @@ include:
 	for _, in := range inputs {
 		b.WriteString("      " + in + "\n")
 	}
-	res := renderPipeline(t, b.String())
+	res := runner.Render(t, b.String())
 	return job(t, res, "review-deploy"), job(t, res, "review-stop")
 }
 
@@ -200,7 +201,7 @@ func TestReviewAppCallsNoPsqlInTheJobImage(t *testing.T) {
 	deploy, stop := reviewPipeline(t)
 	pod := regexp.MustCompile(`sh -c '[^']*'`)
 	for _, j := range []*load.Node{deploy, stop} {
-		for _, line := range strings.Split(scriptOf(j), "\n") {
+		for _, line := range strings.Split(runner.ScriptOf(j), "\n") {
 			code := pod.ReplaceAllString(line, "")
 			if i := strings.Index(code, "#"); i >= 0 {
 				code = code[:i]
@@ -319,7 +320,7 @@ func TestReviewAppDatabaseForReal(t *testing.T) {
 // Secret's name and annotations. (A text check: helm is not installed
 // here; TODO.md.)
 func TestExampleChartTakesReviewAppValues(t *testing.T) {
-	chart := filepath.Join(repoRoot(t), "examples", "django", "chart")
+	chart := filepath.Join(runner.RepoRoot(), "examples", "django", "chart")
 	for _, f := range []string{"deployment.yaml", "migrate-job.yaml"} {
 		src := readFile(t, filepath.Join(chart, "templates", f))
 		if !regexp.MustCompile(`(?s)\{\{-? with \.Values\.imagePullSecrets \}\}\s*imagePullSecrets:\s*\{\{-? toYaml \. \| nindent 8 \}\}`).MatchString(src) {

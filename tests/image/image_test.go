@@ -33,16 +33,14 @@ import (
 	"testing"
 	"time"
 
-	"gitlab.com/trustci/cicd/linter/finding"
-	"gitlab.com/trustci/cicd/linter/lint"
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/tests/internal/runner"
 )
 
 const (
-	catalogPrefix = "gitlab.com/trustci/components"
-	commitSHA     = "5e1f0c3a9b7d2e4f6a8c0b1d3e5f7a9c2b4d6e8f"
-	projectURL    = "https://gitlab.example.com/agency/shop"
-	repoPath      = "agency/shop"
+	commitSHA  = "5e1f0c3a9b7d2e4f6a8c0b1d3e5f7a9c2b4d6e8f"
+	projectURL = "https://gitlab.example.com/agency/shop"
+	repoPath   = "agency/shop"
 )
 
 // setup is what make image-test hands the test.
@@ -71,14 +69,6 @@ func environment(t *testing.T) setup {
 	return s
 }
 
-func repoRoot(t *testing.T) string {
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
-
 // step runs f and logs how long it took.
 func step(t *testing.T, name string, f func()) {
 	t.Helper()
@@ -98,7 +88,7 @@ type builder struct {
 
 func TestBuildahBuildPushesARunnableImage(t *testing.T) {
 	env := environment(t)
-	root := repoRoot(t)
+	root := runner.RepoRoot()
 	base := pushBase(t, env, false)
 	work := t.TempDir()
 	// A fresh vfs store, as in a new job container; containers.conf for
@@ -134,7 +124,7 @@ func scanWithTrivy(t *testing.T, env setup, dotenv map[string]string) {
 		t.Log("TRIVY_BIN is not set: trivy-scan not run (make image-test builds Trivy)")
 		return
 	}
-	res := renderPipeline(t, fmt.Sprintf("stages: [build, scan]\ninclude:\n  - component: %s/buildah-build@1.0.0\n  - component: %s/trivy-scan@1.0.0\n    inputs:\n      stage: scan\n      build_job: buildah-build\n      fail_on: CRITICAL\n", catalogPrefix, catalogPrefix))
+	res := runner.Render(t, fmt.Sprintf("stages: [build, scan]\ninclude:\n  - component: %s/buildah-build@1.0.0\n  - component: %s/trivy-scan@1.0.0\n    inputs:\n      stage: scan\n      build_job: buildah-build\n      fail_on: CRITICAL\n", runner.CatalogPrefix, runner.CatalogPrefix))
 	j := res.Pipeline.Job("trivy-scan")
 	if j == nil {
 		t.Fatal("no trivy-scan job")
@@ -256,7 +246,7 @@ func TestBuildkitBuildPushesARunnableImage(t *testing.T) {
 // registry, where a job finds its base images; withCA adds this machine's
 // CA bundle to it first.
 func pushBase(t *testing.T, env setup, withCA bool) string {
-	podman := filepath.Join(repoRoot(t), "scripts", "podman")
+	podman := filepath.Join(runner.RepoRoot(), "scripts", "podman")
 	local := env.baseImage
 	tag := local[strings.LastIndex(local, ":")+1:]
 	if withCA {
@@ -286,13 +276,13 @@ func pushBase(t *testing.T, env setup, withCA bool) string {
 func buildAndRun(t *testing.T, env setup, b builder) map[string]string {
 	reg := newRegistryClient(t, env)
 	started := time.Now().UTC().Add(-time.Minute)
-	root := repoRoot(t)
+	root := runner.RepoRoot()
 	podman := filepath.Join(root, "scripts", "podman")
 
 	// The consumer project: the example, at its own root.
 	project := t.TempDir()
 	copyProject(t, filepath.Join(root, "examples", "django"), project)
-	res := renderPipeline(t, fmt.Sprintf("stages: [build]\ninclude:\n  - component: %s/%s@1.0.0\n    inputs:\n%s", catalogPrefix, b.component, b.inputs))
+	res := runner.Render(t, fmt.Sprintf("stages: [build]\ninclude:\n  - component: %s/%s@1.0.0\n    inputs:\n%s", runner.CatalogPrefix, b.component, b.inputs))
 	j := res.Pipeline.Job(b.component)
 	if j == nil {
 		t.Fatalf("no %s job", b.component)
@@ -575,72 +565,21 @@ func (r *registryClient) blob(repo, digest string) []byte {
 	return body
 }
 
-// renderPipeline lints a pipeline that includes catalog components from
-// components/, as tests/components does, and fails on any error.
-func renderPipeline(t *testing.T, pipeline string) *lint.Result {
-	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, ".gitlab-ci.yml")
-	os.WriteFile(path, []byte(pipeline), 0o644)
-	l, err := lint.New(lint.Options{Root: dir, ServerFQDN: "gitlab.com",
-		Catalogs: map[string]string{catalogPrefix: filepath.Join(repoRoot(t), "components")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := l.File(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if finding.HasErrors(res.Findings) || res.Pipeline == nil {
-		t.Fatalf("cilint finds errors in the rendered pipeline: %v", res.Findings)
-	}
-	return res
-}
-
 // runJob runs a job's script as a runner does: the job's variables
 // expanded as GitLab expands them ($NAME, ${NAME}, $$) and exported, then
 // before_script and script in one sh.
 func runJob(t *testing.T, j *load.Node, dir string, env map[string]string) (string, int) {
 	t.Helper()
-	var b strings.Builder
-	b.WriteString("set -e\n")
-	known := map[string]string{}
-	for k, v := range env {
-		known[k] = v
-	}
-	if vars := j.Get("variables"); vars != nil {
-		for _, p := range vars.Pairs {
-			v := os.Expand(p.Value.Name(), func(name string) string {
-				if name == "$" {
-					return "$"
-				}
-				return known[name]
-			})
-			known[p.Key.Name()] = v
-			fmt.Fprintf(&b, "export %s='%s'\n", p.Key.Name(), strings.ReplaceAll(v, "'", `'\''`))
-		}
-	}
-	for _, key := range []string{"before_script", "script"} {
-		if n := j.Get(key); n != nil {
-			for _, it := range n.Items {
-				b.WriteString(it.Text + "\n")
-			}
-		}
-	}
 	script := filepath.Join(t.TempDir(), "job.sh")
-	os.WriteFile(script, []byte(b.String()), 0o755)
+	if err := os.WriteFile(script, []byte(runner.JobScript(j, env, nil)), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command("sh", script)
 	cmd.Dir = dir
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	out, err := cmd.CombinedOutput()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return string(out), ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return string(out), 0
+	return runner.Output(t, cmd)
 }
 
 func runCmd(t *testing.T, env []string, name string, args ...string) string {
