@@ -65,12 +65,7 @@ type Unresolved struct {
 	Item *load.Node
 }
 
-func (u Unresolved) String() string {
-	if u.Kind == "remote" {
-		return "include:remote " + RedactURL(u.Location)
-	}
-	return fmt.Sprintf("include:%s %s", u.Kind, u.Location)
-}
+func (u Unresolved) String() string { return "include:" + u.Kind + " " + shownLoc(u.Kind, u.Location) }
 
 // Conditional is an include whose include:rules cannot be decided before
 // the pipeline runs.

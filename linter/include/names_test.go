@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"gitlab.com/trustci/cicd/linter/load"
@@ -111,5 +112,47 @@ func TestConditionalAndAssume(t *testing.T) {
 	opts.Assume = map[string]bool{all.Conditional[0].Key: false}
 	if got := jobs(Resolve(main, opts)); !slices.Equal(got, []string{"main"}) {
 		t.Errorf("a.yml out: jobs %v", got)
+	}
+}
+
+// urlFetcher serves include:remote files from a map.
+type urlFetcher map[string]string
+
+func (u urlFetcher) ProjectFile(project, file, ref string) ([]byte, error) { return nil, ErrNotFound }
+func (u urlFetcher) Template(name string) ([]byte, error)                  { return nil, ErrNotFound }
+func (u urlFetcher) URL(url string) ([]byte, error) {
+	if s, ok := u[url]; ok {
+		return []byte(s), nil
+	}
+	return nil, ErrNotFound
+}
+
+// Two remote URLs that differ only in what findings redact (the user
+// information) are two files: neither is taken for the other or for a cycle,
+// and neither's credentials appear in a file name or message.
+func TestRemoteURLsRedactedApart(t *testing.T) {
+	a := "https://deploy:secret-a@example.com/ci.yml"
+	b := "https://deploy:secret-b@example.com/ci.yml"
+	main, _ := load.Parse(".gitlab-ci.yml", []byte("include:\n  - remote: "+a+"\n  - remote: "+b+"\n  - remote: https://secret-c@example.com/gone.yml\n"), load.DefaultLimits())
+	opts := DefaultOptions(t.TempDir())
+	opts.Fetch = urlFetcher{a: "job-a:\n  script: a\n", b: "job-b:\n  script: b\n"}
+	res := Resolve(main, opts)
+	if res.Config.Get("job-a") == nil || res.Config.Get("job-b") == nil {
+		t.Fatalf("both files must be merged: %v", res.Findings)
+	}
+	for _, f := range res.Findings {
+		if f.Rule == "include-cycle" || f.Rule == "include-duplicate" {
+			t.Errorf("not a repeat: %v", f)
+		}
+	}
+	var text []string
+	for _, f := range res.Files {
+		text = append(text, f.Path)
+	}
+	for _, f := range res.Findings {
+		text = append(text, f.Message)
+	}
+	if s := strings.Join(text, "\n"); strings.Contains(s, "secret-") {
+		t.Errorf("a credential shows:\n%s", s)
 	}
 }

@@ -25,12 +25,8 @@ func (r *Resolver) offline(kind, loc string, at, item *load.Node, why string) {
 // unread is offline for an include already counted.
 func (r *Resolver) unread(kind, loc string, at, item *load.Node, why string) {
 	r.unresolved(kind, loc, at, item)
-	shown := loc
-	if kind == "remote" {
-		shown = RedactURL(loc)
-	}
 	r.report(at.Pos, finding.Info, rules.IncludeOffline,
-		"include:%s %s %s; checks that its content could satisfy are warnings, not errors", kind, shown, why)
+		"include:%s %s %s; checks that its content could satisfy are warnings, not errors", kind, shownLoc(kind, loc), why)
 }
 
 // notFetched is the reason a fetchable include was not read.

@@ -1,6 +1,8 @@
 package include
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/url"
 	"sort"
 	"strings"
@@ -40,7 +42,15 @@ func (r *Resolver) remote(item *load.Node, loc string, at *load.Node, depth int,
 	if !r.countOne(at) {
 		return nil
 	}
-	x := fetched{kind: "remote", loc: loc, name: shown, key: "remote:" + loc, fetch: func() ([]byte, error) { return r.opts.Fetch.URL(loc) }}
+	// The file is named by its redacted URL in findings, but two URLs that
+	// differ only in what is redacted are two files: a short hash of the
+	// real URL keeps their names (the cache and cycle key) apart.
+	name := shown
+	if shown != loc {
+		sum := sha256.Sum256([]byte(loc))
+		name += " [" + hex.EncodeToString(sum[:4]) + "]"
+	}
+	x := fetched{kind: "remote", loc: loc, name: name, key: "remote:" + loc, fetch: func() ([]byte, error) { return r.opts.Fetch.URL(loc) }}
 	if body := r.external(x, item, at, depth, chain); body != nil {
 		return []*load.Node{body}
 	}
