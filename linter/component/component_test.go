@@ -166,3 +166,20 @@ func TestSemverPrecedence(t *testing.T) {
 		t.Errorf("a partial version takes the highest release: %s", got)
 	}
 }
+
+// A README past the size limit is refused, never rewritten from the part
+// that was read.
+func TestDocsRefusesAnOversizedREADME(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "templates", "a"), 0o755)
+	os.WriteFile(filepath.Join(dir, "templates", "a", "template.yml"), []byte("spec:\n  inputs:\n    x:\n      default: y\n---\na:\n  script: echo $[[ inputs.x ]]\n"), 0o644)
+	readme := filepath.Join(dir, "templates", "a", "README.md")
+	big := strings.Repeat("#", maxTemplateBytes+10)
+	os.WriteFile(readme, []byte(big), 0o644)
+	if _, err := Docs(Local{Dir: dir}, false); err == nil {
+		t.Error("an oversized README must be refused")
+	}
+	if b, _ := os.ReadFile(readme); len(b) != len(big) {
+		t.Errorf("the README was rewritten: %d bytes", len(b))
+	}
+}

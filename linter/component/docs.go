@@ -144,6 +144,11 @@ func Docs(l Local, check bool) ([]string, error) {
 		if err != nil && !os.IsNotExist(err) {
 			return changed, err
 		}
+		if int64(len(old)) > maxTemplateBytes {
+			// ReadRegular stops one byte past the limit: never write back
+			// a README that was read cut short.
+			return changed, fmt.Errorf("%s is over %d bytes", info.README, maxTemplateBytes)
+		}
 		updated, diff := UpdateREADME(old, InputsTable(info.Spec))
 		if !diff {
 			continue

@@ -141,6 +141,11 @@ func New(o Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gitlab client for %s: %w", o.BaseURL, err)
 	}
+	if o.CacheDir != "" && !safeCacheDir(o.CacheDir) {
+		// Someone else's directory, a link or a writable one: not a cache
+		// to trust or to write into. Checked once, not per request.
+		o.CacheDir = ""
+	}
 	return &Client{api: api, http: urlClient, base: strings.TrimRight(o.BaseURL, "/"), cache: o.CacheDir, retry: o.RetryMax, maxFile: o.MaxFileBytes}, nil
 }
 

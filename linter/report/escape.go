@@ -66,7 +66,9 @@ func encodeJSON(w io.Writer, v any) error {
 		return err
 	}
 	out := buf.Bytes()
-	if needsCleaning(string(out)) {
+	// encoding/json has already escaped C0 (its own newlines aside), so
+	// only DEL, C1 and the bidirectional controls can be left.
+	if bytes.ContainsFunc(out, func(r rune) bool { return r == 0x7f || dangerous(r) }) {
 		var b bytes.Buffer
 		for _, r := range string(out) {
 			// Outside strings JSON holds only ASCII punctuation, digits,
