@@ -102,12 +102,7 @@ type Linter struct {
 // rootCache remembers each folder's repository root: finding it asks git.
 type rootCache struct {
 	mu   sync.Mutex
-	dirs map[string]rootOf
-}
-
-type rootOf struct {
-	root string
-	err  error // why git could not say (repo.ErrNoGit, repo.ErrNotRepo)
+	dirs map[string]string
 }
 
 // New prepares a Linter.
@@ -124,7 +119,7 @@ func New(opts Options) (*Linter, error) {
 			return nil, fmt.Errorf("--gitlab-version: %w", err)
 		}
 	}
-	l := &Linter{opts: opts, validator: v, instance: &instanceVersion{}, roots: &rootCache{dirs: map[string]rootOf{}}}
+	l := &Linter{opts: opts, validator: v, instance: &instanceVersion{}, roots: &rootCache{dirs: map[string]string{}}}
 	if opts.Shellcheck {
 		if l.shellcheck, err = exec.LookPath("shellcheck"); err != nil {
 			return nil, fmt.Errorf("--shellcheck needs shellcheck on PATH (for example apt-get install shellcheck): %w", err)
@@ -390,34 +385,27 @@ func (l *Linter) validateParts(f *load.File) []finding.Finding {
 func (l *Linter) Root(path string) string { return l.root(path) }
 
 func (l *Linter) root(path string) string {
-	root, _ := l.rootAndWhy(path)
-	return root
-}
-
-// rootAndWhy is root, and why git could not tell the root when it fell
-// back to the file's folder.
-func (l *Linter) rootAndWhy(path string) (string, error) {
 	if l.opts.Root != "" {
 		if abs, err := filepath.Abs(l.opts.Root); err == nil {
-			return abs, nil
+			return abs
 		}
-		return l.opts.Root, nil
+		return l.opts.Root
 	}
 	dir, err := filepath.Abs(filepath.Dir(path))
 	if err != nil {
-		return filepath.Dir(path), nil
+		return filepath.Dir(path)
 	}
 	l.roots.mu.Lock()
 	defer l.roots.mu.Unlock()
-	if r, ok := l.roots.dirs[dir]; ok {
-		return r.root, r.err
+	if root, ok := l.roots.dirs[dir]; ok {
+		return root
 	}
-	r := rootOf{root: dir}
+	// Outside a work tree, or without git (the CLI says so once), the
+	// file's folder is the root.
+	root := dir
 	if rp, err := repo.Find(dir); err == nil {
-		r.root = rp.Root
-	} else {
-		r.err = err
+		root = rp.Root
 	}
-	l.roots.dirs[dir] = r
-	return r.root, r.err
+	l.roots.dirs[dir] = root
+	return root
 }

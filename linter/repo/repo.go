@@ -79,6 +79,12 @@ func (r Repo) RemoteURL(name string) string {
 	return strings.TrimSpace(out)
 }
 
+// Installed reports whether the git command is on PATH.
+func Installed() bool {
+	_, err := exec.LookPath("git")
+	return err == nil
+}
+
 // git runs one read-only git command in dir. Only the environment's
 // configuration applies; no pager, no prompt.
 func git(dir string, args ...string) (string, error) {

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/lint"
 	"gitlab.com/trustci/cicd/linter/remote"
 	"gitlab.com/trustci/cicd/linter/render"
+	"gitlab.com/trustci/cicd/linter/repo"
 	"gitlab.com/trustci/cicd/linter/report"
 	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/simulate"
@@ -228,7 +228,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	}
 	opts := of.options(getenv)
 	opts.SchemaOnly, opts.Shellcheck = *schemaOnly, *shellcheck
-	if of.root == "" && !gitInstalled() {
+	if of.root == "" && !repo.Installed() {
 		fmt.Fprintln(stderr, "cilint: info: git is not installed, so each file's folder is taken as its repository root (pass --root)")
 	}
 	if *gitlabVersion != "" {
@@ -242,10 +242,16 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		}
 		opts.GitLabVersion = *gitlabVersion
 	}
-	if *useRemote && opts.Remote != nil {
-		// --remote's instance and token also say which release it runs
-		// (an error here is reported below, where --remote is set up).
-		if ro, err := remoteOptions(&of, *project, *tokenFile, *dryRun, *ref, getenv); err == nil {
+	var remoteOpts *remote.Options
+	if *useRemote {
+		ro, err := remoteOptions(&of, *project, *tokenFile, *dryRun, *ref, getenv)
+		if err != nil {
+			fmt.Fprintf(stderr, "cilint lint: %v\n", err)
+			return exitUsage
+		}
+		remoteOpts = ro
+		if opts.Remote != nil {
+			// --remote's instance and token also say which release it runs.
 			opts.Remote.VersionURL, opts.Remote.VersionToken = ro.BaseURL, ro.Token
 		}
 	}
@@ -263,15 +269,6 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	if err != nil {
 		fmt.Fprintf(stderr, "cilint: %v\n", err)
 		return exitUsage
-	}
-	var remoteOpts *remote.Options
-	if *useRemote {
-		ro, err := remoteOptions(&of, *project, *tokenFile, *dryRun, *ref, getenv)
-		if err != nil {
-			fmt.Fprintf(stderr, "cilint lint: %v\n", err)
-			return exitUsage
-		}
-		remoteOpts = ro
 	}
 	var runs [][]finding.Finding
 	sources := report.Sources{}
@@ -295,7 +292,13 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 			jobs += len(res.Pipeline.Jobs)
 		}
 		if remoteOpts != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			// Within the run's network deadline (--network-timeout), and
+			// at most two minutes for this file.
+			parent := context.Background()
+			if opts.Remote != nil && opts.Remote.Context != nil {
+				parent = opts.Remote.Context
+			}
+			ctx, cancel := context.WithTimeout(parent, 2*time.Minute)
 			out, err := remote.Check(ctx, res, path, *remoteOpts)
 			cancel()
 			if err != nil {
@@ -455,12 +458,6 @@ func remoteOptions(of *optionFlags, project, tokenFile string, dryRun bool, ref 
 		o.Token = strings.TrimSpace(string(b))
 	}
 	return o, nil
-}
-
-// gitInstalled reports whether the git command can tell repository roots.
-func gitInstalled() bool {
-	_, err := exec.LookPath("git")
-	return err == nil
 }
 
 // maxTokenBytes bounds --token-file: GitLab tokens are tens of bytes.
