@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"gitlab.com/trustci/cicd/linter/repo"
 	"gitlab.com/trustci/cicd/linter/tree"
@@ -50,6 +51,7 @@ const maxTemplateBytes = 2 << 20
 // development.
 type Local struct {
 	Dir string
+	git *gitInfo // nil: asked afresh at each use
 }
 
 // TemplatePath returns the template file of component name, or "".
@@ -123,7 +125,7 @@ func (l Local) Template(name, version string) (*Template, error) {
 	if int64(len(src)) > maxTemplateBytes {
 		return nil, fmt.Errorf("component %s: the template is over %d bytes, the most GitLab reads", name, maxTemplateBytes)
 	}
-	t := &Template{Name: name, Path: p, Source: src, SHA: gitHead(l.Dir)}
+	t := &Template{Name: name, Path: p, Source: src, SHA: l.gitState().head}
 	if KindOf(version) == Exact {
 		t.Version = version
 	}
@@ -136,19 +138,15 @@ func (l Local) Releases() ([]string, error) {
 	if l.exists() != nil {
 		return nil, nil // Template says why
 	}
-	r, err := repo.Find(l.Dir)
-	if errors.Is(err, repo.ErrNotRepo) {
+	g := l.gitState()
+	if errors.Is(g.err, repo.ErrNotRepo) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("tags of %s: %w", l.Dir, err)
-	}
-	tags, err := r.Tags()
-	if err != nil {
-		return nil, fmt.Errorf("tags of %s: %w", l.Dir, err)
+	if g.err != nil {
+		return nil, fmt.Errorf("tags of %s: %w", l.Dir, g.err)
 	}
 	var out []string
-	for _, t := range tags {
+	for _, t := range g.tags {
 		if _, ok := ParseSemver(t); ok {
 			out = append(out, t)
 		}
@@ -157,11 +155,32 @@ func (l Local) Releases() ([]string, error) {
 	return out, nil
 }
 
-// gitHead is the commit checked out in the repository holding dir, or "".
-func gitHead(dir string) string {
-	r, err := repo.Find(dir)
-	if err != nil {
-		return ""
+// gitInfo is what a local catalog asks git: its tags and the commit
+// checked out. NewLocal shares one between every use of a catalog, so git
+// is asked once per catalog, not for every component included from it.
+type gitInfo struct {
+	once sync.Once
+	tags []string
+	head string
+	err  error
+}
+
+// NewLocal is a Local that asks git about its repository at most once.
+func NewLocal(dir string) Local { return Local{Dir: dir, git: &gitInfo{}} }
+
+func (l Local) gitState() *gitInfo {
+	g := l.git
+	if g == nil {
+		g = &gitInfo{}
 	}
-	return r.Head()
+	g.once.Do(func() {
+		r, err := repo.Find(l.Dir)
+		if err != nil {
+			g.err = err
+			return
+		}
+		g.head = r.Head()
+		g.tags, g.err = r.Tags()
+	})
+	return g
 }

@@ -29,7 +29,10 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 		// The project's own component: its templates/ at the commit
 		// being linted, which is the working tree.
 		catDir = r.selfCatalog()
-		cat = component.Local{Dir: catDir}
+		if _, ok := r.locals[catDir]; !ok {
+			r.locals[catDir] = component.NewLocal(catDir) // git is asked once per run
+		}
+		cat = r.locals[catDir]
 		ref = component.Ref{Host: r.opts.ServerFQDN, Project: "$CI_PROJECT_PATH", Name: name, Version: version}
 	} else {
 		if otherVariable(loc) {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strings"
 
+	"gitlab.com/trustci/cicd/linter/component"
 	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
@@ -101,6 +102,7 @@ type Resolver struct {
 	proj     *project // or, inside a project include, that project
 	repos    map[string]*Repo
 	cache    map[string]*load.File
+	locals   map[string]component.Local // the project's own catalog, by folder
 	seen     map[string]bool
 	count    int
 	limitHit bool
@@ -110,7 +112,7 @@ type Resolver struct {
 
 // Resolve loads main's includes and merges them.
 func Resolve(main *load.File, opts Options) *Result {
-	r := &Resolver{opts: opts, cache: map[string]*load.File{}, seen: map[string]bool{}, repos: map[string]*Repo{}}
+	r := &Resolver{opts: opts, cache: map[string]*load.File{}, seen: map[string]bool{}, repos: map[string]*Repo{}, locals: map[string]component.Local{}}
 	r.repo = r.repoAt(opts.Root)
 	r.res.Files = append(r.res.Files, main)
 	if body := r.body(main, nil); body != nil {

@@ -307,13 +307,19 @@ func (l *Linter) resolveAndCheck(res *Result, file *load.File, opts include.Opti
 // .cilint.yml, then (unless offline) the GitLab instance of the prefix.
 func (l *Linter) catalogs(cfg *config.Config) include.CatalogSource {
 	remotes := map[string]*component.Remote{}
+	locals := map[string]component.Local{}
 	return func(prefix string) (component.Catalog, string) {
 		dir, ok := l.opts.Catalogs[prefix]
 		if !ok {
 			dir, ok = cfg.Catalogs[prefix]
 		}
 		if ok {
-			return component.Local{Dir: dir}, dir
+			c, seen := locals[dir]
+			if !seen {
+				c = component.NewLocal(dir)
+				locals[dir] = c
+			}
+			return c, dir
 		}
 		rm := l.opts.Remote
 		if rm == nil {
