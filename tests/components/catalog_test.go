@@ -226,7 +226,7 @@ func TestCatalogPipelineTestsItself(t *testing.T) {
 		}
 	}
 	res := lintRepoFile(t, "components/.gitlab-ci.yml")
-	for _, name := range []string{"lint-pipeline", "catalog-docs", "example-django-test", "example-kaniko", "example-buildkit",
+	for _, name := range []string{"lint-pipeline", "catalog-docs", "example-django-test", "example-kaniko", "example-buildkit", "example-buildah",
 		"example-scan", "example-promote", "review-deploy", "review-stop", "create-release"} {
 		job(t, res, name)
 	}

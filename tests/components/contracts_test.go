@@ -455,8 +455,12 @@ func TestCilintComponentRemote(t *testing.T) {
 func TestRetryOnlyInfrastructureFailures(t *testing.T) {
 	allowed := map[string]bool{"runner_system_failure": true, "stuck_or_timeout_failure": true, "scheduler_failure": true, "api_failure": true}
 	res := runner.Render(t, defaultsPipeline)
-	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "trivy-scan", "cilint", "review-deploy", "review-stop", "image-promote"} {
-		j := job(t, res, name)
+	if len(res.Pipeline.Jobs) < 9 {
+		t.Fatalf("the defaults pipeline has %d jobs; want every component's", len(res.Pipeline.Jobs))
+	}
+	// Every job of every component, so a new component cannot be left out.
+	for _, pj := range res.Pipeline.Jobs {
+		name, j := pj.Name, pj.Node
 		retry := j.Get("retry")
 		if retry == nil || retry.Get("max") == nil || retry.Get("when") == nil {
 			t.Errorf("%s: no retry max/when: %v", name, retry)

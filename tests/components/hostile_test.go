@@ -50,15 +50,18 @@ func TestInputsAreData(t *testing.T) {
 	var ran, refused atomic.Int32
 	t.Cleanup(func() {
 		t.Logf("%d job runs with hostile inputs, %d values refused as GitLab would refuse them", ran.Load(), refused.Load())
-		if ran.Load() == 0 {
-			t.Error("no script ran: the test proves nothing")
-		}
 	})
 	for _, path := range templates {
 		name := filepath.Base(filepath.Dir(path))
 		spec := specInputs(t, path)
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
+			runs := 0 // this component's: a component whose scripts never ran proves nothing
+			defer func() {
+				if runs == 0 && !t.Failed() {
+					t.Error("no script of this component ran with a hostile input")
+				}
+			}()
 			for _, in := range spec {
 				if in.typ != "string" || commandInputs[name+"/"+in.name] {
 					continue
@@ -84,6 +87,7 @@ func TestInputsAreData(t *testing.T) {
 						setupHostile(t, name, dir)
 						out, _ := run(t, j.Node, dir, hostileEnv(t, name, dir), hostileOverrides(t, name, dir))
 						ran.Add(1)
+						runs++
 						if _, err := os.Stat(mark); err == nil {
 							t.Errorf("input %s, value %d (%q): job %s ran it as code:\n%s", in.name, i, value, j.Name, out)
 							os.Remove(mark)
