@@ -50,7 +50,8 @@ var deployments = []deployment{
 	{"review", "review-feat-x-abc123", "review-review-feat-x-abc123", []string{
 		"image.repository=registry.example.com/agency/project", "image.digest=" + digest,
 		"existingSecret=review-feat-x-abc123-env", "ingress.host=review-feat-x-abc123.review.example.com",
-		"imagePullSecrets[0].name=review-feat-x-abc123-registry", "ingress.tls=true", "ingress.tlsSecretName=review-feat-x-abc123-tls"}},
+		"imagePullSecrets[0].name=review-feat-x-abc123-registry", "ingress.tls=true", "ingress.tlsSecretName=review-feat-x-abc123-tls",
+		`ingress.annotations.cert-manager\.io/cluster-issuer=letsencrypt`}},
 	{"staging", "project-board", "staging", []string{
 		"image.repository=registry.example.com/agency/project", "image.digest=" + digest,
 		"existingSecret=project-board-env", "ingress.host=staging.example.com"}},
@@ -68,6 +69,16 @@ func (d deployment) values(t *testing.T, extra ...string) map[string]any {
 		}
 	}
 	return vals
+}
+
+// set is the value the deployment gives key, or "".
+func (d deployment) set(key string) string {
+	for _, s := range d.sets {
+		if k, v, _ := strings.Cut(s, "="); k == key {
+			return v
+		}
+	}
+	return ""
 }
 
 func loadChart(t *testing.T) *chart.Chart {
@@ -181,8 +192,15 @@ func TestEveryPipelineRendersWhatTheChartPromises(t *testing.T) {
 	defaults := chartValues(t)
 	for _, d := range deployments {
 		t.Run(d.name, func(t *testing.T) {
-			// A pull secret, as a private registry needs.
-			vals := d.values(t, "imagePullSecrets[0].name=registry-credentials")
+			// A pull secret, as a private registry needs: the pipeline's
+			// own, else one given here.
+			pull := d.set("imagePullSecrets[0].name")
+			var extra []string
+			if pull == "" {
+				pull = "registry-credentials"
+				extra = append(extra, "imagePullSecrets[0].name="+pull)
+			}
+			vals := d.values(t, extra...)
 			manifest, err := template(t, d.release, d.namespace, vals)
 			if err != nil {
 				t.Fatal(err)
@@ -215,7 +233,7 @@ func TestEveryPipelineRendersWhatTheChartPromises(t *testing.T) {
 				}
 			}
 			for what, pod := range pods {
-				checkPod(t, what, pod, defaults, image, secret)
+				checkPod(t, what, pod, defaults, image, secret, pull)
 			}
 			web := dep.Spec.Template.Spec.Containers[0]
 			for name, probe := range map[string]*corev1.Probe{"readiness": web.ReadinessProbe, "liveness": web.LivenessProbe} {
@@ -243,8 +261,15 @@ func TestEveryPipelineRendersWhatTheChartPromises(t *testing.T) {
 				if len(ing.Spec.Rules) != 1 || ing.Spec.Rules[0].Host != host {
 					t.Errorf("the Ingress must serve %s: %+v", host, ing.Spec.Rules)
 				}
-				if valuesAt(defaults, "ingress", "tls") == true && (len(ing.Spec.TLS) != 1 || len(ing.Spec.TLS[0].Hosts) != 1 || ing.Spec.TLS[0].Hosts[0] != host) {
+				tls := d.set("ingress.tls") == "true" || d.set("ingress.tls") == "" && valuesAt(defaults, "ingress", "tls") == true
+				if tls && (len(ing.Spec.TLS) != 1 || len(ing.Spec.TLS[0].Hosts) != 1 || ing.Spec.TLS[0].Hosts[0] != host) {
 					t.Errorf("ingress.tls is on: the certificate must cover %s: %+v", host, ing.Spec.TLS)
+				}
+				if name := d.set("ingress.tlsSecretName"); name != "" && (len(ing.Spec.TLS) != 1 || ing.Spec.TLS[0].SecretName != name) {
+					t.Errorf("the certificate must be kept in the Secret %s: %+v", name, ing.Spec.TLS)
+				}
+				if issuer := d.set(`ingress.annotations.cert-manager\.io/cluster-issuer`); issuer != "" && ing.Annotations["cert-manager.io/cluster-issuer"] != issuer {
+					t.Errorf("the Ingress must ask cert-manager's %s for its certificate: %v", issuer, ing.Annotations)
 				}
 				if b := ing.Spec.Rules[0].HTTP.Paths[0].Backend.Service; b == nil || b.Name != svc.Name {
 					t.Errorf("the Ingress must route to the Service %s", svc.Name)
@@ -265,7 +290,7 @@ func checkName(t *testing.T, kind, name string) {
 // non-root with the values' user, seccomp, a read-only root filesystem,
 // no privilege escalation or capabilities, pull secrets, secrets from the
 // existing Secret.
-func checkPod(t *testing.T, what string, pod corev1.PodSpec, defaults map[string]any, image, secret string) {
+func checkPod(t *testing.T, what string, pod corev1.PodSpec, defaults map[string]any, image, secret, pull string) {
 	t.Helper()
 	sc := pod.SecurityContext
 	if sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
@@ -276,7 +301,7 @@ func checkPod(t *testing.T, what string, pod corev1.PodSpec, defaults map[string
 	if sc == nil || sc.SeccompProfile == nil || sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 		t.Errorf("%s: the pod must use the runtime's default seccomp profile", what)
 	}
-	if got := fmt.Sprint(pod.ImagePullSecrets); got != "[{registry-credentials}]" {
+	if got := fmt.Sprint(pod.ImagePullSecrets); got != "[{"+pull+"}]" {
 		t.Errorf("%s: imagePullSecrets %s, want the one given", what, got)
 	}
 	for _, c := range pod.Containers {
@@ -353,7 +378,7 @@ func TestValuesHoldNoSecrets(t *testing.T) {
 // passes (the example's .deploy job and the review-app component) so the
 // table above cannot drift from them.
 func TestDeploymentsMatchThePipelines(t *testing.T) {
-	setKey := regexp.MustCompile(`--set "?([A-Za-z0-9_.\[\]]+)=`)
+	setKey := regexp.MustCompile(`--set "?([A-Za-z0-9_.\[\]\\/-]+)=`)
 	keysOf := func(sets []string) string {
 		seen := map[string]bool{}
 		var k []string

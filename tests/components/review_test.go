@@ -314,21 +314,3 @@ func TestReviewAppDatabaseForReal(t *testing.T) {
 	}
 }
 
-// The example chart takes what review-app passes: every pod template
-// (the Deployment and the migration Job, a Helm hook that runs first)
-// pulls with .Values.imagePullSecrets, and the ingress takes the TLS
-// Secret's name and annotations. (A text check: helm is not installed
-// here; TODO.md.)
-func TestExampleChartTakesReviewAppValues(t *testing.T) {
-	chart := filepath.Join(runner.RepoRoot(), "examples", "django", "chart")
-	for _, f := range []string{"deployment.yaml", "migrate-job.yaml"} {
-		src := readFile(t, filepath.Join(chart, "templates", f))
-		if !regexp.MustCompile(`(?s)\{\{-? with \.Values\.imagePullSecrets \}\}\s*imagePullSecrets:\s*\{\{-? toYaml \. \| nindent 8 \}\}`).MatchString(src) {
-			t.Errorf("%s: the pod template does not pull with .Values.imagePullSecrets", f)
-		}
-	}
-	ingress := readFile(t, filepath.Join(chart, "templates", "ingress.yaml"))
-	mustContain(t, "ingress.yaml", ingress, ".Values.ingress.tlsSecretName", ".Values.ingress.annotations", ".Values.ingress.tls")
-	values := readFile(t, filepath.Join(chart, "values.yaml"))
-	mustContain(t, "values.yaml", values, "imagePullSecrets: []", "tlsSecretName: \"\"", "annotations: {}")
-}
