@@ -313,4 +313,3 @@ func TestReviewAppDatabaseForReal(t *testing.T) {
 		t.Errorf("stop leaves the role: %v %s", err, out)
 	}
 }
-
