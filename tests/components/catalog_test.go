@@ -230,12 +230,7 @@ func TestCatalogPipelineTestsItself(t *testing.T) {
 		"example-scan", "example-promote", "review-deploy", "review-stop", "create-release"} {
 		job(t, res, name)
 	}
-	bin := filepath.Join(t.TempDir(), "cilint")
-	build := exec.Command("go", "build", "-o", bin, "./linter/cmd/cilint")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build cilint: %v\n%s", err, out)
-	}
+	bin := filepath.Join(cilintDir(t), "cilint")
 	for _, file := range []string{"components/.gitlab-ci.yml", ".gitlab-ci.yml"} {
 		cmd := exec.Command(bin, "jobs", "--offline", file)
 		cmd.Dir = root

@@ -15,12 +15,49 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"gitlab.com/trustci/cicd/linter/lint"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/tests/internal/runner"
 )
+
+// built is the cilint binary the tests run, built once per package run.
+var built struct {
+	once sync.Once
+	dir  string
+	err  error
+	out  []byte
+}
+
+// TestMain removes the built binary's folder after the package's tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// cilintDir is a folder holding a cilint built from this checkout (the
+// component's own image runs it), built once for every test that needs it.
+func cilintDir(t *testing.T) string {
+	t.Helper()
+	built.once.Do(func() {
+		built.dir, built.err = os.MkdirTemp("", "cilint-bin-")
+		if built.err != nil {
+			return
+		}
+		build := exec.Command("go", "build", "-o", filepath.Join(built.dir, "cilint"), "./linter/cmd/cilint")
+		build.Dir = runner.RepoRoot()
+		built.out, built.err = build.CombinedOutput()
+	})
+	if built.err != nil {
+		t.Fatalf("build cilint: %v\n%s", built.err, built.out)
+	}
+	return built.dir
+}
 
 func job(t *testing.T, res *lint.Result, name string) *load.Node {
 	t.Helper()

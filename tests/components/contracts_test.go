@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -372,12 +371,7 @@ include:
 }
 
 func TestCilintComponent(t *testing.T) {
-	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "cilint"), "./linter/cmd/cilint")
-	build.Dir = runner.RepoRoot()
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build cilint: %v\n%s", err, out)
-	}
+	bin := cilintDir(t)
 	res := runner.Render(t, "include:\n  - component: gitlab.com/trustci/components/cilint@1.0.0\nbuild:\n  script: make\n")
 	for _, tt := range []struct {
 		name, pipeline string
@@ -410,12 +404,7 @@ func TestCilintComponent(t *testing.T) {
 // token.
 func TestCilintComponentRemote(t *testing.T) {
 	const token = "glpat-component-remote-77"
-	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "cilint"), "./linter/cmd/cilint")
-	build.Dir = runner.RepoRoot()
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build cilint: %v\n%s", err, out)
-	}
+	bin := cilintDir(t)
 	var calls int
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.URL.EscapedPath() != "/api/v4/projects/agency%2Fshop/ci/lint" {

@@ -177,12 +177,7 @@ include:
 // cluster through their own agent, the one their environment names.
 func TestExampleBuildsOncePromotesByDigest(t *testing.T) {
 	root := runner.RepoRoot()
-	bin := filepath.Join(t.TempDir(), "cilint")
-	build := exec.Command("go", "build", "-o", bin, "./linter/cmd/cilint")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build cilint: %v\n%s", err, out)
-	}
+	bin := filepath.Join(cilintDir(t), "cilint")
 	example := filepath.Join(root, "examples", "django", ".gitlab-ci.yml")
 	cmd := exec.Command(bin, "jobs", "--offline", "--event", "tag", "--var", "CI_COMMIT_TAG=v1.4.0",
 		"--catalog", runner.CatalogPrefix+"="+filepath.Join(root, "components"), example)
