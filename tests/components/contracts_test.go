@@ -183,7 +183,7 @@ include:
 	log := fakeLog(t, dir)
 	mustContain(t, "buildctl call", log,
 		"--local dockerfile="+filepath.Join(dir, "docker"), "--opt filename=app.Dockerfile",
-		`--output type=image,"name=registry.example.com/agency/shop:0123456789abcdef0123456789abcdef01234567,registry.example.com/agency/shop:main,registry.example.com/agency/shop:latest",push=true`,
+		`--output type=image,"name=registry.example.com/agency/shop:0123456789abcdef0123456789abcdef01234567,registry.example.com/agency/shop:main,registry.example.com/agency/shop:latest",push=true,oci-mediatypes=false`,
 		"--opt build-arg:BUILD_ENVIRONMENT=production", "--export-cache type=registry,ref=registry.example.com/agency/shop/cache,mode=max")
 	digest := "sha256:" + strings.Repeat("0", 63) + "7"
 	mustContain(t, "build.env", readFile(t, filepath.Join(dir, "build.env")),

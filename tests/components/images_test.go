@@ -399,3 +399,17 @@ func TestImageTagsFollowTheProjectsSchemes(t *testing.T) {
 		t.Errorf("found %d references, fewer than the %d images: the test checks nothing", found, len(tagSchemes))
 	}
 }
+
+// The BuildKit make image-test builds and runs for real (tests/tools) is
+// the version buildkit-build's default image runs.
+func TestRealBuildkitIsTheDefaultImagesVersion(t *testing.T) {
+	mod := readFile(t, filepath.Join(runner.RepoRoot(), "tests", "tools", "go.mod"))
+	m := regexp.MustCompile(`(?m)^require github\.com/moby/buildkit (v\S+)$`).FindStringSubmatch(mod)
+	if m == nil {
+		t.Fatal("tests/tools/go.mod does not require github.com/moby/buildkit")
+	}
+	tmpl := readFile(t, filepath.Join(runner.RepoRoot(), "components", "templates", "buildkit-build", "template.yml"))
+	if !strings.Contains(tmpl, "moby/buildkit:"+m[1]+"-rootless") {
+		t.Errorf("tests/tools builds BuildKit %s, but buildkit-build's default image is another version", m[1])
+	}
+}
