@@ -30,7 +30,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-const chartDir = "../../examples/django/chart"
+const chartDir = "../../components/charts/django-app"
 
 // digest stands for the digest the build job hands on (IMAGE_REF_DIGEST).
 const digest = "sha256:4303f3ea45ba45c1c966da256e4f2626fb965380704eba592a08e6d153bd73fb"
@@ -115,6 +115,7 @@ type objects struct {
 	services    []corev1.Service
 	ingresses   []networkingv1.Ingress
 	jobs        []batchv1.Job
+	configMaps  []corev1.ConfigMap
 }
 
 func decode(t *testing.T, manifest string) objects {
@@ -139,6 +140,9 @@ func decode(t *testing.T, manifest string) objects {
 		case "networking.k8s.io/v1 Ingress":
 			objs.ingresses = append(objs.ingresses, networkingv1.Ingress{})
 			target = &objs.ingresses[len(objs.ingresses)-1]
+		case "v1 ConfigMap":
+			objs.configMaps = append(objs.configMaps, corev1.ConfigMap{})
+			target = &objs.configMaps[len(objs.configMaps)-1]
 		case "batch/v1 Job":
 			objs.jobs = append(objs.jobs, batchv1.Job{})
 			target = &objs.jobs[len(objs.jobs)-1]
@@ -318,7 +322,11 @@ func checkPod(t *testing.T, what string, pod corev1.PodSpec, defaults map[string
 		if s == nil || s.Capabilities == nil || fmt.Sprint(s.Capabilities.Drop) != "[ALL]" {
 			t.Errorf("%s: container %s must drop all capabilities", what, c.Name)
 		}
-		if len(c.EnvFrom) != 1 || c.EnvFrom[0].SecretRef == nil || c.EnvFrom[0].SecretRef.Name != secret {
+		fromSecret := false
+		for _, f := range c.EnvFrom {
+			fromSecret = fromSecret || f.SecretRef != nil && f.SecretRef.Name == secret
+		}
+		if !fromSecret {
 			t.Errorf("%s: container %s must read its secrets from the Secret %s: %+v", what, c.Name, secret, c.EnvFrom)
 		}
 		for _, e := range c.Env {
