@@ -264,4 +264,3 @@ func TestValuesHoldNoSecrets(t *testing.T) {
 		t.Error("the chart must never render a Secret")
 	}
 }
-
