@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +32,8 @@ import (
 	"gitlab.com/trustci/cicd/linter/report"
 	"gitlab.com/trustci/cicd/tests/internal/runner"
 	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/cli/values"
+	"helm.sh/helm/v3/pkg/getter"
 	"helm.sh/helm/v3/pkg/repo"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
@@ -388,17 +391,36 @@ func (c helmCall) flag(name string) string {
 	return v
 }
 
-// sets are the values of every --set, --set-string and --set-literal.
-func (c helmCall) sets() map[string]string {
-	m := map[string]string{}
+// values are the values the call's --set, --set-string and
+// --set-literal flags give, merged by Helm's own values.Options (as
+// `helm template` merges them, files aside): what the rendered objects
+// must carry.
+func (c helmCall) values(t *testing.T) map[string]any {
+	t.Helper()
+	var opts values.Options
 	for i := 0; i+1 < len(c); i++ {
 		switch c[i] {
-		case "--set", "--set-string", "--set-literal":
-			k, v, _ := strings.Cut(c[i+1], "=")
-			m[k] = v
+		case "--set":
+			opts.Values = append(opts.Values, c[i+1])
+		case "--set-string":
+			opts.StringValues = append(opts.StringValues, c[i+1])
+		case "--set-literal":
+			opts.LiteralValues = append(opts.LiteralValues, c[i+1])
 		}
 	}
-	return m
+	vals, err := opts.MergeValues(getter.Providers{})
+	if err != nil {
+		t.Fatalf("the job's values: %v", err)
+	}
+	return vals
+}
+
+// str is the value at a path, as a string ("" when unset).
+func str(vals map[string]any, path ...string) string {
+	if v := valuesAt(vals, path...); v != nil {
+		return fmt.Sprint(v)
+	}
+	return ""
 }
 
 // pipelineDeploy is one job that deploys the chart.
@@ -443,23 +465,23 @@ func TestPipelinesRenderWithTheRealHelm(t *testing.T) {
 			}
 			manifest := replay(t, call, filepath.Join(runner.RepoRoot(), p.dir))
 			objs := decode(t, manifest)
-			sets := call.sets()
-			checkRelease(t, call, sets, objs, defaults, log)
+			vals := call.values(t)
+			checkRelease(t, call, vals, objs, defaults, log)
 			if p.file == "examples/cookiecutter-django/.gitlab-ci.yml" {
-				checkCookiecutter(t, sets, objs)
+				checkCookiecutter(t, objs)
 			}
 		})
 	}
 }
 
 // checkRelease checks what every deployment of the chart promises.
-func checkRelease(t *testing.T, call helmCall, sets map[string]string, objs objects, defaults map[string]any, log string) {
+func checkRelease(t *testing.T, call helmCall, vals map[string]any, objs objects, defaults map[string]any, log string) {
 	t.Helper()
 	release := call[2]
-	host, secret := sets["ingress.host"], sets["existingSecret"]
-	image := sets["image.repository"] + "@" + sets["image.digest"]
-	if host == "" || secret == "" || sets["image.digest"] != digest {
-		t.Fatalf("the job must pass the host, the Secret and the image by digest: %v", sets)
+	host, secret := str(vals, "ingress", "host"), str(vals, "existingSecret")
+	image := str(vals, "image", "repository") + "@" + str(vals, "image", "digest")
+	if host == "" || secret == "" || str(vals, "image", "digest") != digest {
+		t.Fatalf("the job must pass the host, the Secret and the image by digest: %v", vals)
 	}
 	web := findDeployment(t, objs, release+"-django-app")
 	pods := map[string]corev1.PodSpec{"Deployment web": web.Spec.Template.Spec}
@@ -470,7 +492,7 @@ func checkRelease(t *testing.T, call helmCall, sets map[string]string, objs obje
 	}
 	// One migration path: the chart's hook, or the job's migrate_command
 	// (exec'd after the rollout), never both.
-	execMigrate := strings.Contains(log, " exec ") && strings.Contains(log, "migrate")
+	execMigrate := regexp.MustCompile(`(?m)^kubectl -n \S+ exec \S+ -- .*\bmigrate\b`).MatchString(log)
 	if execMigrate == (len(objs.jobs) == 1) || len(objs.jobs) > 1 {
 		t.Errorf("migrations must run exactly once: %d hook Job(s), migrate_command exec'd %v", len(objs.jobs), execMigrate)
 	}
@@ -478,16 +500,19 @@ func checkRelease(t *testing.T, call helmCall, sets map[string]string, objs obje
 		pods["Job "+j.Name] = j.Spec.Template.Spec
 		checkResources(t, j.Spec.Template.Spec.Containers[0].Resources, valuesAt(defaults, "migrations", "resources"))
 	}
-	pull := sets["imagePullSecrets[0].name"]
+	pull := ""
+	if ps, ok := vals["imagePullSecrets"].([]any); ok && len(ps) == 1 {
+		pull = str(ps[0].(map[string]any), "name")
+	}
 	for what, pod := range pods {
 		checkPod(t, what, pod, defaults, image, secret, pull)
 	}
 	c := web.Spec.Template.Spec.Containers[0]
-	path := sets["probes.path"]
+	path := str(vals, "probes", "path")
 	if path == "" {
 		path = valuesAt(defaults, "probes", "path").(string)
 	}
-	probeType := sets["probes.type"]
+	probeType := str(vals, "probes", "type")
 	if probeType == "" {
 		probeType = "http"
 	}
@@ -515,23 +540,26 @@ func checkRelease(t *testing.T, call helmCall, sets map[string]string, objs obje
 	if len(objs.ingresses) != 1 || objs.ingresses[0].Spec.Rules[0].Host != host {
 		t.Errorf("the Ingress must serve %s", host)
 	}
-	if issuer := sets[`ingress.annotations.cert-manager\.io/cluster-issuer`]; issuer != "" {
+	if issuer := str(vals, "ingress", "annotations", "cert-manager.io/cluster-issuer"); issuer != "" {
 		ing := objs.ingresses[0]
-		if ing.Annotations["cert-manager.io/cluster-issuer"] != issuer || len(ing.Spec.TLS) != 1 || ing.Spec.TLS[0].SecretName != sets["ingress.tlsSecretName"] {
-			t.Errorf("the Ingress must ask %s for its certificate in %s: %v %+v", issuer, sets["ingress.tlsSecretName"], ing.Annotations, ing.Spec.TLS)
+		secretName := str(vals, "ingress", "tlsSecretName")
+		if ing.Annotations["cert-manager.io/cluster-issuer"] != issuer || len(ing.Spec.TLS) != 1 || ing.Spec.TLS[0].SecretName != secretName {
+			t.Errorf("the Ingress must ask %s for its certificate in %s: %v %+v", issuer, secretName, ing.Annotations, ing.Spec.TLS)
 		}
 	}
 	checkSelectors(t, objs)
-	for name, v := range sets {
-		if env, ok := strings.CutPrefix(name, "env."); ok && configMapValue(objs, env) != v {
-			t.Errorf("env.%s=%s is not in the ConfigMap the containers read", env, v)
+	if env, ok := vals["env"].(map[string]any); ok {
+		for name, v := range env {
+			if configMapValue(objs, name) != fmt.Sprint(v) {
+				t.Errorf("env.%s=%v is not in the ConfigMap the containers read", name, v)
+			}
 		}
 	}
 }
 
 // checkCookiecutter checks the production image of cookiecutter-django
 // is served as its Dockerfile and settings need.
-func checkCookiecutter(t *testing.T, sets map[string]string, objs objects) {
+func checkCookiecutter(t *testing.T, objs objects) {
 	t.Helper()
 	release := "review-feat-x-abc123"
 	web := findDeployment(t, objs, release+"-django-app")
@@ -567,5 +595,33 @@ func checkCookiecutter(t *testing.T, sets map[string]string, objs objects) {
 	}
 	if len(objs.ingresses[0].Spec.TLS) != 1 {
 		t.Error("production settings set secure cookies: the review app must be served over TLS")
+	}
+}
+
+// TestMigrateCommandTurnsTheHookOff: a review app that migrates with
+// migrate_command gets no migration hook from the chart (rendered by the
+// real helm from the job's own flags), and the command runs once, in the
+// web pod.
+func TestMigrateCommandTurnsTheHookOff(t *testing.T) {
+	res := runner.Render(t, `stages: [build, review]
+include:
+  - component: gitlab.com/trustci/components/kaniko-build@1.0.0
+  - component: gitlab.com/trustci/components/review-app@1.0.0
+    inputs:
+      agent: agency/k8s-agents:review
+      base_domain: review.example.com
+      chart: charts/django-app
+      migrate_command: python manage.py migrate --noinput
+`)
+	calls, log := recordHelm(t, jobNode(t, res, "review-deploy"), ciEnv("", "http://127.0.0.1:9/api/v4"))
+	if len(calls) != 1 {
+		t.Fatalf("want one helm call: %q", calls)
+	}
+	objs := decode(t, replay(t, calls[0], filepath.Join(runner.RepoRoot(), "components")))
+	if len(objs.jobs) != 0 {
+		t.Errorf("migrate_command and the chart's hook would both migrate: %d Job(s)", len(objs.jobs))
+	}
+	if n := len(regexp.MustCompile(`(?m)^kubectl -n \S+ exec \S+ -- python manage.py migrate --noinput$`).FindAllString(log, -1)); n != 1 {
+		t.Errorf("migrate_command ran %d times:\n%s", n, log)
 	}
 }
