@@ -463,3 +463,50 @@ func TestReviewAppEnvValuesAndProbe(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewAppDemoDataForReal runs the deploy job's app steps (the
+// migrate_command, demo_fixtures and superuser_variables of
+// examples/django) in "the pod" for real: the fake kubectl runs exec's
+// command here, with the example project, its Python and PostgreSQL.
+// Twice, as two deploys of one review app: the fixtures load again and
+// the superuser is kept.
+func TestReviewAppDemoDataForReal(t *testing.T) {
+	dbURL, python := os.Getenv("DATABASE_URL"), os.Getenv("DJANGO_TEST_PYTHON")
+	if dbURL == "" || python == "" {
+		t.Skip("needs DATABASE_URL and DJANGO_TEST_PYTHON: run make component-test")
+	}
+	deploy, _ := reviewPipeline(t, "database: none", "secret_variables: DJANGO_SECRET_KEY DATABASE_URL",
+		"migrate_command: python manage.py migrate --noinput",
+		"demo_fixtures: board/fixtures/demo.json",
+		"superuser_variables: DJANGO_SUPERUSER_USERNAME DJANGO_SUPERUSER_EMAIL DJANGO_SUPERUSER_PASSWORD")
+	app := t.TempDir()
+	if out, err := exec.Command("cp", "-R", filepath.Join(runner.RepoRoot(), "examples", "django")+"/.", app).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	bin := t.TempDir()
+	// A wrapper, not a link: a virtualenv's Python finds its packages from
+	// its own path.
+	if err := os.WriteFile(filepath.Join(bin, "python"), []byte("#!/bin/sh\nexec "+runner.ShellQuote(python)+" \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fakes, _ := filepath.Abs("fakes")
+	for i, want := range []string{"superuser pm created", "superuser pm exists, kept as it is"} {
+		env := reviewEnv(app, map[string]string{"DATABASE_URL": dbURL, "FAKE_EXEC_RUN": "1",
+			"DJANGO_SUPERUSER_USERNAME": "pm", "DJANGO_SUPERUSER_EMAIL": "pm@example.com", "DJANGO_SUPERUSER_PASSWORD": "demo-password-do-not-print"})
+		out, code := run(t, deploy, app, env, map[string]string{"PATH": bin + ":" + fakes + ":" + os.Getenv("PATH")})
+		if code != 0 || !strings.Contains(out, want) || !strings.Contains(out, "Installed 6 object(s) from 1 fixture(s)") {
+			t.Fatalf("deploy %d: exit %d, want %q and the fixture loaded:\n%s", i+1, code, want, out)
+		}
+		if strings.Contains(out, "demo-password-do-not-print") {
+			t.Error("the superuser's password is in the job log")
+		}
+	}
+	// The superuser can log in with the password the variable holds.
+	check := exec.Command(python, "manage.py", "shell", "-c",
+		"from django.contrib.auth import authenticate; print(bool(authenticate(username='pm', password='demo-password-do-not-print')))")
+	check.Dir = app
+	check.Env = append(os.Environ(), "DJANGO_SECRET_KEY=django-secret-do-not-print")
+	if out, err := check.CombinedOutput(); err != nil || !strings.HasSuffix(strings.TrimSpace(string(out)), "\nTrue") && strings.TrimSpace(string(out)) != "True" {
+		t.Errorf("the superuser cannot log in: %v %s", err, out)
+	}
+}
