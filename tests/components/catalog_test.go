@@ -132,7 +132,7 @@ func TestPublishCatalog(t *testing.T) {
 		has[f] = true
 	}
 	templates, _ := filepath.Glob(filepath.Join(runner.RepoRoot(), "components", "templates", "*", "template.yml"))
-	want := []string{"README.md", "LICENSE", ".gitlab-ci.yml", "example/manage.py", "example/Dockerfile", "example/chart/Chart.yaml"}
+	want := []string{"README.md", "LICENSE", ".gitlab-ci.yml", "example/manage.py", "example/Dockerfile", "charts/django-app/Chart.yaml", "charts/django-app/values.yaml"}
 	for _, tmpl := range templates {
 		name := filepath.Base(filepath.Dir(tmpl))
 		want = append(want, "templates/"+name+"/template.yml", "templates/"+name+"/README.md")

@@ -326,7 +326,8 @@ include:
 			"--set existingSecret=review-feat-x-abc123-env --set ingress.host=review-feat-x-abc123.review.example.com",
 			"--set imagePullSecrets[0].name=review-feat-x-abc123-registry --set ingress.tls=false --set replicaCount=1",
 			"rollout status deployment -l app.kubernetes.io/instance=review-feat-x-abc123",
-			"exec pod/app-7d9f-abcde -- python manage.py migrate --noinput",
+			"--set probes.type=http --set probes.path=/healthz --set migrations.enabled=false",
+			"exec app-7d9f-abcde -- python manage.py migrate --noinput",
 			"curl http://review-feat-x-abc123.review.example.com/healthz")
 		mustContain(t, "review.env", readFile(t, filepath.Join(dir, "review.env")),
 			"DYNAMIC_ENVIRONMENT_URL=http://review-feat-x-abc123.review.example.com\n", "REVIEW_APP_URL=http://review-feat-x-abc123.review.example.com\n")

@@ -313,3 +313,200 @@ func TestReviewAppDatabaseForReal(t *testing.T) {
 		t.Errorf("stop leaves the role: %v %s", err, out)
 	}
 }
+
+// One migration path: with migrate_command the chart's hook is turned
+// off, without it the hook runs and nothing is exec'd. The command runs
+// in a Running and Ready pod of the web Deployment, chosen by its labels:
+// never the finished hook pod, a pod still starting or another
+// component's.
+func TestReviewAppMigratesOnceInAReadyWebPod(t *testing.T) {
+	pods := strings.Join([]string{
+		"app-django-app-migrate-x1 Succeeded False migrate",
+		"app-django-app-worker-w1 Running True worker",
+		"app-django-app-7d9f-new1 Running False web",
+		"app-django-app-7d9f-ready Running True web",
+	}, "\n")
+	t.Run("migrate_command", func(t *testing.T) {
+		deploy, _ := reviewPipeline(t, "migrate_command: python manage.py migrate --noinput")
+		dir := t.TempDir()
+		out, code := run(t, deploy, dir, reviewEnv(dir, map[string]string{"FAKE_PODS": pods}), nil)
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		log := fakeLog(t, dir)
+		mustContain(t, "calls", log, "--set migrations.enabled=false",
+			"get pod -l app.kubernetes.io/instance=review-feat-x-abc123,app.kubernetes.io/component=web --field-selector=status.phase=Running",
+			"exec app-django-app-7d9f-ready -- python manage.py migrate --noinput")
+		if strings.Count(log, "abc123 exec ") != 1 {
+			t.Errorf("migrations must run once:\n%s", log)
+		}
+	})
+	t.Run("hook", func(t *testing.T) {
+		deploy, _ := reviewPipeline(t)
+		dir := t.TempDir()
+		if out, code := run(t, deploy, dir, reviewEnv(dir, nil), nil); code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		if log := fakeLog(t, dir); strings.Contains(log, "migrations.enabled") || strings.Contains(log, "abc123 exec ") {
+			t.Errorf("without migrate_command the chart's hook migrates, and only it:\n%s", log)
+		}
+	})
+	t.Run("no ready pod", func(t *testing.T) {
+		deploy, _ := reviewPipeline(t, "migrate_command: python manage.py migrate --noinput")
+		dir := t.TempDir()
+		out, code := run(t, deploy, dir, reviewEnv(dir, map[string]string{"FAKE_PODS": "app-django-app-migrate-x1 Succeeded False migrate\napp-x Running False web"}), nil)
+		if code == 0 || !strings.Contains(out, "no Running and Ready pod") {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		if strings.Contains(fakeLog(t, dir), "abc123 exec ") {
+			t.Error("a command ran in a pod that is not Ready")
+		}
+	})
+}
+
+// Demo data: the fixtures are loaded after the migrations and the
+// superuser is created from protected variables whose values reach the
+// pod on its standard input only; createsuperuser runs once, and a
+// redeploy keeps the existing user.
+func TestReviewAppDemoData(t *testing.T) {
+	deploy, _ := reviewPipeline(t,
+		"migrate_command: python manage.py migrate --noinput",
+		"demo_fixtures: board/fixtures/demo.json more/users.json",
+		"superuser_variables: PM_USER PM_EMAIL PM_PASSWORD")
+	extra := map[string]string{"PM_USER": "pm", "PM_EMAIL": "pm@example.com", "PM_PASSWORD": "superuser-password-do-not-print"}
+	dir := t.TempDir()
+	out, code := run(t, deploy, dir, reviewEnv(dir, extra), nil)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	log := fakeLog(t, dir)
+	migrate := strings.Index(log, "-- python manage.py migrate --noinput")
+	load := strings.Index(log, "exec app-7d9f-abcde -- python manage.py loaddata board/fixtures/demo.json more/users.json")
+	super := strings.Index(log, "exec -i app-7d9f-abcde -- sh -c")
+	if migrate < 0 || load < migrate || super < load {
+		t.Errorf("want migrate, then loaddata, then createsuperuser:\n%s", log)
+	}
+	mustContain(t, "calls", log, "  stdin: 3 lines", "sh python manage.py")
+	if strings.Contains(out+log, "superuser-password-do-not-print") || strings.Contains(log, "pm@example.com") {
+		t.Error("the superuser's values are in the job log or an argument")
+	}
+
+	// For real in the pod's shell: a stand-in for python records what
+	// createsuperuser gets, and answers as Django does for a second user
+	// of the same name.
+	bin := t.TempDir()
+	state := filepath.Join(t.TempDir(), "users")
+	stub := `#!/bin/sh
+[ "$1 $2 $3" = "manage.py createsuperuser --noinput" ] || exit 0
+if grep -qx "$DJANGO_SUPERUSER_USERNAME" "` + state + `" 2>/dev/null; then echo "CommandError: Error: That username is already taken." >&2; exit 1; fi
+printf '%s\n' "$DJANGO_SUPERUSER_USERNAME" >> "` + state + `"
+printf '%s|%s|%s\n' "$DJANGO_SUPERUSER_USERNAME" "$DJANGO_SUPERUSER_EMAIL" "$DJANGO_SUPERUSER_PASSWORD" > "` + state + `.env"
+echo "Superuser created successfully."
+`
+	if err := os.WriteFile(filepath.Join(bin, "python"), []byte(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"superuser pm created", "superuser pm exists, kept as it is"} {
+		dir := t.TempDir()
+		env := reviewEnv(dir, extra)
+		env["FAKE_EXEC_RUN"] = "1"
+		fakes, _ := filepath.Abs("fakes")
+		out, code := run(t, deploy, dir, env, map[string]string{"PATH": bin + ":" + fakes + ":" + os.Getenv("PATH")})
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("deploy %d: exit %d, want %q:\n%s", i+1, code, want, out)
+		}
+	}
+	if got := readFile(t, state+".env"); got != "pm|pm@example.com|superuser-password-do-not-print\n" {
+		t.Errorf("createsuperuser got %q", got)
+	}
+
+	t.Run("missing variable", func(t *testing.T) {
+		dir := t.TempDir()
+		out, code := run(t, deploy, dir, reviewEnv(dir, map[string]string{"PM_USER": "pm", "PM_EMAIL": "pm@example.com"}), nil)
+		if code == 0 || !strings.Contains(out, "CI/CD variable PM_PASSWORD is not set") {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+	})
+	t.Run("off by default", func(t *testing.T) {
+		deploy, _ := reviewPipeline(t)
+		dir := t.TempDir()
+		if out, code := run(t, deploy, dir, reviewEnv(dir, nil), nil); code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		if log := fakeLog(t, dir); strings.Contains(log, "loaddata") || strings.Contains(log, "createsuperuser") || strings.Contains(log, "get pod") {
+			t.Errorf("no demo data unless asked for:\n%s", log)
+		}
+	})
+}
+
+// env_values reach the chart as literal env.NAME values (commas and
+// equals signs kept); a line that is not NAME=value fails the job. The
+// probe and the smoke check use the same path.
+func TestReviewAppEnvValuesAndProbe(t *testing.T) {
+	deploy, _ := reviewPipeline(t, "env_values: |\n        DJANGO_SETTINGS_MODULE=config.settings.production\n        DJANGO_ALLOWED_EXTRA=a.example.com,b.example.com\n\n        QUERY=x=1",
+		"probe: tcp", "health_path: /")
+	dir := t.TempDir()
+	out, code := run(t, deploy, dir, reviewEnv(dir, nil), nil)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	mustContain(t, "calls", fakeLog(t, dir),
+		"--set probes.type=tcp --set probes.path=/",
+		"--set-literal env.DJANGO_SETTINGS_MODULE=config.settings.production --set-literal env.DJANGO_ALLOWED_EXTRA=a.example.com,b.example.com --set-literal env.QUERY=x=1",
+		"curl http://review-feat-x-abc123.review.example.com/\n")
+	for _, bad := range []string{"not a line", "1ABC=x", "A-B=x"} {
+		deploy, _ := reviewPipeline(t, "env_values: "+bad)
+		dir := t.TempDir()
+		out, code := run(t, deploy, dir, reviewEnv(dir, nil), nil)
+		if code == 0 || !strings.Contains(out, "env_values:") {
+			t.Errorf("env_values %q: exit %d:\n%s", bad, code, out)
+		}
+	}
+}
+
+// TestReviewAppDemoDataForReal runs the deploy job's app steps (the
+// migrate_command, demo_fixtures and superuser_variables of
+// examples/django) in "the pod" for real: the fake kubectl runs exec's
+// command here, with the example project, its Python and PostgreSQL.
+// Twice, as two deploys of one review app: the fixtures load again and
+// the superuser is kept.
+func TestReviewAppDemoDataForReal(t *testing.T) {
+	dbURL, python := os.Getenv("DATABASE_URL"), os.Getenv("DJANGO_TEST_PYTHON")
+	if dbURL == "" || python == "" {
+		t.Skip("needs DATABASE_URL and DJANGO_TEST_PYTHON: run make component-test")
+	}
+	deploy, _ := reviewPipeline(t, "database: none", "secret_variables: DJANGO_SECRET_KEY DATABASE_URL",
+		"migrate_command: python manage.py migrate --noinput",
+		"demo_fixtures: board/fixtures/demo.json",
+		"superuser_variables: DJANGO_SUPERUSER_USERNAME DJANGO_SUPERUSER_EMAIL DJANGO_SUPERUSER_PASSWORD")
+	app := t.TempDir()
+	if out, err := exec.Command("cp", "-R", filepath.Join(runner.RepoRoot(), "examples", "django")+"/.", app).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	bin := t.TempDir()
+	// A wrapper, not a link: a virtualenv's Python finds its packages from
+	// its own path.
+	if err := os.WriteFile(filepath.Join(bin, "python"), []byte("#!/bin/sh\nexec "+runner.ShellQuote(python)+" \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fakes, _ := filepath.Abs("fakes")
+	for i, want := range []string{"superuser pm created", "superuser pm exists, kept as it is"} {
+		env := reviewEnv(app, map[string]string{"DATABASE_URL": dbURL, "FAKE_EXEC_RUN": "1",
+			"DJANGO_SUPERUSER_USERNAME": "pm", "DJANGO_SUPERUSER_EMAIL": "pm@example.com", "DJANGO_SUPERUSER_PASSWORD": "demo-password-do-not-print"})
+		out, code := run(t, deploy, app, env, map[string]string{"PATH": bin + ":" + fakes + ":" + os.Getenv("PATH")})
+		if code != 0 || !strings.Contains(out, want) || !strings.Contains(out, "Installed 6 object(s) from 1 fixture(s)") {
+			t.Fatalf("deploy %d: exit %d, want %q and the fixture loaded:\n%s", i+1, code, want, out)
+		}
+		if strings.Contains(out, "demo-password-do-not-print") {
+			t.Error("the superuser's password is in the job log")
+		}
+	}
+	// The superuser can log in with the password the variable holds.
+	check := exec.Command(python, "manage.py", "shell", "-c",
+		"from django.contrib.auth import authenticate; print(bool(authenticate(username='pm', password='demo-password-do-not-print')))")
+	check.Dir = app
+	check.Env = append(os.Environ(), "DJANGO_SECRET_KEY=django-secret-do-not-print")
+	if out, err := check.CombinedOutput(); err != nil || !strings.HasSuffix(strings.TrimSpace(string(out)), "\nTrue") && strings.TrimSpace(string(out)) != "True" {
+		t.Errorf("the superuser cannot log in: %v %s", err, out)
+	}
+}
