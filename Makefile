@@ -95,9 +95,9 @@ image-test:
 		scripts/with-postgres scripts/with-registry \
 		env BASE_IMAGE="$$base" BUILDKIT_BIN="$$buildkit" TRIVY_BIN="$$trivy" $(GO) test -count=1 -timeout 20m -v ./tests/image/
 
-# The example chart, linted (--strict) and rendered by Helm's own Go
-# packages with each pipeline's values, decoded strictly into Kubernetes'
-# types. A module of its own, so cilint's module stays small.
+# The catalog's django-app chart (components/charts/django-app), linted
+# (--strict) and rendered by Helm's own Go packages with the exact helm
+# flags each deploy job builds, decoded strictly into Kubernetes' types. A module of its own, so cilint's module stays small.
 chart-test:
 	@unformatted="$$(gofmt -l tests)"; if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	cd tests/chart && $(GO) vet ./... && $(GO) test -count=1 ./...
