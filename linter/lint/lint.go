@@ -244,8 +244,9 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 	// One set of options, so child pipelines share the catalogs and the
 	// GitLab client (and what it learnt: an instance that is down).
 	opts := l.includeOptions(file.Path, cfg)
-	rn := &lintRun{children: map[string]*Result{}}
-	l.resolveAndCheck(res, file, opts)
+	rn := &lintRun{children: map[string]*Result{}, parts: map[*load.File][]finding.Finding{}}
+	opts.Cache = include.NewCache()
+	l.resolveAndCheck(res, file, opts, rn)
 	if res.Pipeline != nil {
 		l.children(res, opts, 1, rn)
 	}
@@ -273,18 +274,28 @@ func (l *Linter) includeOptions(path string, cfg *config.Config) include.Options
 	opts.Catalogs = l.catalogs(cfg)
 	opts.Fetch = l.fetcher()
 	opts.Vars = l.opts.Vars
+	if rm := l.opts.Remote; rm != nil && rm.Context != nil {
+		opts.Context = rm.Context
+	}
 	return opts
 }
 
 // resolveAndCheck resolves file's includes into res, builds the pipeline
 // and runs the schema and every check on it.
-func (l *Linter) resolveAndCheck(res *Result, file *load.File, opts include.Options) {
+func (l *Linter) resolveAndCheck(res *Result, file *load.File, opts include.Options, rn *lintRun) {
 	inc := include.Resolve(file, opts)
 	res.Files = inc.Files
 	res.conditional = inc.Conditional
 	res.Findings = append(res.Findings, inc.Findings...)
 	for _, f := range inc.Files {
-		res.Findings = append(res.Findings, l.validateParts(f)...)
+		// Files are shared between the variants and children of one
+		// lint (include.Cache): each one's parts are validated once.
+		parts, ok := rn.parts[f]
+		if !ok {
+			parts = l.validateParts(f)
+			rn.parts[f] = parts
+		}
+		res.Findings = append(res.Findings, parts...)
 	}
 	if inc.Config == nil {
 		return
