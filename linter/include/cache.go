@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
 )
@@ -26,12 +27,13 @@ type Cache struct {
 	parses map[parseKey]*parsed
 	repos  map[string]*Repo
 	sem    chan struct{}
+	exprs  *expr.Memo
 }
 
 // NewCache makes an empty Cache.
 func NewCache() *Cache {
 	return &Cache{reads: map[readKey]*readEntry{}, parses: map[parseKey]*parsed{}, repos: map[string]*Repo{},
-		sem: make(chan struct{}, runtime.GOMAXPROCS(0))}
+		sem: make(chan struct{}, runtime.GOMAXPROCS(0)), exprs: expr.NewMemo()}
 }
 
 type readKey struct {
@@ -73,6 +75,10 @@ func (c *Cache) repo(dir string) *Repo {
 // Repo is the repository rooted at dir, shared with every resolution
 // that uses the cache.
 func (c *Cache) Repo(dir string) *Repo { return c.repo(dir) }
+
+// Exprs parses the expressions of include:rules (and whatever else the
+// lint using the cache reads) once.
+func (c *Cache) Exprs() *expr.Memo { return c.exprs }
 
 // entry returns the read of abs (named display in findings), and whether
 // the caller created it and so must fill it.

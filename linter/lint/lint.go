@@ -305,7 +305,7 @@ func (l *Linter) resolveAndCheck(res *Result, file *load.File, opts include.Opti
 	res.Pipeline = p
 	res.Findings = append(res.Findings, p.Findings...)
 	res.Findings = append(res.Findings, l.validator.Validate(p.Config)...)
-	found, err := checks.Run(context.Background(), p, res.Sources(), l.shellcheck)
+	found, err := checks.Run(context.Background(), p, res.Sources(), l.shellcheck, opts.Cache.Exprs())
 	res.Findings = append(res.Findings, found...)
 	res.uses = append(res.uses, gitlabversion.Detect(inc.Files, p)...)
 	if err != nil {
