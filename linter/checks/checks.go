@@ -22,6 +22,7 @@ type Context struct {
 	Sources  map[string][]byte
 	findings []finding.Finding
 	shells   map[*pipeline.Job]Shell // shellOf's answers
+	groups   []ScriptGroup           // ScriptGroups' answer
 	// Exprs parses each expression once (nil: every time).
 	Exprs *expr.Memo
 }
