@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 
+	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
@@ -21,6 +22,9 @@ type Context struct {
 	Sources  map[string][]byte
 	findings []finding.Finding
 	shells   map[*pipeline.Job]Shell // shellOf's answers
+	groups   []ScriptGroup           // ScriptGroups' answer
+	// Exprs parses each expression once (nil: every time).
+	Exprs *expr.Memo
 }
 
 // Report adds a finding with the rule's default severity.
@@ -55,8 +59,11 @@ func all() []check {
 
 // Run runs every check. With shellcheck set to ShellCheck's path, it also
 // runs ShellCheck over the scripts; the error is for ShellCheck failing.
-func Run(ctx context.Context, p *pipeline.Pipeline, sources map[string][]byte, shellcheck string) ([]finding.Finding, error) {
-	c := &Context{P: p, Sources: sources}
+//
+// exprs, when not nil, keeps the expressions parsed for the next run (the
+// variants and child pipelines of one lint share it).
+func Run(ctx context.Context, p *pipeline.Pipeline, sources map[string][]byte, shellcheck string, exprs *expr.Memo) ([]finding.Finding, error) {
+	c := &Context{P: p, Sources: sources, Exprs: exprs}
 	for _, chk := range all() {
 		chk(c)
 	}

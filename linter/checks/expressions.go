@@ -53,7 +53,7 @@ func checkExpression(c *Context, n *load.Node, what string) {
 	if strings.TrimSpace(n.Text) == "" || hasInterpolation(n.Text) {
 		return // the schema reports an empty string; inputs are interpolated before GitLab parses the expression
 	}
-	e, err := expr.Parse(n.Text)
+	e, err := c.Exprs.Parse(n.Text)
 	if err != nil {
 		se := err.(*expr.SyntaxError)
 		c.Report(include.ExprPos(n, se.Offset), rules.Expression, "%s is not a valid expression: %s", what, se.Msg)

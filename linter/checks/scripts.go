@@ -34,6 +34,7 @@ type ScriptLine struct {
 type ScriptGroup struct {
 	Job   *pipeline.Job
 	Items []ScriptLine
+	sig   string // signature, worked out once
 }
 
 // maxScriptNesting is how deeply GitLab lets script lists nest
@@ -42,9 +43,17 @@ type ScriptGroup struct {
 const maxScriptNesting = 10
 
 // ScriptGroups lists every job's scripts, the items of nested lists
-// flattened in order, as GitLab flattens them.
+// flattened in order, as GitLab flattens them. They are worked out once
+// per Context: script-syntax and ShellCheck both read them.
 func ScriptGroups(c *Context) []ScriptGroup {
-	var out []ScriptGroup
+	if c.groups == nil {
+		c.groups = scriptGroups(c)
+	}
+	return c.groups
+}
+
+func scriptGroups(c *Context) []ScriptGroup {
+	out := []ScriptGroup{}
 	for _, j := range c.P.Jobs {
 		main := ScriptGroup{Job: j}
 		for _, k := range []string{"before_script", "script"} {
@@ -56,6 +65,7 @@ func ScriptGroups(c *Context) []ScriptGroup {
 		}
 		for _, g := range groups {
 			if len(g.Items) > 0 {
+				g.sig = g.signature()
 				out = append(out, g)
 			}
 		}
@@ -84,6 +94,9 @@ func scriptItems(job, key string, n *load.Node) []ScriptLine {
 // signature identifies a group by the nodes it is made of: jobs that share
 // their scripts (through default:, anchors or extends) are checked once.
 func (g ScriptGroup) signature() string {
+	if g.sig != "" {
+		return g.sig
+	}
 	var b strings.Builder
 	for _, it := range g.Items {
 		fmt.Fprintf(&b, "%p,", it.Node)

@@ -18,6 +18,8 @@ type Facts struct {
 	Vars    expr.Vars
 	Exists  func(*load.Node) expr.Truth // rules:exists against the repository
 	Changes func(*load.Node) expr.Truth // rules:changes against the changed files
+	// Exprs parses each `if` once (nil: every time).
+	Exprs *expr.Memo
 }
 
 func (f Facts) lookup(name string) (string, bool, bool) {
@@ -68,7 +70,7 @@ func Rules(list *load.Node, f Facts, defaultWhen string) Decision {
 		}
 		t := expr.True
 		if n := rule.Get("if"); n != nil && n.Kind == load.String {
-			e, err := expr.Parse(n.Text)
+			e, err := f.Exprs.Parse(n.Text)
 			if err != nil {
 				se, _ := err.(*expr.SyntaxError)
 				return Decision{Outcome: Maybe, Why: fmt.Sprintf("rule %d: the if does not parse", i+1), IfError: se, IfNode: n}
@@ -110,7 +112,7 @@ func known(n *load.Node, decide func(*load.Node) expr.Truth) expr.Truth {
 func unknownPart(rule *load.Node, f Facts) string {
 	var parts []string
 	if n := rule.Get("if"); n != nil && n.Kind == load.String {
-		if e, err := expr.Parse(n.Text); err == nil {
+		if e, err := f.Exprs.Parse(n.Text); err == nil {
 			for _, name := range variables(e) {
 				if _, ok, _ := f.lookup(name); !ok && !slices.Contains(parts, "$"+name) {
 					parts = append(parts, "$"+name)

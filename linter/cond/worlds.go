@@ -27,6 +27,9 @@ const other = "cilint-any-other-value"
 // (or 64 times as many worlds), or a pattern for which no matching value was found: then
 // the caller must not trust the combinations.
 func Combinations(lists []*load.Node, f Facts, limit int) (combos [][]bool, ok bool) {
+	if f.Exprs == nil {
+		f.Exprs = expr.NewMemo() // each list is evaluated once per world
+	}
 	cands := map[string][]string{}
 	var names []string
 	add := func(name, v string) {
@@ -53,7 +56,7 @@ func Combinations(lists []*load.Node, f Facts, limit int) (combos [][]bool, ok b
 			if n == nil || n.Kind != load.String {
 				continue
 			}
-			e, err := expr.Parse(n.Text)
+			e, err := f.Exprs.Parse(n.Text)
 			if err != nil {
 				continue
 			}
@@ -94,7 +97,7 @@ func Combinations(lists []*load.Node, f Facts, limit int) (combos [][]bool, ok b
 			}
 			return f.lookup(name)
 		}
-		wf := Facts{Vars: vars, Exists: f.Exists, Changes: f.Changes}
+		wf := Facts{Vars: vars, Exists: f.Exists, Changes: f.Changes, Exprs: f.Exprs}
 		cs, ok := expand(lists, wf, limit)
 		if !ok {
 			return nil, false

@@ -167,7 +167,7 @@ func (r *Resolver) componentFile(t *component.Template) *load.File {
 	if f, ok := r.cache[key]; ok {
 		return f
 	}
-	f, fs := load.Parse(r.display(t.Path), t.Source, r.opts.Limits)
+	f, fs := r.opts.Cache.parse(r.display(t.Path), t.Source, r.opts.Limits)
 	r.res.Findings = append(r.res.Findings, fs...)
 	r.res.Files = append(r.res.Files, f)
 	r.cache[key] = f

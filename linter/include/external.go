@@ -63,7 +63,7 @@ func (r *Resolver) external(x fetched, item, at *load.Node, depth int, chain []s
 			return nil
 		}
 		var fs []finding.Finding
-		f, fs = load.Parse(x.name, src, r.opts.Limits)
+		f, fs = r.opts.Cache.parse(x.name, src, r.opts.Limits)
 		r.res.Findings = append(r.res.Findings, fs...)
 		r.res.Files = append(r.res.Files, f)
 		r.cache[x.name] = f

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // wildcardRegexp turns an include:local pattern into the regular expression
@@ -29,6 +30,7 @@ const maxRepoFiles = 200_000
 // once, on first use.
 type Repo struct {
 	root  string
+	once  sync.Once
 	files []string
 }
 
@@ -38,9 +40,11 @@ func NewRepo(dir string) *Repo { return &Repo{root: dir} }
 // Files lists the files under the root as slash-separated relative paths,
 // sorted, skipping .git, at most maxRepoFiles of them.
 func (repo *Repo) Files() []string {
-	if repo.files != nil {
-		return repo.files
-	}
+	repo.once.Do(repo.list)
+	return repo.files
+}
+
+func (repo *Repo) list() {
 	repo.files = []string{}
 	filepath.WalkDir(repo.root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -58,7 +62,6 @@ func (repo *Repo) Files() []string {
 		return nil
 	})
 	sort.Strings(repo.files)
-	return repo.files
 }
 
 // match returns the repository files a wildcard pattern names.

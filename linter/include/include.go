@@ -10,6 +10,7 @@
 package include
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -49,6 +50,13 @@ type Options struct {
 	// An include not named is assumed included. lint sets it to lint one
 	// consistent choice of such files at a time.
 	Assume map[string]bool
+	// Cache shares files read and parsed between resolutions (the
+	// variants and child pipelines of one lint); nil means a new one for
+	// each Resolve.
+	Cache *Cache
+	// Context stops the reading of files started ahead of need; nil
+	// means context.Background().
+	Context context.Context
 }
 
 // DefaultOptions returns GitLab's defaults for a repository at root.
@@ -112,6 +120,12 @@ type Resolver struct {
 
 // Resolve loads main's includes and merges them.
 func Resolve(main *load.File, opts Options) *Result {
+	if opts.Cache == nil {
+		opts.Cache = NewCache()
+	}
+	if opts.Context == nil {
+		opts.Context = context.Background()
+	}
 	r := &Resolver{opts: opts, cache: map[string]*load.File{}, seen: map[string]bool{}, repos: map[string]*Repo{}, locals: map[string]component.Local{}}
 	r.repo = r.repoAt(opts.Root)
 	r.res.Files = append(r.res.Files, main)
@@ -133,7 +147,7 @@ func (r *Resolver) repoAt(dir string) *Repo {
 	if rp, ok := r.repos[dir]; ok {
 		return rp
 	}
-	rp := NewRepo(dir)
+	rp := r.opts.Cache.repo(dir)
 	r.repos[dir] = rp
 	return rp
 }
@@ -195,7 +209,9 @@ func (r *Resolver) expand(body *load.Node, depth int, chain []string) *load.Node
 		return body
 	}
 	var content *load.Node
-	for _, item := range items(inc.Value) {
+	entries := items(inc.Value)
+	r.prefetchLocal(entries)
+	for _, item := range entries {
 		for _, sub := range r.one(item, depth, chain) {
 			if content == nil {
 				content = sub

@@ -53,6 +53,11 @@ func (r *Resolver) local(item *load.Node, loc string, at *load.Node, depth int, 
 	if item.Kind == load.Map {
 		given = item.Get("inputs")
 	}
+	if len(paths) > 1 {
+		for _, p := range paths {
+			r.prefetch(p)
+		}
+	}
 	var out []*load.Node
 	for _, p := range paths {
 		if body := r.localFile(p, given, at, depth, chain); body != nil {
@@ -141,7 +146,7 @@ func (r *Resolver) localFile(p string, given, at *load.Node, depth int, chain []
 				return nil
 			}
 		}
-		loaded, found, err := load.Read(r.display(abs), r.opts.Limits)
+		loaded, found, err := r.opts.Cache.read(abs, r.display(abs), r.opts.Limits)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				r.report(at.Pos, finding.Error, rules.IncludeNotFound, "include:local %s does not exist in the repository", p)
@@ -159,6 +164,45 @@ func (r *Resolver) localFile(p string, given, at *load.Node, depth int, chain []
 		}
 	}
 	return r.expandFile(f, rel, given, at, depth, chain)
+}
+
+// prefetchLocal starts reading, at the same time, the plain local files
+// (no variable, no wildcard) that the entries of one include: list name:
+// they are taken in order later, and each waits only for its own file.
+func (r *Resolver) prefetchLocal(entries []*load.Node) {
+	if r.proj != nil || len(entries) < 2 {
+		return
+	}
+	for _, item := range entries {
+		if item == nil {
+			continue
+		}
+		kind, loc, locNode := classify(item)
+		if kind != "local" || locNode == nil || locNode.Kind != load.String || loc == "" || strings.ContainsAny(loc, "$*") {
+			continue
+		}
+		r.prefetch(loc)
+	}
+}
+
+// prefetch starts reading the repository file p names, if localFile
+// would read it: inside the repository, a YAML name, not a link out of
+// it, not read yet, and within the include limit.
+func (r *Resolver) prefetch(p string) {
+	rel := repoPath(p)
+	if rel == ".." || strings.HasPrefix(rel, "../") || filepath.IsAbs(rel) || !yamlName(p) || r.count >= r.opts.MaxIncludes {
+		return
+	}
+	if _, ok := r.cache[r.repo.root+":"+rel]; ok {
+		return
+	}
+	abs := filepath.Join(r.repo.root, filepath.FromSlash(rel))
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		if within, _ := filepath.Rel(r.realRoot(), real); within == ".." || strings.HasPrefix(within, ".."+string(filepath.Separator)) {
+			return
+		}
+	}
+	r.opts.Cache.prefetch(r.opts.Context, abs, r.display(abs), r.opts.Limits)
 }
 
 // realRoot is the root with links resolved, to compare resolved paths.

@@ -25,7 +25,7 @@ const (
 // reported here, and the file counted as included: no second word.
 // why says, for an undecided list, what it depends on.
 func (r *Resolver) decide(list *load.Node) (decision, string) {
-	d := cond.Rules(list, cond.Facts{Vars: r.opts.Vars, Exists: r.repo.Exists}, "always")
+	d := cond.Rules(list, cond.Facts{Vars: r.opts.Vars, Exists: r.repo.Exists, Exprs: r.opts.Cache.exprs}, "always")
 	switch {
 	case d.IfError != nil:
 		r.res.Findings = append(r.res.Findings, finding.Finding{Pos: ExprPos(d.IfNode, d.IfError.Offset), Severity: finding.Error,

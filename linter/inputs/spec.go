@@ -32,7 +32,11 @@ type Input struct {
 
 // Rule is one entry of spec:inputs:<name>:rules.
 type Rule struct {
-	If      *load.Node // nil: always matches
+	If *load.Node // nil: always matches
+	// cond is If parsed once, when it is a string (condErr when it does
+	// not parse).
+	cond    *expr.Expr
+	condErr error
 	Options []*load.Node
 	Default *load.Node
 	HasDef  bool
@@ -141,6 +145,9 @@ func ParseSpec(header *load.Node) (*Spec, []finding.Finding) {
 						continue
 					}
 					rule := Rule{If: r.Get("if")}
+					if rule.If != nil && rule.If.Kind == load.String {
+						rule.cond, rule.condErr = expr.Parse(rule.If.Text)
+					}
 					if o := r.Get("options"); o != nil && o.Kind == load.Seq {
 						rule.Options = o.Items
 					}
@@ -172,7 +179,7 @@ func checkRuleReferences(s *Spec) []finding.Finding {
 			if r.If == nil || r.If.Kind != load.String {
 				continue
 			}
-			e, err := expr.Parse(r.If.Text)
+			e, err := r.cond, r.condErr
 			if err != nil {
 				continue // reported as an invalid expression
 			}

@@ -121,7 +121,7 @@ func matchRule(rs []Rule, lookup func(name string) (*load.Node, bool)) *Rule {
 		if r.If == nil || r.If.Kind != load.String {
 			return r
 		}
-		e, err := expr.Parse(r.If.Text)
+		e, err := r.cond, r.condErr
 		if err != nil {
 			continue
 		}

@@ -158,7 +158,11 @@ func benchGenerated(b *testing.B, do func(*testing.B, []byte)) {
 // BenchmarkNew is the fixed cost per process: compiling the schema.
 func BenchmarkNew(b *testing.B) {
 	for b.Loop() {
-		if _, err := New(Options{}); err != nil {
+		l, err := New(Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := l.schema.get(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -62,7 +62,7 @@ func (l *Linter) children(res *Result, opts include.Options, depth int, rn *lint
 				Value: &load.Node{Kind: load.Seq, Pos: j.Key.Pos, Items: entries},
 			}}}}
 			child = &Result{}
-			l.resolveAndCheck(child, synth, opts)
+			l.resolveAndCheck(child, synth, opts, rn)
 			if child.Pipeline != nil {
 				l.children(child, opts, depth+1, rn)
 			}
@@ -160,6 +160,8 @@ func childEntries(inc, inputs *load.Node) ([]*load.Node, string) {
 // whichever variants of the parent start it.
 type lintRun struct {
 	children map[string]*Result
+	// parts are each file's spec: and include: findings (validateParts).
+	parts map[*load.File][]finding.Finding
 }
 
 // childLabel starts the message of every finding about a child pipeline.

@@ -93,7 +93,7 @@ type Remote struct {
 // Linter lints files. Create it once: it compiles the schema.
 type Linter struct {
 	opts       Options
-	validator  *validate.Validator
+	schema     *schemaPrep
 	shellcheck string // ShellCheck's path, when asked for
 	instance   *instanceVersion
 	roots      *rootCache
@@ -110,22 +110,63 @@ func New(opts Options) (*Linter, error) {
 	if opts.Limits == (load.Limits{}) {
 		opts.Limits = load.DefaultLimits()
 	}
-	v, err := validate.New()
-	if err != nil {
-		return nil, fmt.Errorf("prepare schema: %w", err)
-	}
+	var err error
 	if opts.GitLabVersion != "" {
 		if _, err := gitlabversion.Resolve(opts.GitLabVersion); err != nil {
 			return nil, fmt.Errorf("--gitlab-version: %w", err)
 		}
 	}
-	l := &Linter{opts: opts, validator: v, instance: &instanceVersion{}, roots: &rootCache{dirs: map[string]string{}}}
+	l := &Linter{opts: opts, schema: prepareSchema(), instance: &instanceVersion{}, roots: &rootCache{dirs: map[string]string{}}}
 	if opts.Shellcheck {
 		if l.shellcheck, err = exec.LookPath("shellcheck"); err != nil {
 			return nil, fmt.Errorf("--shellcheck needs shellcheck on PATH (for example apt-get install shellcheck): %w", err)
 		}
 	}
 	return l, nil
+}
+
+// schemaPrep is the schema being compiled: in the background, from New
+// on, so that reading and merging the first file's includes does not wait
+// for it (compiling is most of a small file's lint).
+type schemaPrep struct {
+	done chan struct{}
+	v    *validate.Validator
+	err  error
+}
+
+func prepareSchema() *schemaPrep {
+	s := &schemaPrep{done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		defer func() {
+			if p := recover(); p != nil {
+				s.err = fmt.Errorf("prepare schema: %v", p)
+			}
+		}()
+		v, err := validate.New()
+		if err != nil {
+			s.err = fmt.Errorf("prepare schema: %w", err)
+			return
+		}
+		s.v = v
+	}()
+	return s
+}
+
+// get waits for the schema.
+func (s *schemaPrep) get() (*validate.Validator, error) {
+	<-s.done
+	return s.v, s.err
+}
+
+// validate validates n against the schema; nothing when the schema could
+// not be compiled (File and Source say so).
+func (l *Linter) validate(n *load.Node) []finding.Finding {
+	v, err := l.schema.get()
+	if err != nil {
+		return nil
+	}
+	return v.Validate(n)
 }
 
 // Result is what linting one pipeline produced.
@@ -172,13 +213,21 @@ func (l *Linter) File(path string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return l.run(file, fs), nil
+	res := l.run(file, fs)
+	if _, err := l.schema.get(); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // Source lints src as if read from path.
 func (l *Linter) Source(path string, src []byte) *Result {
 	file, fs := load.Parse(path, src, l.opts.Limits)
-	return l.run(file, fs)
+	res := l.run(file, fs)
+	if _, err := l.schema.get(); err != nil {
+		res.Findings = append(res.Findings, finding.Finding{Pos: finding.Pos{File: path}, Severity: finding.Error, Rule: rules.Schema, Message: err.Error()})
+	}
+	return res
 }
 
 func (l *Linter) run(file *load.File, fs []finding.Finding) *Result {
@@ -236,7 +285,7 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 		res.Findings = append(res.Findings, shape...)
 		res.Findings = append(res.Findings, l.validateParts(file)...)
 		if body != nil {
-			res.Findings = append(res.Findings, l.validator.Validate(load.Without(body, "include"))...)
+			res.Findings = append(res.Findings, l.validate(load.Without(body, "include"))...)
 		}
 		finding.Sort(res.Findings)
 		return res
@@ -244,8 +293,9 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 	// One set of options, so child pipelines share the catalogs and the
 	// GitLab client (and what it learnt: an instance that is down).
 	opts := l.includeOptions(file.Path, cfg)
-	rn := &lintRun{children: map[string]*Result{}}
-	l.resolveAndCheck(res, file, opts)
+	rn := &lintRun{children: map[string]*Result{}, parts: map[*load.File][]finding.Finding{}}
+	opts.Cache = include.NewCache()
+	l.resolveAndCheck(res, file, opts, rn)
 	if res.Pipeline != nil {
 		l.children(res, opts, 1, rn)
 	}
@@ -273,18 +323,28 @@ func (l *Linter) includeOptions(path string, cfg *config.Config) include.Options
 	opts.Catalogs = l.catalogs(cfg)
 	opts.Fetch = l.fetcher()
 	opts.Vars = l.opts.Vars
+	if rm := l.opts.Remote; rm != nil && rm.Context != nil {
+		opts.Context = rm.Context
+	}
 	return opts
 }
 
 // resolveAndCheck resolves file's includes into res, builds the pipeline
 // and runs the schema and every check on it.
-func (l *Linter) resolveAndCheck(res *Result, file *load.File, opts include.Options) {
+func (l *Linter) resolveAndCheck(res *Result, file *load.File, opts include.Options, rn *lintRun) {
 	inc := include.Resolve(file, opts)
 	res.Files = inc.Files
 	res.conditional = inc.Conditional
 	res.Findings = append(res.Findings, inc.Findings...)
 	for _, f := range inc.Files {
-		res.Findings = append(res.Findings, l.validateParts(f)...)
+		// Files are shared between the variants and children of one
+		// lint (include.Cache): each one's parts are validated once.
+		parts, ok := rn.parts[f]
+		if !ok {
+			parts = l.validateParts(f)
+			rn.parts[f] = parts
+		}
+		res.Findings = append(res.Findings, parts...)
 	}
 	if inc.Config == nil {
 		return
@@ -293,8 +353,8 @@ func (l *Linter) resolveAndCheck(res *Result, file *load.File, opts include.Opti
 	p.Template = file.Header != nil
 	res.Pipeline = p
 	res.Findings = append(res.Findings, p.Findings...)
-	res.Findings = append(res.Findings, l.validator.Validate(p.Config)...)
-	found, err := checks.Run(context.Background(), p, res.Sources(), l.shellcheck)
+	res.Findings = append(res.Findings, l.validate(p.Config)...)
+	found, err := checks.Run(context.Background(), p, res.Sources(), l.shellcheck, opts.Cache.Exprs())
 	res.Findings = append(res.Findings, found...)
 	res.uses = append(res.uses, gitlabversion.Detect(inc.Files, p)...)
 	if err != nil {
@@ -375,12 +435,12 @@ func (l *Linter) validateParts(f *load.File) []finding.Finding {
 	var out []finding.Finding
 	if h := f.Header; h != nil && h.Kind == load.Map {
 		if p := h.Pair("spec"); p != nil {
-			out = append(out, l.validator.Validate(&load.Node{Kind: load.Map, Pos: h.Pos, Pairs: []load.Pair{*p}})...)
+			out = append(out, l.validate(&load.Node{Kind: load.Map, Pos: h.Pos, Pairs: []load.Pair{*p}})...)
 		}
 	}
 	if b := f.Body; b != nil && b.Kind == load.Map {
 		if p := b.Pair("include"); p != nil {
-			out = append(out, l.validator.Validate(&load.Node{Kind: load.Map, Pos: b.Pos, Pairs: []load.Pair{*p}})...)
+			out = append(out, l.validate(&load.Node{Kind: load.Map, Pos: b.Pos, Pairs: []load.Pair{*p}})...)
 		}
 	}
 	return out

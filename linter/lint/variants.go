@@ -43,7 +43,7 @@ func (l *Linter) variants(res *Result, file *load.File, loadFindings []finding.F
 	for i, c := range conds {
 		lists[i] = c.Rules
 	}
-	facts := cond.Facts{Vars: opts.Vars, Exists: include.NewRepo(opts.Root).Exists}
+	facts := cond.Facts{Vars: opts.Vars, Exists: opts.Cache.Repo(opts.Root).Exists, Exprs: opts.Cache.Exprs()}
 	combos, exact := cond.Combinations(lists, facts, 4*maxVariants)
 	if exact {
 		combos = normalize(combos, conds)
@@ -65,7 +65,7 @@ func (l *Linter) variants(res *Result, file *load.File, loadFindings []finding.F
 				o.Assume[conds[i].Key] = in
 			}
 			r = &Result{Findings: slices.Clone(loadFindings)}
-			l.resolveAndCheck(r, file, o)
+			l.resolveAndCheck(r, file, o, rn)
 			if r.Pipeline != nil {
 				l.children(r, o, depth, rn)
 			}

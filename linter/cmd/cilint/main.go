@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"gitlab.com/trustci/cicd/linter/finding"
@@ -274,8 +276,9 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	sources := report.Sources{}
 	jobs := 0
 	remoteFailed := false
-	for _, path := range fl.Args() {
-		res, err := l.File(path)
+	results := lintFiles(l, fl.Args())
+	for i, path := range fl.Args() {
+		res, err := results[i].res, results[i].err
 		if err != nil {
 			fmt.Fprintf(stderr, "cilint: %v\n", err)
 			return exitUsage
@@ -339,6 +342,72 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		return exitFindings
 	}
 	return exitOK
+}
+
+// linted is what linting one FILE argument gave.
+type linted struct {
+	res *lint.Result
+	err error
+}
+
+// lintFiles lints the files at the same time, up to GOMAXPROCS at once,
+// with the one Linter (one compiled schema, one GitLab client cache), and
+// returns the results in the order of paths, so the report does not
+// depend on which lint ends first. Files after one that cannot be read
+// are not started: the run stops there, as it did one file at a time.
+func lintFiles(l *lint.Linter, paths []string) []linted {
+	out := make([]linted, len(paths))
+	if len(paths) == 1 {
+		out[0].res, out[0].err = l.File(paths[0])
+		return out
+	}
+	var (
+		mu       sync.Mutex
+		next     int
+		failed   = len(paths) // the first path that could not be read
+		panicked any          // handed to run's recover, on this goroutine
+	)
+	take := func() (int, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if next >= len(paths) || next > failed || panicked != nil {
+			return 0, false
+		}
+		next++
+		return next - 1, true
+	}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(paths)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					mu.Lock()
+					panicked = p
+					mu.Unlock()
+				}
+			}()
+			for {
+				i, ok := take()
+				if !ok {
+					return
+				}
+				res, err := l.File(paths[i])
+				mu.Lock()
+				out[i] = linted{res, err}
+				if err != nil && i < failed {
+					failed = i
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
+	return out
 }
 
 // reportInput is everything an output format may use.

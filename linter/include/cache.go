@@ -1,0 +1,154 @@
+package include
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"gitlab.com/trustci/cicd/linter/expr"
+	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/load"
+)
+
+// Cache holds what several resolutions of one lint share: the files read
+// from disk and parsed, the repositories' file lists, and the parsed
+// content of component templates and fetched files. The variants of a
+// pipeline with undecided include:rules and its child pipelines resolve
+// the same files again and again; each is read and parsed once. Loaded
+// files are never changed afterwards (merging builds new mappings), so
+// sharing them is safe. A Cache is for one lint of one file: the files on
+// disk are taken not to change while it lives. It is safe for concurrent
+// use; local files named by one include: list are read and parsed at the
+// same time, up to GOMAXPROCS at once.
+type Cache struct {
+	mu     sync.Mutex
+	reads  map[readKey]*readEntry
+	parses map[parseKey]*parsed
+	repos  map[string]*Repo
+	sem    chan struct{}
+	exprs  *expr.Memo
+}
+
+// NewCache makes an empty Cache.
+func NewCache() *Cache {
+	return &Cache{reads: map[readKey]*readEntry{}, parses: map[parseKey]*parsed{}, repos: map[string]*Repo{},
+		sem: make(chan struct{}, runtime.GOMAXPROCS(0)), exprs: expr.NewMemo()}
+}
+
+type readKey struct {
+	abs, display string
+	lim          load.Limits
+}
+
+// readEntry is one file read from disk: done is closed once file, found
+// and err are set.
+type readEntry struct {
+	done  chan struct{}
+	file  *load.File
+	found []finding.Finding
+	err   error
+}
+
+type parseKey struct {
+	name, src string
+	lim       load.Limits
+}
+
+type parsed struct {
+	file  *load.File
+	found []finding.Finding
+}
+
+// repo returns the repository rooted at dir, listing its files once.
+func (c *Cache) repo(dir string) *Repo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rp, ok := c.repos[dir]
+	if !ok {
+		rp = NewRepo(dir)
+		c.repos[dir] = rp
+	}
+	return rp
+}
+
+// Repo is the repository rooted at dir, shared with every resolution
+// that uses the cache.
+func (c *Cache) Repo(dir string) *Repo { return c.repo(dir) }
+
+// Exprs parses the expressions of include:rules (and whatever else the
+// lint using the cache reads) once.
+func (c *Cache) Exprs() *expr.Memo { return c.exprs }
+
+// entry returns the read of abs (named display in findings), and whether
+// the caller created it and so must fill it.
+func (c *Cache) entry(k readKey) (*readEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.reads[k]; ok {
+		return e, false
+	}
+	e := &readEntry{done: make(chan struct{})}
+	c.reads[k] = e
+	return e, true
+}
+
+func (e *readEntry) fill(k readKey) {
+	defer close(e.done)
+	e.file, e.found, e.err = load.Read(k.display, k.lim)
+}
+
+// prefetch starts reading abs in the background, unless it is read or
+// being read already, or ctx is done.
+func (c *Cache) prefetch(ctx context.Context, abs, display string, lim load.Limits) {
+	if ctx.Err() != nil {
+		return
+	}
+	k := readKey{abs, display, lim}
+	e, mine := c.entry(k)
+	if !mine {
+		return
+	}
+	go func() {
+		select {
+		case c.sem <- struct{}{}:
+			defer func() { <-c.sem }()
+			e.fill(k)
+		case <-ctx.Done():
+			e.err = fmt.Errorf("read %s: %w", display, ctx.Err())
+			close(e.done)
+		}
+	}()
+}
+
+// read returns the file at abs loaded, reading it now unless it was read
+// (or is being read) already.
+func (c *Cache) read(abs, display string, lim load.Limits) (*load.File, []finding.Finding, error) {
+	k := readKey{abs, display, lim}
+	e, mine := c.entry(k)
+	if mine {
+		e.fill(k)
+	} else {
+		<-e.done
+	}
+	return e.file, e.found, e.err
+}
+
+// parse loads src, read from name, once per name and content.
+func (c *Cache) parse(name string, src []byte, lim load.Limits) (*load.File, []finding.Finding) {
+	k := parseKey{name, string(src), lim}
+	c.mu.Lock()
+	p, ok := c.parses[k]
+	c.mu.Unlock()
+	if ok {
+		return p.file, p.found
+	}
+	f, fs := load.Parse(name, src, lim)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p, ok := c.parses[k]; ok {
+		return p.file, p.found
+	}
+	c.parses[k] = &parsed{f, fs}
+	return f, fs
+}
