@@ -389,6 +389,11 @@ func runDjangoTest(t *testing.T, j *load.Node, project string, s services) strin
 	env := ciEnv(project)
 	env["PATH"] = filepath.Join(image, "bin") + ":" + bin + ":" + os.Getenv("PATH")
 	env["HOME"] = t.TempDir()
+	// This machine's network inspects TLS: its CA bundle, for uv (pip
+	// reads the same through its configuration here).
+	if bundle := os.Getenv("SSL_CERT_FILE"); bundle != "" {
+		env["SSL_CERT_FILE"] = bundle
+	}
 	jobVars := map[string]string{}
 	for _, p := range j.Get("variables").Pairs {
 		jobVars[p.Key.Name()] = p.Value.Name()
