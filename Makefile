@@ -107,7 +107,7 @@ CUSTOMER_PYTHON_VERSION ?= 3.12
 customer-test:
 	python=$$(scripts/find-python $(CUSTOMER_PYTHON_VERSION)) && image=$$(scripts/python-image "$$python") && \
 		scripts/with-postgres scripts/with-redis scripts/with-registry \
-		env CUSTOMER_PYTHON="$$python" PYTHON_IMAGE="$$image" $(GO) test -count=1 -timeout 40m -v ./tests/customer/
+		env CUSTOMER_PYTHON="$$python" PYTHON_IMAGE="$$image" $(GO) test -count=1 -timeout 60m -v ./tests/customer/
 
 # The example chart, linted (--strict) and rendered by Helm's own Go
 # packages with each pipeline's values, decoded strictly into Kubernetes'

@@ -166,23 +166,23 @@ func TestExampleLintsAgainstTheLocalCatalog(t *testing.T) {
 			}
 		})
 	}
-	catalogFlag := []string{"--catalog", runner.CatalogPrefix + "=" + catalog}
 	// What each kind of pipeline runs, as the README says.
 	jobs := []struct {
 		event string
+		vars  []string
 		want  []string
 		not   []string
 	}{
-		{"merge_request", []string{"pre-commit", "django-test", "buildah-build", "trivy-scan", "review-deploy", "review-stop"}, nil},
-		{"push", []string{"pre-commit", "django-test", "buildah-build", "trivy-scan"}, []string{"review-deploy"}},
+		{"merge_request", nil, []string{"pre-commit", "django-test", "buildah-build", "trivy-scan", "review-deploy", "review-stop"}, nil},
+		{"push", []string{"CI_COMMIT_BRANCH=main", "CI_DEFAULT_BRANCH=main"}, []string{"pre-commit", "django-test", "buildah-build", "trivy-scan"}, []string{"review-deploy"}},
 	}
 	for _, c := range jobs {
 		t.Run("jobs "+c.event, func(t *testing.T) {
-			args := append(append([]string{"jobs", "--event", c.event}, catalogFlag...), "--var", "CI_COMMIT_BRANCH=main", "--var", "CI_DEFAULT_BRANCH=main", ".gitlab-ci.yml")
-			if c.event == "merge_request" {
-				args = append(append([]string{"jobs", "--event", c.event}, catalogFlag...), ".gitlab-ci.yml")
+			args := []string{"jobs", "--event", c.event, "--catalog", runner.CatalogPrefix + "=" + catalog}
+			for _, v := range c.vars {
+				args = append(args, "--var", v)
 			}
-			out, errOut, code := cilintRun(t, project, args...)
+			out, errOut, code := cilintRun(t, project, append(args, ".gitlab-ci.yml")...)
 			if code != 0 {
 				t.Fatalf("cilint jobs exits %d:\n%s%s", code, out, errOut)
 			}
