@@ -243,7 +243,33 @@ func TestExampleMatchesTheProject(t *testing.T) {
 			t.Errorf("not so: %s", c.claim)
 		}
 	}
+
+	// The README's table of review variables and the example's
+	// secret_variables are the variables TestProductionImageBuildsAndServes
+	// serves the image with (and the review database's admin URL).
+	readme := read(t, filepath.Join(runner.RepoRoot(), "examples", "cookiecutter-django", "README.md"))
+	section := readme[strings.Index(readme, "### CI/CD variables"):]
+	section = section[:strings.Index(section, "\n## ")]
+	var listed []string
+	for _, m := range regexp.MustCompile("(?m)^\\| ((?:`[A-Z_]+`(?:, )?)+) \\|").FindAllStringSubmatch(section, -1) {
+		for _, name := range regexp.MustCompile("`([A-Z_]+)`").FindAllStringSubmatch(m[1], -1) {
+			listed = append(listed, name[1])
+		}
+	}
+	if want := strings.Join(append(append([]string{}, reviewSecrets...), "REVIEW_DB_ADMIN_URL"), " "); strings.Join(listed, " ") != want {
+		t.Errorf("the README's CI/CD variables are %v, want %s", listed, want)
+	}
+	secrets := regexp.MustCompile(`(?m)^      secret_variables: (.+)$`).FindStringSubmatch(read(t, filepath.Join(project, ".gitlab-ci.yml")))
+	if secrets == nil || secrets[1] != strings.Join(reviewSecrets, " ") {
+		t.Errorf("the example's secret_variables are %v, want %s", secrets, strings.Join(reviewSecrets, " "))
+	}
 }
+
+// reviewSecrets are the secret settings config.settings.production reads
+// from the environment (DJANGO_SETTINGS_MODULE, DATABASE_URL and
+// DJANGO_ALLOWED_HOSTS come from the deployment itself).
+var reviewSecrets = []string{"DJANGO_SECRET_KEY", "DJANGO_ADMIN_URL", "REDIS_URL", "MAILGUN_API_KEY", "MAILGUN_DOMAIN",
+	"DJANGO_AWS_ACCESS_KEY_ID", "DJANGO_AWS_SECRET_ACCESS_KEY", "DJANGO_AWS_STORAGE_BUCKET_NAME"}
 
 // services is what make customer-test hands the tests: PostgreSQL and
 // Redis, and the Python 3.12 the job's image would have.
@@ -623,6 +649,11 @@ func runProductionImage(t *testing.T, s services, reg runner.Registry, podman, r
 		"DJANGO_AWS_ACCESS_KEY_ID":       "customer-test-not-a-key",
 		"DJANGO_AWS_SECRET_ACCESS_KEY":   "customer-test-not-a-secret",
 		"DJANGO_AWS_STORAGE_BUCKET_NAME": "my-awesome-project-review",
+	}
+	for _, name := range reviewSecrets {
+		if _, ok := reviewEnv[name]; !ok {
+			t.Fatalf("the review environment lacks %s, which the README lists", name)
+		}
 	}
 	// The project's entrypoint builds DATABASE_URL from POSTGRES_* and
 	// waits for the server (docker-compose.production.yml's way).
