@@ -7,7 +7,9 @@ package runner
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/lint"
@@ -40,7 +43,14 @@ func Lint(t testing.TB, pipeline string) *lint.Result {
 	if err := os.WriteFile(path, []byte(pipeline), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	l, err := lint.New(lint.Options{Root: dir, ServerFQDN: "gitlab.com",
+	return LintFile(t, path, dir)
+}
+
+// LintFile lints a pipeline file of a repository (root) against the local
+// catalog, whatever it finds.
+func LintFile(t testing.TB, path, root string) *lint.Result {
+	t.Helper()
+	l, err := lint.New(lint.Options{Root: root, ServerFQDN: "gitlab.com",
 		Catalogs: map[string]string{CatalogPrefix: filepath.Join(RepoRoot(), "components")}})
 	if err != nil {
 		t.Fatal(err)
@@ -52,10 +62,20 @@ func Lint(t testing.TB, pipeline string) *lint.Result {
 	return res
 }
 
+// RenderFile is LintFile for a pipeline that must have no error.
+func RenderFile(t testing.TB, path, root string) *lint.Result {
+	t.Helper()
+	return mustRender(t, LintFile(t, path, root))
+}
+
 // Render is Lint for a pipeline that must have no error.
 func Render(t testing.TB, pipeline string) *lint.Result {
 	t.Helper()
-	res := Lint(t, pipeline)
+	return mustRender(t, Lint(t, pipeline))
+}
+
+func mustRender(t testing.TB, res *lint.Result) *lint.Result {
+	t.Helper()
 	if finding.HasErrors(res.Findings) {
 		var b bytes.Buffer
 		report.Text(&b, res.Findings, res.Sources(), report.TextOptions{})
@@ -145,4 +165,129 @@ func Output(t testing.TB, cmd *exec.Cmd) (string, int) {
 		t.Fatal(err)
 	}
 	return string(out), 0
+}
+
+// RunJob runs job j's script as a runner does (JobScript) in one sh, in
+// dir, with exactly env as its environment; it returns what the job
+// printed and its exit status.
+func RunJob(t testing.TB, j *load.Node, dir string, env, overrides map[string]string) (string, int) {
+	t.Helper()
+	script := filepath.Join(t.TempDir(), "job.sh")
+	if err := os.WriteFile(script, []byte(JobScript(j, env, overrides)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", script)
+	cmd.Dir = dir
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	return Output(t, cmd)
+}
+
+// Run runs a command in dir (the test's own when empty), with env added
+// to the test's environment, and returns its standard output; a failure
+// fails the test with both outputs.
+func Run(t testing.TB, dir string, env []string, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s%s", filepath.Base(name), strings.Join(args[:min(len(args), 8)], " "), err, out, stderr.String())
+	}
+	return string(out)
+}
+
+// Step runs f and logs how long it took (a measurement for people, never
+// an assertion).
+func Step(t testing.TB, name string, f func()) {
+	t.Helper()
+	start := time.Now()
+	f()
+	t.Logf("step %-32s %6.1fs", name, time.Since(start).Seconds())
+}
+
+// CopyTree copies the regular files and folders under src to dst
+// (writable copies, executables kept executable), leaving out .git and
+// the paths, relative to src, that skip names.
+func CopyTree(t testing.TB, src, dst string, skip func(rel string) bool) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if rel != "." && (d.Name() == ".git" || skip != nil && skip(rel)) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		mode := fs.FileMode(0o644)
+		if info.Mode()&0o111 != 0 {
+			mode = 0o755
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, mode)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ReadDotenv reads a dotenv report (NAME=value lines).
+func ReadDotenv(t testing.TB, path string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// Registry is the throw-away TLS registry scripts/with-registry starts.
+type Registry struct {
+	Host, User, Password, CA, CABundle, CertDir string
+}
+
+// NeedRegistry is the registry from scripts/with-registry's environment,
+// or the test is skipped.
+func NeedRegistry(t testing.TB) Registry {
+	t.Helper()
+	r := Registry{Host: os.Getenv("REGISTRY"), User: os.Getenv("REGISTRY_USER"), Password: os.Getenv("REGISTRY_PASSWORD"),
+		CA: os.Getenv("REGISTRY_CA"), CABundle: os.Getenv("REGISTRY_CA_BUNDLE"), CertDir: os.Getenv("REGISTRY_CERT_DIR")}
+	if r.Host == "" || r.CertDir == "" {
+		t.Skip("needs the registry of scripts/with-registry")
+	}
+	return r
+}
+
+// Base64 is standard base64, as registry auth files hold credentials.
+func Base64(s string) string {
+	return base64.StdEncoding.EncodeToString([]byte(s))
 }
