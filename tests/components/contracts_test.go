@@ -203,17 +203,30 @@ include:
       job_name: report-only
       fail_on: ""
       ignore_unfixed: true
+  - component: gitlab.com/trustci/components/trivy-scan@1.0.0
+    inputs:
+      job_name: image-only
+      config_scan: false
+  - component: gitlab.com/trustci/components/trivy-scan@1.0.0
+    inputs:
+      job_name: chart-values
+      helm_set: existingSecret=app-env,ingress.host=shop.example.com
 `)
 	image := "registry.example.com/agency/shop@sha256:" + strings.Repeat("ab", 32)
 	tests := []struct {
 		name, job, severity string
+		configSeverity      string // of the repository's misconfiguration
 		ignorefile          bool
 		wantCode            bool
 	}{
-		{"critical finding fails the default gate", "trivy-scan", "CRITICAL", false, true},
-		{"high finding passes a CRITICAL gate", "trivy-scan", "HIGH", false, false},
-		{"no finding passes", "trivy-scan", "", true, false},
-		{"report-only never fails", "report-only", "CRITICAL", false, false},
+		{"critical finding fails the default gate", "trivy-scan", "CRITICAL", "", false, true},
+		{"high finding passes a CRITICAL gate", "trivy-scan", "HIGH", "HIGH", false, false},
+		{"no finding passes", "trivy-scan", "", "", true, false},
+		{"report-only never fails", "report-only", "CRITICAL", "CRITICAL", false, false},
+		{"critical misconfiguration fails the default gate", "trivy-scan", "", "CRITICAL", false, true},
+		{"critical misconfiguration and vulnerability fail", "trivy-scan", "CRITICAL", "CRITICAL", false, true},
+		{"no misconfiguration scan when it is off", "image-only", "", "CRITICAL", false, false},
+		{"chart values reach the misconfiguration scan", "chart-values", "", "", true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -225,7 +238,26 @@ include:
 			env["IMAGE_REF_DIGEST"] = image // from kaniko-build's dotenv
 			env["FAKE_TRIVY_IMAGE"] = image
 			env["FAKE_TRIVY_SEVERITY"] = tt.severity
+			env["FAKE_TRIVY_CONFIG_SEVERITY"] = tt.configSeverity
 			out, code := run(t, job(t, res, tt.job), dir, env, nil)
+			log := fakeLog(t, dir)
+			switch tt.job {
+			case "image-only":
+				if strings.Contains(log, "trivy config") {
+					t.Errorf("config_scan: false, yet trivy config ran:\n%s", log)
+				}
+			default:
+				mustContain(t, "trivy calls", log, "trivy config --skip-check-update --skip-dirs .trivycache --format table")
+				if tt.job != "report-only" {
+					mustContain(t, "trivy calls", log, "--exit-code 1 --severity CRITICAL .")
+				}
+				if tt.ignorefile {
+					mustContain(t, "trivy calls", log, "trivy config --skip-check-update --skip-dirs .trivycache --format table --ignorefile .trivyignore")
+				}
+			}
+			if tt.job == "chart-values" {
+				mustContain(t, "trivy calls", log, "--helm-set existingSecret=app-env,ingress.host=shop.example.com")
+			}
 			if (code != 0) != tt.wantCode {
 				t.Fatalf("exit %d, want failure=%v:\n%s", code, tt.wantCode, out)
 			}
@@ -235,7 +267,6 @@ include:
 			}
 			mustContain(t, "SBOM", readFile(t, filepath.Join(dir, "gl-sbom-report.cdx.json")), `"bomFormat":"CycloneDX"`)
 			mustContain(t, "job log", out, "Scanning "+image, "Total: 1")
-			log := fakeLog(t, dir)
 			if tt.ignorefile {
 				mustContain(t, "trivy calls", log, "--ignorefile .trivyignore")
 			}

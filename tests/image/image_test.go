@@ -113,8 +113,11 @@ func TestBuildahBuildPushesARunnableImage(t *testing.T) {
 // scanWithTrivy runs trivy-scan's script, as the next job of the
 // pipeline, on what buildah-build pushed: the real Trivy, built from
 // source (make image-test), with the scanners that need no vulnerability
-// database (secrets; the SBOM lists packages without one). The database
-// download is the one faked step (testdata/trivy).
+// database (secrets; the SBOM lists packages without one), and its
+// misconfiguration scan of the example's Dockerfile and chart with the
+// checks compiled into Trivy. The database download is the one faked
+// step (testdata/trivy). Both reports must validate against their
+// formats' published schemas (schema_test.go).
 func scanWithTrivy(t *testing.T, env setup, dotenv map[string]string) {
 	real := os.Getenv("TRIVY_BIN")
 	if real == "" {
@@ -124,7 +127,9 @@ func scanWithTrivy(t *testing.T, env setup, dotenv map[string]string) {
 		t.Log("TRIVY_BIN is not set: trivy-scan not run (make image-test builds Trivy)")
 		return
 	}
-	res := runner.Render(t, fmt.Sprintf("stages: [build, scan]\ninclude:\n  - component: %s/buildah-build@1.0.0\n  - component: %s/trivy-scan@1.0.0\n    inputs:\n      stage: scan\n      build_job: buildah-build\n      fail_on: CRITICAL\n", runner.CatalogPrefix, runner.CatalogPrefix))
+	// The chart requires existingSecret: without it Trivy could not render
+	// it and would skip it.
+	res := runner.Render(t, fmt.Sprintf("stages: [build, scan]\ninclude:\n  - component: %s/buildah-build@1.0.0\n  - component: %s/trivy-scan@1.0.0\n    inputs:\n      stage: scan\n      build_job: buildah-build\n      fail_on: CRITICAL\n      helm_set: existingSecret=shop-env\n", runner.CatalogPrefix, runner.CatalogPrefix))
 	j := res.Pipeline.Job("trivy-scan")
 	if j == nil {
 		t.Fatal("no trivy-scan job")
@@ -134,7 +139,13 @@ func scanWithTrivy(t *testing.T, env setup, dotenv map[string]string) {
 	if err := os.Symlink(shim, filepath.Join(bin, "trivy")); err != nil {
 		t.Fatal(err)
 	}
+	// The job's checkout: the example project, whose Dockerfile the
+	// misconfiguration scan reads, as a project that keeps its own chart
+	// in chart/ (the catalog's django-app, which the example installs from
+	// the catalog's Helm registry instead).
 	project := t.TempDir()
+	copyProject(t, filepath.Join(runner.RepoRoot(), "examples", "django"), project)
+	copyProject(t, filepath.Join(runner.RepoRoot(), "components", "charts", "django-app"), filepath.Join(project, "chart"))
 	jobEnv := map[string]string{
 		"CI_PROJECT_DIR": project, "CI_COMMIT_SHA": commitSHA, "CI_REGISTRY": env.registry,
 		"CI_REGISTRY_IMAGE": env.registry + "/" + repoPath, "CI_REGISTRY_USER": env.user, "CI_REGISTRY_PASSWORD": env.password,
@@ -153,10 +164,66 @@ func scanWithTrivy(t *testing.T, env setup, dotenv map[string]string) {
 	if strings.Contains(out, env.password) {
 		t.Error("the registry password is in the scan's log")
 	}
-	if lines := strings.Split(out, "\n"); len(lines) > 40 {
-		out = strings.Join(lines[:40], "\n") + "\n..."
+	// The misconfiguration scan ran offline on the Dockerfile and on the
+	// rendered chart (the table lists only fail_on's severities: the
+	// example's Dockerfile passes the checks, the chart's Deployment has
+	// findings below CRITICAL).
+	for _, want := range []string{"Falling back to embedded checks", "│ Dockerfile ", "│ chart/templates/deployment.yaml "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("trivy config's output lacks %q: the misconfiguration scan did not run on the Dockerfile and the chart", want)
+		}
+	}
+	// And the checks it falls back to are there: the same offline scan
+	// finds a root USER in a Dockerfile.
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(bad, "Dockerfile"), []byte("FROM debian:12\nUSER root\n"), 0o644)
+	cmd := exec.Command(filepath.Join(real, "trivy"), "config", "--skip-check-update", "--quiet", "--format", "json", bad)
+	cmd.Env = append(os.Environ(), "TRIVY_CACHE_DIR="+t.TempDir(), "HOME="+t.TempDir())
+	if found, code := runner.Output(t, cmd); code != 0 || !strings.Contains(found, `"DS-0002"`) {
+		t.Errorf("trivy config --skip-check-update does not find a root USER (exit %d):\n%.2000s", code, found)
+	}
+	for _, unwanted := range []string{"Skipping chart", "checks bundle"} {
+		if strings.Contains(out, unwanted) {
+			t.Errorf("trivy config's output has %q", unwanted)
+		}
+	}
+	if lines := strings.Split(out, "\n"); len(lines) > 60 {
+		out = strings.Join(lines[:60], "\n") + "\n..."
 	}
 	t.Logf("trivy-scan's log:\n%s", out)
+	// Both reports against their formats' schemas, of the versions they
+	// declare.
+	for _, r := range []struct {
+		file     string
+		validate func([]byte) error
+	}{
+		{"gl-container-scanning-report.json", validateGitLabReport},
+		{"gl-sbom-report.cdx.json", validateCycloneDX},
+	} {
+		raw, err := os.ReadFile(filepath.Join(project, r.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.validate(raw); err != nil {
+			msg := fmt.Sprintf("%#v", err)
+			if len(msg) > 4000 {
+				msg = msg[:4000] + "..."
+			}
+			t.Errorf("%s breaks its schema:\n%s", r.file, msg)
+		}
+	}
+	// GitLab's CycloneDX parser takes specVersion 1.4 to 1.6 only
+	// (lib/gitlab/ci/parsers/sbom/validators/cyclonedx_schema_validator.rb,
+	// as read; DECISIONS.md), and Trivy 0.74 writes 1.7: whether the SBOM
+	// would also be a valid 1.6 document is recorded for that decision.
+	if raw, err := os.ReadFile(filepath.Join(project, "gl-sbom-report.cdx.json")); err == nil {
+		relabelled := strings.Replace(strings.Replace(string(raw), `"specVersion": "1.7"`, `"specVersion": "1.6"`, 1), "bom-1.7.schema.json", "bom-1.6.schema.json", 1)
+		if err := validateCycloneDX([]byte(relabelled)); err != nil {
+			t.Logf("the SBOM relabelled as CycloneDX 1.6 does not validate against 1.6: %.2000s", err.Error())
+		} else {
+			t.Logf("the SBOM relabelled as CycloneDX 1.6 validates against 1.6")
+		}
+	}
 	// The container-scanning report, as GitLab reads it: the facts of its
 	// report format that Trivy's gitlab.tpl declares (version 15).
 	var report struct {

@@ -4,8 +4,8 @@
 // BuildKit's daemon and client at the version of buildkit-build's
 // default image (moby/buildkit:v0.32.2-rootless). `go install` refuses
 // BuildKit's module (its go.mod has exclude directives); built as
-// dependencies of this module, they build. Go's build cache keeps them
-// between runs on the same machine.
+// dependencies of this module, they build (scripts/buildkit-tools, which
+// keeps the binaries on the machine by version).
 package tools
 
 import (
