@@ -365,7 +365,7 @@ func TestReviewAppMigratesOnceInAReadyWebPod(t *testing.T) {
 }
 
 // Demo data: the fixtures are loaded after the migrations and the
-// superuser is created from protected variables whose values reach the
+// superuser is created from masked variables whose values reach the
 // pod on its standard input only; createsuperuser runs once, and a
 // redeploy keeps the existing user.
 func TestReviewAppDemoData(t *testing.T) {
