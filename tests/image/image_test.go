@@ -384,7 +384,7 @@ func buildAndRun(t *testing.T, env setup, b builder) map[string]string {
 
 	// What build.env says is what the registry holds, under every tag the
 	// component's rules give a default-branch pipeline, and no other.
-	dotenv := readDotenv(t, filepath.Join(project, "build.env"))
+	dotenv := runner.ReadDotenv(t, filepath.Join(project, "build.env"))
 	digest := dotenv["IMAGE_DIGEST"]
 	image := env.registry + "/" + b.repo
 	if !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(digest) {
@@ -662,20 +662,6 @@ func runCmd(t *testing.T, env []string, name string, args ...string) string {
 		t.Fatalf("%s %s: %v\n%s%s", filepath.Base(name), strings.Join(args[:min(len(args), 6)], " "), err, out, stderr.String())
 	}
 	return string(out)
-}
-
-func readDotenv(t *testing.T, path string) map[string]string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		if k, v, ok := strings.Cut(line, "="); ok {
-			m[k] = v
-		}
-	}
-	return m
 }
 
 // copyProject copies the example project, without caches and local
