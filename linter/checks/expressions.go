@@ -6,7 +6,6 @@ import (
 
 	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
-	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
 )
@@ -56,7 +55,7 @@ func checkExpression(c *Context, n *load.Node, what string) {
 	e, err := c.Exprs.Parse(n.Text)
 	if err != nil {
 		se := err.(*expr.SyntaxError)
-		c.Report(include.ExprPos(n, se.Offset), rules.Expression, "%s is not a valid expression: %s", what, se.Msg)
+		c.Report(n.TextPos(se.Offset), rules.Expression, "%s is not a valid expression: %s", what, se.Msg)
 		return
 	}
 	for _, m := range expr.SubstringMatches(e) {
@@ -64,7 +63,7 @@ func checkExpression(c *Context, n *load.Node, what string) {
 		if m.Kind == expr.NoMatch {
 			op, means = "!~", "that the left side does not occur in %q (so an empty or undefined left side never passes)"
 		}
-		c.findings = append(c.findings, finding.Finding{Pos: include.ExprPos(n, m.Right.Offset), Severity: finding.Warning, Rule: rules.Expression,
+		c.findings = append(c.findings, finding.Finding{Pos: n.TextPos(m.Right.Offset), Severity: finding.Warning, Rule: rules.Expression,
 			Message: fmt.Sprintf("%s: the quoted string after %s is not a pattern; GitLab checks "+means+"; write /%s/ to match a pattern, or compare with == or !=",
 				what, op, m.Right.Text, m.Right.Text)})
 	}

@@ -84,18 +84,3 @@ func TestRepoExists(t *testing.T) {
 		}
 	}
 }
-
-func TestRedactURL(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"https://example.com/ci.yml", "https://example.com/ci.yml"},
-		{"https://user:s3cret@example.com/ci.yml", "https://REDACTED@example.com/ci.yml"},
-		{"https://glpat-abc@example.com/ci.yml", "https://REDACTED@example.com/ci.yml"},
-		{"https://example.com/ci.yml?private_token=abc&ref=main", "https://example.com/ci.yml?private_token=REDACTED&ref=REDACTED"},
-		{"://bad", "the URL"},
-	}
-	for _, tt := range tests {
-		if got := RedactURL(tt.in); got != tt.want {
-			t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}

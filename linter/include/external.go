@@ -9,6 +9,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
+	"gitlab.com/trustci/cicd/linter/unresolved"
 )
 
 // Fetcher reads includes from outside the repository: files of other
@@ -114,19 +115,10 @@ func (r *Resolver) fetchFailed(kind, loc string, at, item *load.Node, err error)
 		return
 	}
 	if errors.Is(err, ErrNotFound) {
-		r.report(at.Pos, finding.Error, rules.IncludeNotFound, "include:%s %s does not exist; GitLab refuses the pipeline", kind, shownLoc(kind, loc))
+		r.report(at.Pos, finding.Error, rules.IncludeNotFound, "include:%s %s does not exist; GitLab refuses the pipeline", kind, unresolved.Shown(kind, loc))
 		return
 	}
 	r.unread(kind, loc, at, item, fmt.Sprintf("could not be read (%v)", err))
-}
-
-// shownLoc is how findings name an include's location: a remote URL with
-// its credentials redacted, anything else as written.
-func shownLoc(kind, loc string) string {
-	if kind == "remote" {
-		return RedactURL(loc)
-	}
-	return loc
 }
 
 // hasVariable says whether an include names its target with a CI/CD

@@ -19,6 +19,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
+	"gitlab.com/trustci/cicd/linter/unresolved"
 )
 
 // Options configure a Resolver.
@@ -64,18 +65,6 @@ func DefaultOptions(root string) Options {
 	return Options{Root: root, Limits: load.DefaultLimits(), MaxIncludes: 150, MaxDepth: 100}
 }
 
-// Unresolved is an include cilint did not read.
-type Unresolved struct {
-	Kind     string // project, remote, template, component, or local (for a variable path)
-	Location string
-	Pos      finding.Pos
-	// Item is the include entry as written, to hand it on (for example to
-	// GitLab's lint API) unchanged.
-	Item *load.Node
-}
-
-func (u Unresolved) String() string { return "include:" + u.Kind + " " + shownLoc(u.Kind, u.Location) }
-
 // Conditional is an include whose include:rules cannot be decided before
 // the pipeline runs.
 type Conditional struct {
@@ -96,7 +85,7 @@ type Result struct {
 	Config *load.Node
 	// Files are all files read, the main file first.
 	Files      []*load.File
-	Unresolved []Unresolved
+	Unresolved []unresolved.Include
 	Findings   []finding.Finding
 	// Conditional are the includes met whose include:rules were undecided,
 	// in the order met (nested ones after the file that includes them).

@@ -4,6 +4,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
+	"gitlab.com/trustci/cicd/linter/unresolved"
 )
 
 // Why an include is not read, for its info finding.
@@ -26,7 +27,7 @@ func (r *Resolver) offline(kind, loc string, at, item *load.Node, why string) {
 func (r *Resolver) unread(kind, loc string, at, item *load.Node, why string) {
 	r.unresolved(kind, loc, at, item)
 	r.report(at.Pos, finding.Info, rules.IncludeOffline,
-		"include:%s %s %s; checks that its content could satisfy are warnings, not errors", kind, shownLoc(kind, loc), why)
+		"include:%s %s %s; checks that its content could satisfy are warnings, not errors", kind, unresolved.Shown(kind, loc), why)
 }
 
 // notFetched is the reason a fetchable include was not read.
@@ -40,5 +41,5 @@ func (r *Resolver) notFetched(names ...string) string {
 // unresolved records an include whose content is unknown (already counted
 // towards the include limit).
 func (r *Resolver) unresolved(kind, loc string, at, item *load.Node) {
-	r.res.Unresolved = append(r.res.Unresolved, Unresolved{Kind: kind, Location: loc, Pos: at.Pos, Item: item})
+	r.res.Unresolved = append(r.res.Unresolved, unresolved.Include{Kind: kind, Location: loc, Pos: at.Pos, Item: item})
 }

@@ -3,20 +3,19 @@ package include
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"net/url"
-	"sort"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
+	"gitlab.com/trustci/cicd/linter/unresolved"
 )
 
 // remote resolves include:remote: a URL GitLab fetches anonymously. cilint
 // fetches only https:// URLs, and only when asked to (--allow-remote),
 // since the file is outside anyone's review.
 func (r *Resolver) remote(item *load.Node, loc string, at *load.Node, depth int, chain []string) []*load.Node {
-	shown := RedactURL(loc)
+	shown := unresolved.RedactURL(loc)
 	if !hasVariable(loc) && !yamlName(loc) {
 		// GitLab checks the URL as written, query and all: a query
 		// after the file name hides the extension.
@@ -55,33 +54,4 @@ func (r *Resolver) remote(item *load.Node, loc string, at *load.Node, depth int,
 		return []*load.Node{body}
 	}
 	return nil
-}
-
-// RedactURL is how a URL is shown in findings: its user information and
-// the values of its query (tokens travel as private_token=..., sig=...) are
-// replaced, the rest kept so the user still knows which URL is meant.
-// The URL itself, for fetching and for GitLab, is never changed.
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "the URL"
-	}
-	if u.User != nil {
-		// A user name alone is often the token (https://TOKEN@host).
-		u.User = url.User("REDACTED")
-	}
-	if u.RawQuery != "" {
-		q := u.Query()
-		keys := make([]string, 0, len(q))
-		for k := range q {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = url.QueryEscape(k) + "=REDACTED"
-		}
-		u.RawQuery = strings.Join(parts, "&")
-	}
-	return u.String()
 }

@@ -28,7 +28,7 @@ func (r *Resolver) decide(list *load.Node) (decision, string) {
 	d := cond.Rules(list, cond.Facts{Vars: r.opts.Vars, Exists: r.repo.Exists, Exprs: r.opts.Cache.exprs}, "always")
 	switch {
 	case d.IfError != nil:
-		r.res.Findings = append(r.res.Findings, finding.Finding{Pos: ExprPos(d.IfNode, d.IfError.Offset), Severity: finding.Error,
+		r.res.Findings = append(r.res.Findings, finding.Finding{Pos: d.IfNode.TextPos(d.IfError.Offset), Severity: finding.Error,
 			Rule: rules.Expression, Message: "include:rules:if is not a valid expression: " + d.IfError.Msg})
 		return included, ""
 	case d.Outcome == cond.In:
@@ -37,16 +37,4 @@ func (r *Resolver) decide(list *load.Node) (decision, string) {
 		return excluded, ""
 	}
 	return undecided, strings.Replace(d.Why, "rule ", "its include:rules rule ", 1)
-}
-
-// ExprPos is the position of byte offset in an expression written as the
-// scalar n, assuming it sits on one line (quoted scalars start one column
-// later).
-func ExprPos(n *load.Node, offset int) finding.Pos {
-	pos := n.Pos
-	if !n.Plain && n.Kind == load.String && pos.Line > 0 {
-		pos.Col++ // the opening quote
-	}
-	pos.Col += len([]rune(n.Text[:min(offset, len(n.Text))]))
-	return pos
 }

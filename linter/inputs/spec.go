@@ -308,12 +308,7 @@ func checkDeclaration(in *Input, d *load.Node) []finding.Finding {
 			if n := r.Get("if"); n != nil && n.Kind == load.String && strings.TrimSpace(n.Text) != "" {
 				if _, err := expr.Parse(n.Text); err != nil {
 					se := err.(*expr.SyntaxError)
-					pos := n.Pos
-					if !n.Plain && pos.Line > 0 {
-						pos.Col++
-					}
-					pos.Col += len([]rune(n.Text[:min(se.Offset, len(n.Text))]))
-					fs = append(fs, finding.Finding{Pos: pos, Severity: finding.Error, Rule: rules.Expression,
+					fs = append(fs, finding.Finding{Pos: n.TextPos(se.Offset), Severity: finding.Error, Rule: rules.Expression,
 						Message: fmt.Sprintf("input `%s`: rules:if is not a valid expression: %s", in.Name, se.Msg)})
 				}
 			}

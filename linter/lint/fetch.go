@@ -30,13 +30,8 @@ func (l *Linter) fetcher() include.Fetcher {
 		return nil
 	}
 	base := l.instanceURL()
-	client, err := gitlabapi.New(gitlabapi.Options{BaseURL: base, Token: rm.Token, JobToken: rm.JobToken,
-		CacheDir: rm.CacheDir, Timeout: rm.Timeout, RetryMax: 2, CAFile: rm.CAFile})
-	ctx := rm.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	return &fetcher{base: base, ctx: ctx, client: client, clientErr: err, anonymous: rm.Token == "" && rm.JobToken == "",
+	client, err := rm.client(base, rm.Token, rm.JobToken, 2)
+	return &fetcher{base: base, ctx: rm.context(), client: client, clientErr: err, anonymous: rm.Token == "" && rm.JobToken == "",
 		allowRemote: rm.AllowRemote, maxBytes: l.opts.Limits.MaxBytes}
 }
 

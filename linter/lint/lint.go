@@ -8,7 +8,6 @@ package lint
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +20,6 @@ import (
 	"gitlab.com/trustci/cicd/linter/config"
 	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
-	"gitlab.com/trustci/cicd/linter/gitlabapi"
 	"gitlab.com/trustci/cicd/linter/gitlabversion"
 	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/load"
@@ -388,27 +386,9 @@ func (l *Linter) catalogs(cfg *config.Config) include.CatalogSource {
 		if c, ok := remotes[prefix]; ok {
 			return c, ""
 		}
-		host, project, _ := strings.Cut(prefix, "/")
-		base := "https://" + host
-		if u, err := url.Parse(rm.GitLabURL); err == nil && u.Host == host {
-			base = rm.GitLabURL
-		}
-		// The token belongs to one instance: a component on any other
-		// host is read anonymously, so a reference in a merge request
-		// cannot make cilint hand the token to a host of its choosing.
-		token, jobToken := gitlabapi.ScopeTokens(base, l.instanceURL(), rm.Token, rm.JobToken)
-		client, err := gitlabapi.New(gitlabapi.Options{BaseURL: base, Token: token, JobToken: jobToken,
-			CacheDir: rm.CacheDir, Timeout: rm.Timeout, RetryMax: 2, CAFile: rm.CAFile})
+		c, err := rm.Catalog(l.instanceURL(), prefix)
 		if err != nil {
 			return nil, ""
-		}
-		ctx := rm.Context
-		if ctx == nil {
-			ctx = context.Background()
-		}
-		c := &component.Remote{Client: client, Host: host, Project: project, Ctx: ctx}
-		if token == "" && jobToken == "" && (rm.Token != "" || rm.JobToken != "") {
-			c.Anonymous = "read without credentials: the token is only sent to " + l.instanceURL()
 		}
 		remotes[prefix] = c
 		return c, ""
@@ -419,14 +399,7 @@ func (l *Linter) catalogs(cfg *config.Config) include.CatalogSource {
 // --gitlab-url (or $CI_SERVER_URL), else https://<server FQDN>, else
 // gitlab.com.
 func (l *Linter) instanceURL() string {
-	if rm := l.opts.Remote; rm != nil && rm.GitLabURL != "" {
-		return rm.GitLabURL
-	}
-	fqdn := l.opts.ServerFQDN
-	if fqdn == "" {
-		fqdn = "gitlab.com"
-	}
-	return "https://" + fqdn
+	return InstanceURL(l.opts.Remote, l.opts.ServerFQDN)
 }
 
 // validateParts validates the parts of a file that do not survive the

@@ -1,13 +1,11 @@
 package lint
 
 import (
-	"context"
 	"fmt"
 	"sync"
 
 	"gitlab.com/trustci/cicd/linter/config"
 	"gitlab.com/trustci/cicd/linter/finding"
-	"gitlab.com/trustci/cicd/linter/gitlabapi"
 	"gitlab.com/trustci/cicd/linter/gitlabversion"
 	"gitlab.com/trustci/cicd/linter/rules"
 )
@@ -91,16 +89,11 @@ func (l *Linter) askInstance() string {
 		if token == "" {
 			token = rm.Token
 		}
-		client, err := gitlabapi.New(gitlabapi.Options{BaseURL: base, Token: token, JobToken: rm.JobToken,
-			Timeout: rm.Timeout, RetryMax: 1, CAFile: rm.CAFile})
+		client, err := rm.client(base, token, rm.JobToken, 1)
 		if err != nil {
 			return
 		}
-		ctx := rm.Context
-		if ctx == nil {
-			ctx = context.Background()
-		}
-		if v, err := client.Version(ctx); err == nil {
+		if v, err := client.Version(rm.context()); err == nil {
 			l.instance.version = v
 		}
 	})

@@ -93,3 +93,16 @@ func (n *Node) Pair(name string) *Pair {
 
 // IsScalar reports whether n is neither a collection nor a reference.
 func (n *Node) IsScalar() bool { return n.Kind <= String }
+
+// TextPos is the position of byte offset in the text of the string n,
+// assuming it sits on one line (a quoted scalar's text starts one column
+// after its position, past the opening quote). Expression errors use it to
+// point into `if:` values; the offset is clamped to the text.
+func (n *Node) TextPos(offset int) finding.Pos {
+	pos := n.Pos
+	if !n.Plain && n.Kind == String && pos.Line > 0 {
+		pos.Col++ // the opening quote
+	}
+	pos.Col += len([]rune(n.Text[:min(max(offset, 0), len(n.Text))]))
+	return pos
+}

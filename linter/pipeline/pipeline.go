@@ -11,9 +11,9 @@ import (
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/finding"
-	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
+	"gitlab.com/trustci/cicd/linter/unresolved"
 )
 
 // GlobalKeywords are the top-level keys that are not jobs.
@@ -60,7 +60,7 @@ type Pipeline struct {
 	jobIndex       map[string]*Job
 	topIndex       map[string]*load.Pair // Config's entries by name
 	// Unresolved lists includes whose content is unknown.
-	Unresolved []include.Unresolved
+	Unresolved []unresolved.Include
 	// Template is true when the linted file has a spec: header: a
 	// component or a pipeline with inputs, whose stages may be declared by
 	// the pipelines that include it.
@@ -117,7 +117,7 @@ func (p *Pipeline) StageNames() []string {
 func Hidden(name string) bool { return strings.HasPrefix(name, ".") }
 
 // Build turns the include-merged configuration into a Pipeline.
-func Build(config *load.Node, unresolved []include.Unresolved) *Pipeline {
+func Build(config *load.Node, unresolved []unresolved.Include) *Pipeline {
 	p := &Pipeline{Unresolved: unresolved, jobIndex: map[string]*Job{}, ExtendsFailed: map[string]bool{}}
 	if config == nil || config.Kind != load.Map {
 		return p

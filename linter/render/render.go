@@ -110,75 +110,119 @@ func floatText(f float64) string {
 	return s
 }
 
-// JSON writes n as indented JSON, keeping mapping order, as it goes
-// (through a buffer, not a copy of the whole output).
+// JSON writes n as indented JSON, keeping mapping order. encoding/json
+// writes it: each value is an ordered node (a json.Marshaler) given to
+// json.MarshalIndent, and a top-level mapping is written one entry at a
+// time, as YAML is, so only one job's text is held at once, not a copy of
+// the whole output.
 func JSON(w io.Writer, n *load.Node) error {
 	b := bufio.NewWriterSize(w, 64<<10)
-	writeJSON(b, n, "")
-	b.WriteByte('\n')
+	if err := writeJSON(b, n); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
 	if err := b.Flush(); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	return nil
 }
 
-func writeJSON(b *bufio.Writer, n *load.Node, indent string) {
-	if n == nil {
-		b.WriteString("null")
-		return
+func writeJSON(b *bufio.Writer, n *load.Node) error {
+	if n == nil || n.Kind != load.Map || len(n.Pairs) == 0 {
+		out, err := json.MarshalIndent(ordered{n}, "", "  ")
+		if err != nil {
+			return err
+		}
+		b.Write(out)
+		b.WriteByte('\n')
+		return nil
 	}
-	inner := indent + "  "
-	switch n.Kind {
-	case load.Map:
-		if len(n.Pairs) == 0 {
-			b.WriteString("{}")
-			return
+	b.WriteString("{\n")
+	for i, p := range n.Pairs {
+		key, err := json.Marshal(p.Key.Name())
+		if err != nil {
+			return err
 		}
-		b.WriteString("{\n")
-		for i, p := range n.Pairs {
-			b.WriteString(inner)
-			writeString(b, p.Key.Name())
-			b.WriteString(": ")
-			writeJSON(b, p.Value, inner)
-			if i < len(n.Pairs)-1 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('\n')
+		value, err := json.MarshalIndent(ordered{p.Value}, "  ", "  ")
+		if err != nil {
+			return err
 		}
-		b.WriteString(indent + "}")
-	case load.Seq, load.Reference:
-		if len(n.Items) == 0 {
-			b.WriteString("[]")
-			return
+		b.WriteString("  ")
+		b.Write(key)
+		b.WriteString(": ")
+		b.Write(value)
+		if i < len(n.Pairs)-1 {
+			b.WriteByte(',')
 		}
-		b.WriteString("[\n")
-		for i, it := range n.Items {
-			b.WriteString(inner)
-			writeJSON(b, it, inner)
-			if i < len(n.Items)-1 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('\n')
-		}
-		b.WriteString(indent + "]")
-	case load.Null:
-		b.WriteString("null")
-	case load.Bool:
-		b.WriteString(strconv.FormatBool(n.Bool))
-	case load.Int:
-		b.WriteString(strconv.FormatInt(n.Int, 10))
-	case load.Float:
-		if math.IsInf(n.Float, 0) || math.IsNaN(n.Float) {
-			writeString(b, floatText(n.Float))
-		} else {
-			b.WriteString(strconv.FormatFloat(n.Float, 'g', -1, 64))
-		}
-	default:
-		writeString(b, n.Text)
+		b.WriteByte('\n')
 	}
+	b.WriteString("}\n")
+	return nil
 }
 
-func writeString(b *bufio.Writer, s string) {
-	enc, _ := json.Marshal(s)
-	b.Write(enc)
+// ordered is a node as JSON with its mappings in their order (a Go map
+// would sort the keys).
+type ordered struct{ n *load.Node }
+
+func (o ordered) MarshalJSON() ([]byte, error) {
+	return appendJSON(nil, o.n)
+}
+
+// appendJSON appends n as compact JSON; json.MarshalIndent indents it.
+func appendJSON(b []byte, n *load.Node) ([]byte, error) {
+	if n == nil {
+		return append(b, "null"...), nil
+	}
+	var err error
+	switch n.Kind {
+	case load.Map:
+		b = append(b, '{')
+		for i, p := range n.Pairs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendScalar(b, p.Key.Name()); err != nil {
+				return nil, err
+			}
+			b = append(b, ':')
+			if b, err = appendJSON(b, p.Value); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, '}'), nil
+	case load.Seq, load.Reference:
+		b = append(b, '[')
+		for i, it := range n.Items {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendJSON(b, it); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	case load.Null:
+		return append(b, "null"...), nil
+	case load.Bool:
+		return appendScalar(b, n.Bool)
+	case load.Int:
+		return appendScalar(b, n.Int)
+	case load.Float:
+		if math.IsInf(n.Float, 0) || math.IsNaN(n.Float) {
+			return appendScalar(b, floatText(n.Float))
+		}
+		// Go's shortest form, as cilint has always printed floats
+		// (encoding/json would write 1e+08 as 100000000).
+		return strconv.AppendFloat(b, n.Float, 'g', -1, 64), nil
+	}
+	return appendScalar(b, n.Text)
+}
+
+// appendScalar appends v as encoding/json writes it (strings escaped,
+// HTML characters included).
+func appendScalar(b []byte, v any) ([]byte, error) {
+	enc, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, enc...), nil
 }

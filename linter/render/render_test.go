@@ -91,3 +91,78 @@ func TestQuotesWhatYAMLWouldRetype(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
 	}
 }
+
+// TestJSONScalarsAndOrder pins render.JSON's bytes (as the hand-written
+// writer it replaced printed them): mapping order, Go's shortest floats,
+// YAML's infinities and NaN as strings, encoding/json's escapes (HTML
+// characters, U+2028, control characters), empty collections inline.
+func TestJSONScalarsAndOrder(t *testing.T) {
+	src := `a: 1.0e+8
+b: .inf
+c: -.inf
+d: .nan
+e: "<b>&amp;</b>\u2028\u0001 é"
+f: []
+g: {}
+h: [1, 2.5, true, null, "x", 0x1F, 1_000, 0.000001, -0.0, 1e300]
+i: {j: {k: [{l: 3.10}, [], {}], m: ~}}
+1: 3
+yes: no
+`
+	f, fs := load.Parse("edge.yml", []byte(src), load.DefaultLimits())
+	if len(fs) > 0 {
+		t.Fatal(fs)
+	}
+	var out bytes.Buffer
+	if err := render.JSON(&out, f.Body); err != nil {
+		t.Fatal(err)
+	}
+	want := `{
+  "a": 1e+08,
+  "b": ".inf",
+  "c": "-.inf",
+  "d": ".nan",
+  "e": "\u003cb\u003e\u0026amp;\u003c/b\u003e\u2028\u0001 é",
+  "f": [],
+  "g": {},
+  "h": [
+    1,
+    2.5,
+    true,
+    null,
+    "x",
+    31,
+    1000,
+    1e-06,
+    -0,
+    "1e300"
+  ],
+  "i": {
+    "j": {
+      "k": [
+        {
+          "l": 3.1
+        },
+        [],
+        {}
+      ],
+      "m": null
+    }
+  },
+  "1": 3,
+  "true": false
+}
+`
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+	for _, tt := range []struct {
+		n    *load.Node
+		want string
+	}{{nil, "null\n"}, {f.Body.Get("g"), "{}\n"}, {f.Body.Get("f"), "[]\n"}, {f.Body.Get("i").Get("j").Get("k").Items[0], "{\n  \"l\": 3.1\n}\n"}} {
+		out.Reset()
+		if err := render.JSON(&out, tt.n); err != nil || out.String() != tt.want {
+			t.Errorf("got %q (%v), want %q", out.String(), err, tt.want)
+		}
+	}
+}

@@ -27,8 +27,9 @@ type leaf struct {
 }
 
 type explainer struct {
-	doc  any
-	root *load.Node
+	doc          any
+	root         *load.Node
+	explanations map[string]explanation // read only
 }
 
 // collect flattens the validator's error tree into leaves. For anyOf and
@@ -212,205 +213,277 @@ func (s subject) name() string {
 	return "`" + s.path + "`"
 }
 
+// violation is one leaf being explained: what each keyword's explanation
+// reads.
+type violation struct {
+	e     *explainer
+	l     leaf
+	steps []step
+	last  step
+	// node is the failing value (its key when it has none); keyNode is
+	// where to point for problems with a whole value: its key when it has
+	// one (the line a user looks for), else the value.
+	node, keyNode *load.Node
+	subj          subject
+	sch           map[string]any // the schema object holding the keyword
+	xmsg          string         // its x-message
+}
+
+// at is a schema finding at n (the root when n is nil), ending at endCol.
+func (v *violation) at(n *load.Node, endCol int, msg string) finding.Finding {
+	pos := v.e.root.Pos
+	if n != nil {
+		pos = n.Pos
+	}
+	return finding.Finding{Pos: pos, EndCol: endCol, Severity: finding.Error, Rule: "schema", Message: v.subj.prefix() + msg}
+}
+
+// one is the usual single finding, spanning n.
+func (v *violation) one(n *load.Node, msg string) []finding.Finding {
+	return []finding.Finding{v.at(n, spanEnd(n), msg)}
+}
+
+// generic is the message of a keyword without an explanation of its own.
+func (v *violation) generic() []finding.Finding {
+	return v.one(v.node, fmt.Sprintf("%s is not valid (%s)", v.subj.name(), v.l.keyword))
+}
+
+// explanation turns one violation of a schema keyword into findings.
+type explanation func(v *violation) []finding.Finding
+
+// explanations is the table from schema keyword to its explanation; a
+// keyword not in it gets generic. Built once per Validator.
+func explanations() map[string]explanation {
+	return map[string]explanation{
+		"type":                 explainType,
+		"additionalProperties": explainAdditionalProperties,
+		"required":             explainRequired,
+		"anyOf":                explainAnyOf,
+		"oneOf":                explainAnyOf,
+		"enum":                 explainEnum,
+		"const":                explainEnum,
+		"dependentRequired":    explainDependentRequired,
+		"false":                explainFalse,
+		"minItems":             explainMin,
+		"minLength":            explainMin,
+		"minProperties":        explainMin,
+		"maxItems":             explainMax,
+		"maxLength":            explainMax,
+		"maxProperties":        explainMax,
+		"minimum":              explainRange,
+		"maximum":              explainRange,
+		"uniqueItems":          explainUniqueItems,
+		"pattern":              explainPattern,
+		"not":                  explainNot,
+	}
+}
+
 func (e *explainer) explain(l leaf) []finding.Finding {
 	steps, _ := walk(e.root, l.instPtr)
 	last := steps[len(steps)-1]
-	node := last.node
-	subj := subjectOf(steps)
-	sch, _ := schemaAt(e.doc, l.schemaPtr).(map[string]any)
-	at := func(n *load.Node, endCol int, msg string) finding.Finding {
-		pos := e.root.Pos
-		if n != nil {
-			pos = n.Pos
-		}
-		return finding.Finding{Pos: pos, EndCol: endCol, Severity: finding.Error, Rule: "schema", Message: subj.prefix() + msg}
-	}
-	// keyNode is where to point for problems with a whole value: its key
-	// when it has one (the line a user looks for), else the value.
-	keyNode := node
+	v := &violation{e: e, l: l, steps: steps, last: last, node: last.node, subj: subjectOf(steps)}
+	v.sch, _ = schemaAt(e.doc, l.schemaPtr).(map[string]any)
+	v.keyNode = v.node
 	if last.key != nil {
-		keyNode = last.key
+		v.keyNode = last.key
 	}
-	if node == nil {
-		node = keyNode
+	if v.node == nil {
+		v.node = v.keyNode
 	}
-	xmsg, _ := sch["x-message"].(string)
+	v.xmsg, _ = v.sch["x-message"].(string)
+	if f, ok := e.explanations[l.keyword]; ok {
+		return f(v)
+	}
+	return v.generic()
+}
 
-	switch l.keyword {
-	case "type":
-		types := l.types
-		if types == nil {
-			types = schemaTypes(sch)
+func explainType(v *violation) []finding.Finding {
+	types := v.l.types
+	if types == nil {
+		types = schemaTypes(v.sch)
+	}
+	if len(v.steps) == 2 && v.subj.job != "" {
+		// A top-level key that is not a global keyword is a job; when
+		// it is not a mapping it is usually a misspelt global keyword.
+		msg := fmt.Sprintf("`%s` is not a global keyword, so GitLab reads it as a job, and a job must be a mapping of keywords; got %s", v.subj.job, kindText(v.node))
+		if s := suggest.Closest(v.subj.job, GlobalKeywords()); s != "" {
+			msg += fmt.Sprintf("; did you mean `%s`?", s)
 		}
-		if len(steps) == 2 && subj.job != "" {
-			// A top-level key that is not a global keyword is a job; when
-			// it is not a mapping it is usually a misspelt global keyword.
-			msg := fmt.Sprintf("`%s` is not a global keyword, so GitLab reads it as a job, and a job must be a mapping of keywords; got %s", subj.job, kindText(node))
-			if s := suggest.Closest(subj.job, GlobalKeywords()); s != "" {
-				msg += fmt.Sprintf("; did you mean `%s`?", s)
-			}
-			f := at(keyNode, spanEnd(keyNode), msg)
-			f.Message = msg
-			return []finding.Finding{f}
-		}
-		return []finding.Finding{at(node, spanEnd(node), e.typeMessage(subj, steps, types))}
+		f := v.at(v.keyNode, spanEnd(v.keyNode), msg)
+		f.Message = msg
+		return []finding.Finding{f}
+	}
+	return v.one(v.node, v.e.typeMessage(v.subj, v.steps, types))
+}
 
-	case "additionalProperties":
-		allowed := propertyNames(sch)
-		var out []finding.Finding
-		for _, p := range node.Pairs {
-			name := p.Key.Name()
-			if slices.Contains(allowed, name) || matchesPattern(sch, name) || opaque(p.Key) {
-				continue
-			}
-			msg := fmt.Sprintf("unknown key `%s` in %s", name, subj.name())
-			if subj.path == "" && subj.job != "" {
-				msg = fmt.Sprintf("unknown key `%s`", name)
-			}
-			if s := suggest.Closest(name, allowed); s != "" {
-				msg += fmt.Sprintf("; did you mean `%s`?", s)
-			} else if g := suggest.Closest(subj.job, GlobalKeywords()); subj.path == "" && g != "" {
-				msg += fmt.Sprintf(" (GitLab reads `%s` as a job; did you mean the global keyword `%s`?)", subj.job, g)
-			} else if len(allowed) <= 16 {
-				msg += "; allowed keys are " + strings.Join(allowed, ", ")
-			}
-			out = append(out, at(p.Key, spanEnd(p.Key), msg))
+func explainAdditionalProperties(v *violation) []finding.Finding {
+	subj := v.subj
+	allowed := propertyNames(v.sch)
+	var out []finding.Finding
+	for _, p := range v.node.Pairs {
+		name := p.Key.Name()
+		if slices.Contains(allowed, name) || matchesPattern(v.sch, name) || opaque(p.Key) {
+			continue
 		}
+		msg := fmt.Sprintf("unknown key `%s` in %s", name, subj.name())
+		if subj.path == "" && subj.job != "" {
+			msg = fmt.Sprintf("unknown key `%s`", name)
+		}
+		if s := suggest.Closest(name, allowed); s != "" {
+			msg += fmt.Sprintf("; did you mean `%s`?", s)
+		} else if g := suggest.Closest(subj.job, GlobalKeywords()); subj.path == "" && g != "" {
+			msg += fmt.Sprintf(" (GitLab reads `%s` as a job; did you mean the global keyword `%s`?)", subj.job, g)
+		} else if len(allowed) <= 16 {
+			msg += "; allowed keys are " + strings.Join(allowed, ", ")
+		}
+		out = append(out, v.at(p.Key, spanEnd(p.Key), msg))
+	}
+	return out
+}
+
+func explainRequired(v *violation) []finding.Finding {
+	var missing []string
+	var out []finding.Finding
+	for _, r := range v.sch["required"].([]any) {
+		name := fmt.Sprint(r)
+		switch p := v.node.Pair(name); {
+		case p == nil:
+			missing = append(missing, "`"+name+"`")
+		case isNull(p.Value):
+			// Written without a value: to GitLab that is not given.
+			out = append(out, v.at(p.Key, spanEnd(p.Key), fmt.Sprintf("%s needs a value for `%s`", v.subj.name(), name)))
+		}
+	}
+	if len(missing) == 0 {
 		return out
-
-	case "required":
-		var missing []string
-		var out []finding.Finding
-		for _, r := range sch["required"].([]any) {
-			name := fmt.Sprint(r)
-			switch p := node.Pair(name); {
-			case p == nil:
-				missing = append(missing, "`"+name+"`")
-			case isNull(p.Value):
-				// Written without a value: to GitLab that is not given.
-				out = append(out, at(p.Key, spanEnd(p.Key), fmt.Sprintf("%s needs a value for `%s`", subj.name(), name)))
-			}
-		}
-		if len(missing) == 0 {
-			return out
-		}
-		noun := "the key"
-		if len(missing) > 1 {
-			noun = "the keys"
-		}
-		return append(out, at(keyNode, spanEnd(keyNode), fmt.Sprintf("%s needs %s %s", subj.name(), noun, joinAnd(missing))))
-
-	case "anyOf", "oneOf":
-		if l.anyOfRequired != nil {
-			var names []string
-			for _, n := range l.anyOfRequired {
-				names = append(names, "`"+n+"`")
-			}
-			return []finding.Finding{at(keyNode, spanEnd(keyNode), fmt.Sprintf("%s needs one of %s", subj.name(), joinOr(names)))}
-		}
-
-	case "enum", "const":
-		var opts []string
-		if l.keyword == "enum" {
-			for _, o := range sch["enum"].([]any) {
-				opts = append(opts, optionText(o))
-			}
-		} else {
-			opts = []string{optionText(sch["const"])}
-		}
-		list := strings.Join(opts, ", ")
-		if len(opts) > maxListed {
-			// A long list (retry:when's failure reasons) buries the value.
-			list = fmt.Sprintf("%s and %d more", strings.Join(opts[:maxListed], ", "), len(opts)-maxListed)
-		}
-		msg := fmt.Sprintf("%s must be one of %s; got %s", subj.name(), list, valueText(node))
-		if len(opts) == 1 {
-			msg = fmt.Sprintf("%s must be %s; got %s", subj.name(), opts[0], valueText(node))
-		}
-		if node != nil && node.Kind == load.String {
-			if s := suggest.Closest(node.Text, opts); s != "" {
-				msg += fmt.Sprintf("; did you mean %s?", s)
-			}
-		}
-		return []finding.Finding{at(node, spanEnd(node), msg)}
-
-	case "dependentRequired":
-		var out []finding.Finding
-		deps, _ := sch["dependentRequired"].(map[string]any)
-		for name, list := range deps {
-			p := node.Pair(name)
-			if p == nil {
-				continue
-			}
-			for _, d := range list.([]any) {
-				if node.Pair(fmt.Sprint(d)) == nil {
-					out = append(out, at(p.Key, spanEnd(p.Key), fmt.Sprintf("`%s` in %s needs `%s` as well", name, subj.name(), d)))
-				}
-			}
-		}
-		return out
-
-	case "false":
-		// properties: {x: false} under dependentSchemas/y: x cannot be used
-		// with y.
-		toks := strings.Split(l.schemaPtr, "/")
-		if n := len(toks); n >= 4 && toks[n-2] == "properties" && toks[n-4] == "dependentSchemas" {
-			where := ""
-			if parent := parentName(steps); parent != "the job" && parent != "the configuration" {
-				where = "in " + parent + ", "
-			}
-			return []finding.Finding{at(keyNode, spanEnd(keyNode), fmt.Sprintf("%s`%s` cannot be used together with `%s`", where, toks[n-1], toks[n-3]))}
-		}
-		return []finding.Finding{at(keyNode, spanEnd(keyNode), subj.name()+" is not allowed here")}
-
-	case "minItems", "minLength", "minProperties":
-		if lim, _ := sch[l.keyword].(float64); lim <= 1 {
-			return []finding.Finding{at(node, spanEnd(node), subj.name()+" must not be empty")}
-		}
-		return []finding.Finding{at(node, spanEnd(node), fmt.Sprintf("%s needs at least %v %s", subj.name(), sch[l.keyword], unitOf(l.keyword)))}
-
-	case "maxItems", "maxLength", "maxProperties":
-		return []finding.Finding{at(node, spanEnd(node), fmt.Sprintf("%s can have at most %v %s; it has %d", subj.name(), sch[l.keyword], unitOf(l.keyword), sizeOf(node)))}
-
-	case "minimum", "maximum":
-		lo, hasLo := sch["minimum"]
-		hi, hasHi := sch["maximum"]
-		msg := fmt.Sprintf("%s must be ", subj.name())
-		switch {
-		case hasLo && hasHi:
-			msg += fmt.Sprintf("between %v and %v", lo, hi)
-		case hasLo:
-			msg += fmt.Sprintf("at least %v", lo)
-		default:
-			msg += fmt.Sprintf("at most %v", hi)
-		}
-		return []finding.Finding{at(node, spanEnd(node), msg+"; got "+valueText(node))}
-
-	case "uniqueItems":
-		return []finding.Finding{at(node, spanEnd(node), subj.name()+" lists the same value more than once")}
-
-	case "pattern":
-		msg := xmsg
-		if msg == "" {
-			msg = fmt.Sprintf("must match the regular expression %s", sch["pattern"])
-		}
-		if strings.Contains(l.schemaPtr, "propertyNames") || isPropertyNameLeaf(steps, l) {
-			return []finding.Finding{at(keyNode, spanEnd(keyNode), fmt.Sprintf("the name `%s` in %s %s", last.key.Name(), parentName(steps), msg))}
-		}
-		return []finding.Finding{at(node, spanEnd(node), fmt.Sprintf("%s %s; got %s", subj.name(), msg, valueText(node)))}
-
-	case "not":
-		parent, _ := schemaAt(e.doc, l.schemaPtr).(map[string]any)
-		msg, _ := parent["x-message"].(string)
-		if msg == "" {
-			msg = "has a value that is not allowed"
-		}
-		if strings.HasPrefix(msg, "`") {
-			return []finding.Finding{at(node, spanEnd(node), msg)}
-		}
-		return []finding.Finding{at(node, spanEnd(node), fmt.Sprintf("%s %s; got %s", subj.name(), msg, valueText(node)))}
 	}
-	return []finding.Finding{at(node, spanEnd(node), fmt.Sprintf("%s is not valid (%s)", subj.name(), l.keyword))}
+	noun := "the key"
+	if len(missing) > 1 {
+		noun = "the keys"
+	}
+	return append(out, v.at(v.keyNode, spanEnd(v.keyNode), fmt.Sprintf("%s needs %s %s", v.subj.name(), noun, joinAnd(missing))))
+}
+
+func explainAnyOf(v *violation) []finding.Finding {
+	if v.l.anyOfRequired == nil {
+		return v.generic()
+	}
+	var names []string
+	for _, n := range v.l.anyOfRequired {
+		names = append(names, "`"+n+"`")
+	}
+	return v.one(v.keyNode, fmt.Sprintf("%s needs one of %s", v.subj.name(), joinOr(names)))
+}
+
+func explainEnum(v *violation) []finding.Finding {
+	var opts []string
+	if v.l.keyword == "enum" {
+		for _, o := range v.sch["enum"].([]any) {
+			opts = append(opts, optionText(o))
+		}
+	} else {
+		opts = []string{optionText(v.sch["const"])}
+	}
+	list := strings.Join(opts, ", ")
+	if len(opts) > maxListed {
+		// A long list (retry:when's failure reasons) buries the value.
+		list = fmt.Sprintf("%s and %d more", strings.Join(opts[:maxListed], ", "), len(opts)-maxListed)
+	}
+	node := v.node
+	msg := fmt.Sprintf("%s must be one of %s; got %s", v.subj.name(), list, valueText(node))
+	if len(opts) == 1 {
+		msg = fmt.Sprintf("%s must be %s; got %s", v.subj.name(), opts[0], valueText(node))
+	}
+	if node != nil && node.Kind == load.String {
+		if s := suggest.Closest(node.Text, opts); s != "" {
+			msg += fmt.Sprintf("; did you mean %s?", s)
+		}
+	}
+	return v.one(node, msg)
+}
+
+func explainDependentRequired(v *violation) []finding.Finding {
+	var out []finding.Finding
+	deps, _ := v.sch["dependentRequired"].(map[string]any)
+	for name, list := range deps {
+		p := v.node.Pair(name)
+		if p == nil {
+			continue
+		}
+		for _, d := range list.([]any) {
+			if v.node.Pair(fmt.Sprint(d)) == nil {
+				out = append(out, v.at(p.Key, spanEnd(p.Key), fmt.Sprintf("`%s` in %s needs `%s` as well", name, v.subj.name(), d)))
+			}
+		}
+	}
+	return out
+}
+
+func explainFalse(v *violation) []finding.Finding {
+	// properties: {x: false} under dependentSchemas/y: x cannot be used
+	// with y.
+	toks := strings.Split(v.l.schemaPtr, "/")
+	if n := len(toks); n >= 4 && toks[n-2] == "properties" && toks[n-4] == "dependentSchemas" {
+		where := ""
+		if parent := parentName(v.steps); parent != "the job" && parent != "the configuration" {
+			where = "in " + parent + ", "
+		}
+		return v.one(v.keyNode, fmt.Sprintf("%s`%s` cannot be used together with `%s`", where, toks[n-1], toks[n-3]))
+	}
+	return v.one(v.keyNode, v.subj.name()+" is not allowed here")
+}
+
+func explainMin(v *violation) []finding.Finding {
+	if lim, _ := v.sch[v.l.keyword].(float64); lim <= 1 {
+		return v.one(v.node, v.subj.name()+" must not be empty")
+	}
+	return v.one(v.node, fmt.Sprintf("%s needs at least %v %s", v.subj.name(), v.sch[v.l.keyword], unitOf(v.l.keyword)))
+}
+
+func explainMax(v *violation) []finding.Finding {
+	return v.one(v.node, fmt.Sprintf("%s can have at most %v %s; it has %d", v.subj.name(), v.sch[v.l.keyword], unitOf(v.l.keyword), sizeOf(v.node)))
+}
+
+func explainRange(v *violation) []finding.Finding {
+	lo, hasLo := v.sch["minimum"]
+	hi, hasHi := v.sch["maximum"]
+	msg := fmt.Sprintf("%s must be ", v.subj.name())
+	switch {
+	case hasLo && hasHi:
+		msg += fmt.Sprintf("between %v and %v", lo, hi)
+	case hasLo:
+		msg += fmt.Sprintf("at least %v", lo)
+	default:
+		msg += fmt.Sprintf("at most %v", hi)
+	}
+	return v.one(v.node, msg+"; got "+valueText(v.node))
+}
+
+func explainUniqueItems(v *violation) []finding.Finding {
+	return v.one(v.node, v.subj.name()+" lists the same value more than once")
+}
+
+func explainPattern(v *violation) []finding.Finding {
+	msg := v.xmsg
+	if msg == "" {
+		msg = fmt.Sprintf("must match the regular expression %s", v.sch["pattern"])
+	}
+	if strings.Contains(v.l.schemaPtr, "propertyNames") || isPropertyNameLeaf(v.steps, v.l) {
+		return v.one(v.keyNode, fmt.Sprintf("the name `%s` in %s %s", v.last.key.Name(), parentName(v.steps), msg))
+	}
+	return v.one(v.node, fmt.Sprintf("%s %s; got %s", v.subj.name(), msg, valueText(v.node)))
+}
+
+func explainNot(v *violation) []finding.Finding {
+	parent, _ := schemaAt(v.e.doc, v.l.schemaPtr).(map[string]any)
+	msg, _ := parent["x-message"].(string)
+	if msg == "" {
+		msg = "has a value that is not allowed"
+	}
+	if strings.HasPrefix(msg, "`") {
+		return v.one(v.node, msg)
+	}
+	return v.one(v.node, fmt.Sprintf("%s %s; got %s", v.subj.name(), msg, valueText(v.node)))
 }
 
 // maxListed is how many allowed values a message lists.

@@ -29,6 +29,9 @@ type Validator struct {
 	// globals are the top-level keywords; every other non-hidden entry is
 	// a job.
 	globals map[string]bool
+	// explanations is explain's table from schema keyword to message,
+	// never written after New.
+	explanations map[string]explanation
 }
 
 // New compiles the embedded schema.
@@ -57,7 +60,7 @@ func New() (*Validator, error) {
 	if !plainJobSchema(doc) {
 		globals = nil // no dedupe: see plan
 	}
-	return &Validator{compiled: compiled, doc: doc, globals: globals}, nil
+	return &Validator{compiled: compiled, doc: doc, globals: globals, explanations: explanations()}, nil
 }
 
 // Validate checks root, the body (or header) of one configuration file,
@@ -173,7 +176,7 @@ func (v *Validator) validateDoc(doc, root *load.Node) []finding.Finding {
 		return []finding.Finding{{Pos: root.Pos, Severity: finding.Error, Rule: "schema",
 			Message: "internal error while validating: " + err.Error()}}
 	}
-	e := &explainer{doc: v.doc, root: root}
+	e := &explainer{doc: v.doc, root: root, explanations: v.explanations}
 	return e.findings(e.collect(ve))
 }
 

@@ -1,26 +1,24 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"gitlab.com/trustci/cicd/linter/component"
 	"gitlab.com/trustci/cicd/linter/config"
-	"gitlab.com/trustci/cicd/linter/gitlabapi"
+	"gitlab.com/trustci/cicd/linter/lint"
 )
 
 const catalogUsage = `Usage:
   cilint catalog list [DIR|PREFIX]          components with description and latest release
+                      [--gitlab-url URL] [--ca-file FILE] for a PREFIX read through GitLab
   cilint catalog show [--dir DIR] NAME      a component's inputs
   cilint catalog docs [--check] [DIR]       write (or check) each component README's inputs table
 
@@ -38,6 +36,8 @@ func runCatalog(args []string, stdout, stderr io.Writer, getenv func(string) str
 	fl.Usage = func() { fmt.Fprint(stderr, catalogUsage) }
 	check := fl.Bool("check", false, "docs: fail when a README's inputs table is out of date, change nothing")
 	dirFlag := fl.String("dir", "", "show: the catalog project directory")
+	gitlabURL := fl.String("gitlab-url", "", "list: the GitLab instance the token belongs to (default: $CI_SERVER_URL; other hosts: https://HOST, anonymously)")
+	caFile := fl.String("ca-file", "", "list: PEM certificate authority of a self-managed GitLab with a private CA")
 	if err := fl.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -48,7 +48,7 @@ func runCatalog(args []string, stdout, stderr io.Writer, getenv func(string) str
 	case "list":
 		dir, err := catalogDir(fl.Arg(0))
 		if err != nil && looksLikePrefix(fl.Arg(0)) {
-			return remoteList(fl.Arg(0), stdout, stderr, getenv)
+			return remoteList(fl.Arg(0), runRemote(*gitlabURL, *caFile, getenv), stdout, stderr, getenv)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
@@ -165,26 +165,12 @@ func looksLikePrefix(s string) bool {
 // remoteList lists a catalog project on its GitLab instance through the
 // REST API: the templates folder at the latest release, each template's
 // spec:description.
-func remoteList(prefix string, stdout, stderr io.Writer, getenv func(string) string) int {
-	host, project, _ := strings.Cut(prefix, "/")
-	base := "https://" + host
-	if u, err := url.Parse(getenv("CI_SERVER_URL")); err == nil && u.Host == host {
-		base = getenv("CI_SERVER_URL")
-	}
-	// The token belongs to the instance the job runs on ($CI_SERVER_URL,
-	// else gitlab.com): another host is asked anonymously.
-	instance := getenv("CI_SERVER_URL")
-	if instance == "" {
-		instance = "https://gitlab.com"
-	}
-	token, job := gitlabapi.TokensFromEnv(getenv)
-	token, job = gitlabapi.ScopeTokens(base, instance, token, job)
-	client, err := gitlabapi.New(gitlabapi.Options{BaseURL: base, Token: token, JobToken: job, CacheDir: gitlabapi.DefaultCacheDir(), Timeout: 15 * time.Second})
+func remoteList(prefix string, rm *lint.Remote, stdout, stderr io.Writer, getenv func(string) string) int {
+	r, err := rm.Catalog(lint.InstanceURL(rm, serverFQDN("", getenv)), prefix)
 	if err != nil {
 		fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
 		return exitUsage
 	}
-	r := &component.Remote{Client: client, Host: host, Project: project, Ctx: context.Background()}
 	names, err := r.Components()
 	if err != nil {
 		fmt.Fprintf(stderr, "cilint catalog: %v\n", err)

@@ -138,27 +138,43 @@ func (o *optionFlags) register(fl *flag.FlagSet) {
 }
 
 func (o *optionFlags) options(getenv func(string) string) lint.Options {
-	fqdn := o.serverFQDN
-	for _, v := range []string{"CI_SERVER_FQDN", "CI_SERVER_HOST"} {
-		if fqdn == "" {
-			fqdn = getenv(v)
-		}
-	}
+	fqdn := serverFQDN(o.serverFQDN, getenv)
 	opts := lint.Options{Root: o.root, MaxIncludes: o.maxIncludes, ConfigPath: o.configPath,
 		Catalogs: o.catalogs.m, Inputs: o.inputs.m, ServerFQDN: fqdn}
 	if o.gitlabURL == "" || o.gitlabURL == getenv("CI_SERVER_URL") {
 		opts.InstanceVersion = getenv("CI_SERVER_VERSION") // the instance this CI job runs on
 	}
 	if !o.offline {
-		token, job := gitlabapi.TokensFromEnv(getenv)
-		gl := o.gitlabURL
-		if gl == "" {
-			gl = getenv("CI_SERVER_URL")
-		}
-		opts.Remote = &lint.Remote{GitLabURL: gl, Token: token, JobToken: job, CacheDir: gitlabapi.DefaultCacheDir(), Timeout: 15 * time.Second, CAFile: o.caFile, AllowRemote: o.allowRemote,
-			Context: runDeadline(o.networkTimeout)}
+		opts.Remote = runRemote(o.gitlabURL, o.caFile, getenv)
+		opts.Remote.AllowRemote = o.allowRemote
+		opts.Remote.Context = runDeadline(o.networkTimeout)
 	}
 	return opts
+}
+
+// runRemote is how this run reaches GitLab, from its flags and
+// environment: every GitLab client of the run (lint's, `cilint catalog
+// list`'s) is built from it (lint.Remote.Catalog and the clients inside
+// lint), so they share the instance, the tokens' scope, --ca-file, the
+// cache and the timeouts.
+func runRemote(gitlabURL, caFile string, getenv func(string) string) *lint.Remote {
+	token, job := gitlabapi.TokensFromEnv(getenv)
+	if gitlabURL == "" {
+		gitlabURL = getenv("CI_SERVER_URL")
+	}
+	return &lint.Remote{GitLabURL: gitlabURL, Token: token, JobToken: job, CacheDir: gitlabapi.DefaultCacheDir(), Timeout: 15 * time.Second, CAFile: caFile}
+}
+
+// serverFQDN is what $CI_SERVER_FQDN means: --server-fqdn, else
+// $CI_SERVER_FQDN, else $CI_SERVER_HOST ("" for gitlab.com).
+func serverFQDN(flagValue string, getenv func(string) string) string {
+	fqdn := flagValue
+	for _, v := range []string{"CI_SERVER_FQDN", "CI_SERVER_HOST"} {
+		if fqdn == "" {
+			fqdn = getenv(v)
+		}
+	}
+	return fqdn
 }
 
 // runDeadline is the context every network read of one run shares: past
