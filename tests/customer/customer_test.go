@@ -582,8 +582,6 @@ func TestProductionImageBuildsAndServes(t *testing.T) {
 	podman := filepath.Join(root, "scripts", "podman")
 	project := customerProject(t)
 	work := t.TempDir()
-	var rel reviewRelease
-	runner.Step(t, "render the review release", func() { rel = renderedRelease(t, project) })
 
 	// The mirror: the stand-in, under the official image's name.
 	dockerfile := read(t, filepath.Join(project, "compose", "production", "django", "Dockerfile"))
@@ -612,6 +610,9 @@ func TestProductionImageBuildsAndServes(t *testing.T) {
 		t.Fatal("the example's buildah-build include has changed: update this test")
 	}
 	os.WriteFile(filepath.Join(project, ".gitlab-ci.yml"), []byte(pipeline), 0o644)
+	// The review release, rendered while the image builds (cache: false
+	// is an input of buildah-build's include only).
+	release := renderRelease(t, project)
 	res := runner.RenderFile(t, filepath.Join(project, ".gitlab-ci.yml"), project)
 	j := res.Pipeline.Job("buildah-build")
 	if j == nil {
@@ -647,7 +648,7 @@ func TestProductionImageBuildsAndServes(t *testing.T) {
 	if !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(dotenv["IMAGE_DIGEST"]) || dotenv["IMAGE_REF"] != image+":"+commitSHA {
 		t.Fatalf("build.env: %v", dotenv)
 	}
-	runProductionImage(t, s, reg, podman, dotenv["IMAGE_REF_DIGEST"], rel)
+	runProductionImage(t, s, reg, podman, dotenv["IMAGE_REF_DIGEST"], release())
 }
 
 // reviewRelease is what tests/chart's cmd/review-release prints: what the
@@ -677,19 +678,41 @@ type releaseContainer struct {
 	EmptyDirs    []string
 }
 
-// renderedRelease records the project's review-deploy job's helm call
-// and renders it with the real Helm (tests/chart's cmd/review-release,
-// run in its own module, which carries Helm and Kubernetes' types).
-func renderedRelease(t *testing.T, project string) reviewRelease {
+// renderRelease starts recording the project's review-deploy job's helm
+// call and rendering it with the real Helm (tests/chart's
+// cmd/review-release, run in its own module, which carries Helm and
+// Kubernetes' types; building it and helm takes a while, so it runs
+// beside the image build); the function it returns waits for the
+// release.
+func renderRelease(t *testing.T, project string) func() reviewRelease {
 	t.Helper()
 	cmd := exec.Command("go", "run", "./cmd/review-release", "-dir", project, "-job", "review-deploy")
 	cmd.Dir = filepath.Join(runner.RepoRoot(), "tests", "chart")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	return func() reviewRelease {
+		t.Helper()
+		var rel reviewRelease
+		runner.Step(t, "render the review release (wait)", func() { rel = waitRelease(t, cmd, &stdout, &stderr) })
+		return rel
+	}
+}
+
+func waitRelease(t *testing.T, cmd *exec.Cmd, stdout, stderr *bytes.Buffer) reviewRelease {
+	t.Helper()
+	if err := cmd.Wait(); err != nil {
 		t.Fatalf("review-release: %v\n%s", err, stderr.String())
 	}
+	out := stdout.Bytes()
 	var rel reviewRelease
 	if err := json.Unmarshal(out, &rel); err != nil {
 		t.Fatalf("review-release prints no release: %v\n%s", err, out)
