@@ -122,7 +122,7 @@ CUSTOMER_PYTHON_VERSION ?= 3.12
 customer-test:
 	python=$$(scripts/find-python $(CUSTOMER_PYTHON_VERSION)) && image=$$(scripts/python-image "$$python") && \
 		scripts/with-postgres scripts/with-redis scripts/with-registry \
-		env CUSTOMER_PYTHON="$$python" PYTHON_IMAGE="$$image" $(GO) test -count=1 -timeout 60m -v ./tests/customer/
+		env CUSTOMER_PYTHON="$$python" PYTHON_IMAGE="$$image" $(GO) test -count=1 -timeout 60m -parallel 3 -v ./tests/customer/
 
 # The catalog's django-app chart (components/charts/django-app), linted
 # (--strict) and rendered by Helm's own Go packages with the exact helm

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -20,13 +19,11 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/strvals"
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
-	"sigs.k8s.io/yaml"
+
+	"gitlab.com/trustci/cicd/tests/chart/internal/release"
 )
 
 const chartDir = "../../components/charts/django-app"
@@ -63,48 +60,13 @@ func template(t *testing.T, release, namespace string, vals map[string]any) (str
 }
 
 // objects are the rendered objects, decoded strictly into their types.
-type objects struct {
-	deployments []appsv1.Deployment
-	services    []corev1.Service
-	ingresses   []networkingv1.Ingress
-	jobs        []batchv1.Job
-	configMaps  []corev1.ConfigMap
-}
+type objects = release.Objects
 
 func decode(t *testing.T, manifest string) objects {
 	t.Helper()
-	var objs objects
-	for _, doc := range regexp.MustCompile(`(?m)^---\s*$`).Split(manifest, -1) {
-		if strings.TrimSpace(regexp.MustCompile(`(?m)^#.*$`).ReplaceAllString(doc, "")) == "" {
-			continue
-		}
-		var meta struct{ APIVersion, Kind string }
-		if err := yaml.Unmarshal([]byte(doc), &meta); err != nil {
-			t.Fatalf("not YAML: %v\n%s", err, doc)
-		}
-		var target any
-		switch meta.APIVersion + " " + meta.Kind {
-		case "apps/v1 Deployment":
-			objs.deployments = append(objs.deployments, appsv1.Deployment{})
-			target = &objs.deployments[len(objs.deployments)-1]
-		case "v1 Service":
-			objs.services = append(objs.services, corev1.Service{})
-			target = &objs.services[len(objs.services)-1]
-		case "networking.k8s.io/v1 Ingress":
-			objs.ingresses = append(objs.ingresses, networkingv1.Ingress{})
-			target = &objs.ingresses[len(objs.ingresses)-1]
-		case "v1 ConfigMap":
-			objs.configMaps = append(objs.configMaps, corev1.ConfigMap{})
-			target = &objs.configMaps[len(objs.configMaps)-1]
-		case "batch/v1 Job":
-			objs.jobs = append(objs.jobs, batchv1.Job{})
-			target = &objs.jobs[len(objs.jobs)-1]
-		default:
-			t.Fatalf("the chart renders %s %s, which this test does not know: add its type", meta.APIVersion, meta.Kind)
-		}
-		if err := yaml.UnmarshalStrict([]byte(doc), target); err != nil {
-			t.Errorf("%s does not decode strictly into Kubernetes' type: %v\n%s", meta.Kind, err, doc)
-		}
+	objs, err := release.Decode(manifest)
+	if err != nil {
+		t.Errorf("%v", err)
 	}
 	return objs
 }
@@ -257,8 +219,8 @@ func TestValuesHoldNoSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	objs := decode(t, manifest)
-	if len(objs.jobs) != 0 || len(objs.ingresses) != 0 {
-		t.Errorf("switches must turn objects off: %d Job, %d Ingress", len(objs.jobs), len(objs.ingresses))
+	if len(objs.Jobs) != 0 || len(objs.Ingresses) != 0 {
+		t.Errorf("switches must turn objects off: %d Job, %d Ingress", len(objs.Jobs), len(objs.Ingresses))
 	}
 	if strings.Contains(manifest, "kind: Secret") {
 		t.Error("the chart must never render a Secret")

@@ -36,7 +36,7 @@ func renderFails(t *testing.T, want string, sets ...string) {
 func findDeployment(t *testing.T, objs objects, name string) appsv1.Deployment {
 	t.Helper()
 	var names []string
-	for _, d := range objs.deployments {
+	for _, d := range objs.Deployments {
 		if d.Name == name {
 			return d
 		}
@@ -65,7 +65,7 @@ func envValue(env []corev1.EnvVar, name string) string {
 }
 
 func configMapValue(objs objects, name string) string {
-	for _, c := range objs.configMaps {
+	for _, c := range objs.ConfigMaps {
 		if v, ok := c.Data[name]; ok {
 			return v
 		}
@@ -97,13 +97,13 @@ func checkSelectors(t *testing.T, objs objects) {
 		labels labels.Set
 	}
 	var pods []podOf
-	for _, d := range objs.deployments {
+	for _, d := range objs.Deployments {
 		pods = append(pods, podOf{"Deployment " + d.Name, d.Spec.Template.Labels})
 	}
-	for _, j := range objs.jobs {
+	for _, j := range objs.Jobs {
 		pods = append(pods, podOf{"Job " + j.Name, j.Spec.Template.Labels})
 	}
-	for _, d := range objs.deployments {
+	for _, d := range objs.Deployments {
 		sel := labels.SelectorFromSet(d.Spec.Selector.MatchLabels)
 		for _, p := range pods {
 			if matches := sel.Matches(p.labels); matches != (p.owner == "Deployment "+d.Name) {
@@ -111,7 +111,7 @@ func checkSelectors(t *testing.T, objs objects) {
 			}
 		}
 	}
-	for _, s := range objs.services {
+	for _, s := range objs.Services {
 		sel := labels.SelectorFromSet(s.Spec.Selector)
 		n := 0
 		for _, p := range pods {
@@ -132,7 +132,7 @@ func checkSelectors(t *testing.T, objs objects) {
 // containers, worker, beat and the migration Job.
 func appContainers(objs objects) map[string]corev1.Container {
 	cs := map[string]corev1.Container{}
-	for _, d := range objs.deployments {
+	for _, d := range objs.Deployments {
 		if strings.HasSuffix(d.Name, "-redis") {
 			continue
 		}
@@ -140,7 +140,7 @@ func appContainers(objs objects) map[string]corev1.Container {
 			cs[d.Name+"/"+c.Name] = c
 		}
 	}
-	for _, j := range objs.jobs {
+	for _, j := range objs.Jobs {
 		for _, c := range j.Spec.Template.Spec.Containers {
 			cs[j.Name+"/"+c.Name] = c
 		}
@@ -172,10 +172,10 @@ func TestCommandAndArgs(t *testing.T) {
 // on a first install, gets the values inline.
 func TestEnvironmentSources(t *testing.T) {
 	objs := render(t, append(everything, "env.DJANGO_SETTINGS_MODULE=config.settings.production", "env.CONN_MAX_AGE=60")...)
-	if len(objs.configMaps) != 1 || objs.configMaps[0].Data["DJANGO_SETTINGS_MODULE"] != "config.settings.production" || objs.configMaps[0].Data["CONN_MAX_AGE"] != "60" {
-		t.Fatalf("the ConfigMap holds %+v", objs.configMaps)
+	if len(objs.ConfigMaps) != 1 || objs.ConfigMaps[0].Data["DJANGO_SETTINGS_MODULE"] != "config.settings.production" || objs.ConfigMaps[0].Data["CONN_MAX_AGE"] != "60" {
+		t.Fatalf("the ConfigMap holds %+v", objs.ConfigMaps)
 	}
-	cm := objs.configMaps[0].Name
+	cm := objs.ConfigMaps[0].Name
 	for name, c := range appContainers(objs) {
 		var from []string
 		for _, f := range c.EnvFrom {
@@ -202,7 +202,7 @@ func TestEnvironmentSources(t *testing.T) {
 	if a == "" || a == b {
 		t.Error("a change of env must roll the pods (checksum/env)")
 	}
-	if objs := render(t, "env=null"); len(objs.configMaps) != 0 {
+	if objs := render(t, "env=null"); len(objs.ConfigMaps) != 0 {
 		t.Error("no env, no ConfigMap")
 	}
 }
@@ -271,10 +271,10 @@ func TestStaticFiles(t *testing.T) {
 // selects), and is off when the pipeline migrates itself.
 func TestMigrationJob(t *testing.T) {
 	objs := render(t, "image.digest="+digest)
-	if len(objs.jobs) != 1 {
-		t.Fatalf("want the hook Job: %d", len(objs.jobs))
+	if len(objs.Jobs) != 1 {
+		t.Fatalf("want the hook Job: %d", len(objs.Jobs))
 	}
-	j := objs.jobs[0]
+	j := objs.Jobs[0]
 	checkResources(t, j.Spec.Template.Spec.Containers[0].Resources, valuesAt(chartValues(t), "migrations", "resources"))
 	if j.Spec.Template.Labels["app.kubernetes.io/component"] != "migrate" {
 		t.Errorf("the hook's pods must not carry the web pods' labels: %v", j.Spec.Template.Labels)
@@ -284,7 +284,7 @@ func TestMigrationJob(t *testing.T) {
 		t.Errorf("the web pods must carry app.kubernetes.io/component=web (review-app's pod_selector): %v", web.Spec.Template.Labels)
 	}
 	checkSelectors(t, objs)
-	if objs := render(t, "migrations.enabled=false"); len(objs.jobs) != 0 {
+	if objs := render(t, "migrations.enabled=false"); len(objs.Jobs) != 0 {
 		t.Error("migrations.enabled=false must render no Job")
 	}
 }
@@ -326,7 +326,7 @@ func TestCeleryAndRedis(t *testing.T) {
 			}
 		}
 	}
-	if objs := render(t); len(objs.deployments) != 1 || envValue(objs.deployments[0].Spec.Template.Spec.Containers[0].Env, "REDIS_URL") != "" {
+	if objs := render(t); len(objs.Deployments) != 1 || envValue(objs.Deployments[0].Spec.Template.Spec.Containers[0].Env, "REDIS_URL") != "" {
 		t.Error("worker, beat and Redis are off by default (an external REDIS_URL comes from the Secret)")
 	}
 	renderFails(t, "worker.enabled needs worker.command or worker.args", "worker.enabled=true")
@@ -341,16 +341,16 @@ func TestNamesAreDNSLabels(t *testing.T) {
 			t.Fatal(err)
 		}
 		objs := decode(t, manifest)
-		for _, d := range objs.deployments {
+		for _, d := range objs.Deployments {
 			checkName(t, "Deployment", d.Name)
 		}
-		for _, s := range objs.services {
+		for _, s := range objs.Services {
 			checkName(t, "Service", s.Name)
 		}
-		for _, c := range objs.configMaps {
+		for _, c := range objs.ConfigMaps {
 			checkName(t, "ConfigMap", c.Name)
 		}
-		for _, j := range objs.jobs {
+		for _, j := range objs.Jobs {
 			checkName(t, "Job", j.Name)
 		}
 		checkSelectors(t, objs)

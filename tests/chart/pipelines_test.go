@@ -37,6 +37,8 @@ import (
 	"helm.sh/helm/v3/pkg/repo"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	"gitlab.com/trustci/cicd/tests/chart/internal/release"
 )
 
 // helmBuilt is the real helm, built once per package run.
@@ -74,11 +76,7 @@ func helmBin(t *testing.T) string {
 
 // helmEnv keeps helm's cache, configuration and data in the test's
 // folders.
-func helmEnv(t *testing.T) []string {
-	home := t.TempDir()
-	return []string{"HOME=" + home, "HELM_CACHE_HOME=" + filepath.Join(home, "cache"),
-		"HELM_CONFIG_HOME=" + filepath.Join(home, "config"), "HELM_DATA_HOME=" + filepath.Join(home, "data")}
-}
+func helmEnv(t *testing.T) []string { return release.HelmEnv(t.TempDir()) }
 
 // lintRepoFile renders a pipeline of this repository as GitLab would
 // (the catalog from components/, as .cilint.yml says).
@@ -315,46 +313,15 @@ type helmCall []string
 // calls (exactly as passed) and the fakes' log.
 func recordHelm(t *testing.T, j *load.Node, env map[string]string) ([]helmCall, string) {
 	t.Helper()
-	dir := t.TempDir()
-	env = copyEnv(env)
-	env["CI_PROJECT_DIR"] = dir
-	env["FAKE_HELM_ARGS"] = filepath.Join(t.TempDir(), "helm.args")
-	if v := j.Get("variables"); v != nil && v.Get("KUBE_CONTEXT") != nil {
-		env["FAKE_KUBE_CONTEXT"] = runner.ExpandVariable(v.Get("KUBE_CONTEXT").Text, env)
-	}
-	fakes := filepath.Join(runner.RepoRoot(), "tests", "components", "fakes")
-	logPath := filepath.Join(t.TempDir(), "fake.log")
-	script := filepath.Join(t.TempDir(), "job.sh")
-	if err := os.WriteFile(script, []byte(runner.JobScript(j, env, nil)), 0o755); err != nil {
+	recorded, log, err := release.Record(j, env, t.TempDir())
+	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("sh", script)
-	cmd.Dir = dir
-	cmd.Env = []string{"PATH=" + fakes + ":" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "FAKE_LOG=" + logPath}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	out, code := runner.Output(t, cmd)
-	if code != 0 {
-		t.Fatalf("the deploy job fails: exit %d:\n%s", code, out)
-	}
-	raw, _ := os.ReadFile(env["FAKE_HELM_ARGS"])
 	var calls []helmCall
-	for _, rec := range strings.Split(string(raw), "\x00\n") {
-		if rec != "" {
-			calls = append(calls, strings.Split(rec, "\x00"))
-		}
+	for _, c := range recorded {
+		calls = append(calls, helmCall(c))
 	}
-	log, _ := os.ReadFile(logPath)
-	return calls, string(log)
-}
-
-func copyEnv(env map[string]string) map[string]string {
-	c := map[string]string{}
-	for k, v := range env {
-		c[k] = v
-	}
-	return c
+	return calls, log
 }
 
 // replay runs a recorded `helm upgrade --install RELEASE CHART FLAGS...`
@@ -363,33 +330,15 @@ func copyEnv(env map[string]string) map[string]string {
 // the job's own, parsed by Helm.
 func replay(t *testing.T, call helmCall, dir string) string {
 	t.Helper()
-	if len(call) < 4 || call[0] != "upgrade" || call[1] != "--install" {
-		t.Fatalf("not a helm upgrade --install: %q", call)
+	out, err := release.Template(helmBin(t), release.Call(call), dir, helmEnv(t))
+	if err != nil {
+		t.Fatal(err)
 	}
-	args := append([]string{"template"}, call[2:]...)
-	cmd := exec.Command(helmBin(t), args...)
-	cmd.Dir = dir
-	cmd.Env = append(helmEnv(t), "PATH="+os.Getenv("PATH"))
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("helm %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return stdout.String()
+	return out
 }
 
 // flag is the value of the last --name in a call, or "".
-func (c helmCall) flag(name string) string {
-	v := ""
-	for i, a := range c {
-		if a == name && i+1 < len(c) {
-			v = c[i+1]
-		} else if s, ok := strings.CutPrefix(a, name+"="); ok {
-			v = s
-		}
-	}
-	return v
-}
+func (c helmCall) flag(name string) string { return release.Call(c).Flag(name) }
 
 // values are the values the call's --set, --set-string and
 // --set-literal flags give, merged by Helm's own values.Options (as
@@ -485,7 +434,7 @@ func checkRelease(t *testing.T, call helmCall, vals map[string]any, objs objects
 	}
 	web := findDeployment(t, objs, release+"-django-app")
 	pods := map[string]corev1.PodSpec{"Deployment web": web.Spec.Template.Spec}
-	for _, d := range objs.deployments {
+	for _, d := range objs.Deployments {
 		if d.Name != web.Name && !strings.HasSuffix(d.Name, "-redis") {
 			pods["Deployment "+d.Name] = d.Spec.Template.Spec
 		}
@@ -493,10 +442,10 @@ func checkRelease(t *testing.T, call helmCall, vals map[string]any, objs objects
 	// One migration path: the chart's hook, or the job's migrate_command
 	// (exec'd after the rollout), never both.
 	execMigrate := regexp.MustCompile(`(?m)^kubectl -n \S+ exec \S+ -- .*\bmigrate\b`).MatchString(log)
-	if execMigrate == (len(objs.jobs) == 1) || len(objs.jobs) > 1 {
-		t.Errorf("migrations must run exactly once: %d hook Job(s), migrate_command exec'd %v", len(objs.jobs), execMigrate)
+	if execMigrate == (len(objs.Jobs) == 1) || len(objs.Jobs) > 1 {
+		t.Errorf("migrations must run exactly once: %d hook Job(s), migrate_command exec'd %v", len(objs.Jobs), execMigrate)
 	}
-	for _, j := range objs.jobs {
+	for _, j := range objs.Jobs {
 		pods["Job "+j.Name] = j.Spec.Template.Spec
 		checkResources(t, j.Spec.Template.Spec.Containers[0].Resources, valuesAt(defaults, "migrations", "resources"))
 	}
@@ -537,11 +486,11 @@ func checkRelease(t *testing.T, call helmCall, vals map[string]any, objs objects
 	if env := envValue(c.Env, "DJANGO_ALLOWED_HOSTS"); env != host {
 		t.Errorf("DJANGO_ALLOWED_HOSTS %q, want %s", env, host)
 	}
-	if len(objs.ingresses) != 1 || objs.ingresses[0].Spec.Rules[0].Host != host {
+	if len(objs.Ingresses) != 1 || objs.Ingresses[0].Spec.Rules[0].Host != host {
 		t.Errorf("the Ingress must serve %s", host)
 	}
 	if issuer := str(vals, "ingress", "annotations", "cert-manager.io/cluster-issuer"); issuer != "" {
-		ing := objs.ingresses[0]
+		ing := objs.Ingresses[0]
 		secretName := str(vals, "ingress", "tlsSecretName")
 		if ing.Annotations["cert-manager.io/cluster-issuer"] != issuer || len(ing.Spec.TLS) != 1 || ing.Spec.TLS[0].SecretName != secretName {
 			t.Errorf("the Ingress must ask %s for its certificate in %s: %v %+v", issuer, secretName, ing.Annotations, ing.Spec.TLS)
@@ -582,7 +531,7 @@ func checkCookiecutter(t *testing.T, objs objects) {
 	}
 	url := envValue(c.Env, "REDIS_URL")
 	found := false
-	for _, s := range objs.services {
+	for _, s := range objs.Services {
 		found = found || url == "redis://"+s.Name+":6379/0" && s.Spec.Selector["app.kubernetes.io/component"] == "redis"
 	}
 	if !found {
@@ -593,7 +542,7 @@ func checkCookiecutter(t *testing.T, objs objects) {
 			t.Errorf("%s, which config/settings/production.py reads, is not set", name)
 		}
 	}
-	if len(objs.ingresses[0].Spec.TLS) != 1 {
+	if len(objs.Ingresses[0].Spec.TLS) != 1 {
 		t.Error("production settings set secure cookies: the review app must be served over TLS")
 	}
 }
@@ -618,8 +567,8 @@ include:
 		t.Fatalf("want one helm call: %q", calls)
 	}
 	objs := decode(t, replay(t, calls[0], filepath.Join(runner.RepoRoot(), "components")))
-	if len(objs.jobs) != 0 {
-		t.Errorf("migrate_command and the chart's hook would both migrate: %d Job(s)", len(objs.jobs))
+	if len(objs.Jobs) != 0 {
+		t.Errorf("migrate_command and the chart's hook would both migrate: %d Job(s)", len(objs.Jobs))
 	}
 	if n := len(regexp.MustCompile(`(?m)^kubectl -n \S+ exec \S+ -- python manage.py migrate --noinput$`).FindAllString(log, -1)); n != 1 {
 		t.Errorf("migrate_command ran %d times:\n%s", n, log)

@@ -13,8 +13,13 @@
 //     project's 23 tests pass (TestDjangoTestRunsTheCustomersTests);
 //   - the rendered buildah-build job's script builds the production
 //     image with the real Buildah and pushes it to a local TLS registry;
-//     the image then runs with Podman as a review app would run it
+//     the image then runs with Podman as the rendered review release
+//     runs it (tests/chart's cmd/review-release renders it with the real
+//     Helm from the review-deploy job's recorded helm call)
 //     (TestProductionImageBuildsAndServes).
+//
+// The django-test layouts and the image build run in parallel (go test
+// -parallel 3 in make customer-test), each with its own databases.
 //
 // `make customer-test` provides what they need: PostgreSQL, Redis, the
 // registry, a Python 3.12 (CUSTOMER_PYTHON) and the stand-in for the
@@ -37,6 +42,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -298,9 +304,13 @@ func needServices(t *testing.T) services {
 
 // layout is one way a cookiecutter-django project keeps its dependencies.
 type layout struct {
-	name      string
-	derive    func(t *testing.T, project string, s services)
-	installer string // what the job's log says it used
+	name string
+	// db is the PostgreSQL database and redisDB the Redis database the
+	// job gets: the layouts run in parallel, and pytest --reuse-db
+	// keeps test_<db>.
+	db, redisDB string
+	derive      func(t *testing.T, project string, s services)
+	installer   string // what the job's log says it used
 }
 
 // TestDjangoTestRunsTheCustomersTests runs the example's django-test job,
@@ -312,11 +322,17 @@ type layout struct {
 func TestDjangoTestRunsTheCustomersTests(t *testing.T) {
 	s := needServices(t)
 	layouts := []layout{
-		{name: "requirements", installer: "pip"},
-		{name: "uv", derive: toUV, installer: "Installing with uv"},
+		{name: "requirements", db: "app", redisDB: "0", installer: "pip"},
+		{name: "uv", db: "app_uv", redisDB: "1", derive: toUV, installer: "Installing with uv"},
 	}
+	// Independent of each other and of TestProductionImageBuildsAndServes
+	// (which migrates the database app itself, not test_app).
+	t.Parallel()
 	for _, l := range layouts {
 		t.Run(l.name, func(t *testing.T) {
+			t.Parallel()
+			s := s
+			s.db, s.redis = withDatabase(t, s, l.db), withRedisDB(t, s.redis, l.redisDB)
 			project := customerProject(t)
 			if l.derive != nil {
 				runner.Step(t, "derive the "+l.name+" project", func() { l.derive(t, project, s) })
@@ -342,6 +358,38 @@ func TestDjangoTestRunsTheCustomersTests(t *testing.T) {
 			checkReports(t, project)
 		})
 	}
+}
+
+// withDatabase is the services' DATABASE_URL with database name, which
+// it creates if it is not there (the role of make customer-test's
+// PostgreSQL may create databases).
+func withDatabase(t *testing.T, s services, name string) *url.URL {
+	t.Helper()
+	u := *s.db
+	if strings.TrimPrefix(u.Path, "/") == name {
+		return &u
+	}
+	psql, err := exec.LookPath("psql")
+	if err != nil {
+		t.Fatalf("psql is needed to create the database %s: %v", name, err)
+	}
+	out, err := exec.Command(psql, s.db.String(), "-X", "-q", "-c", `CREATE DATABASE "`+name+`"`).CombinedOutput()
+	if err != nil && !strings.Contains(string(out), "already exists") {
+		t.Fatalf("psql: CREATE DATABASE %s: %v\n%s", name, err, out)
+	}
+	u.Path = "/" + name
+	return &u
+}
+
+// withRedisDB is the Redis URL with database number n.
+func withRedisDB(t *testing.T, redis, n string) string {
+	t.Helper()
+	u, err := url.Parse(redis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + n
+	return u.String()
 }
 
 // toUV turns the project into what newer cookiecutter-django generates
@@ -504,9 +552,10 @@ func ciEnv(dir string) map[string]string {
 // image (compose/production/django/Dockerfile, unchanged) with the
 // example's buildah-build job, as rendered, and the real Buildah; pushes
 // it to the local TLS registry; then runs it with Podman against
-// PostgreSQL and Redis with the environment a review app gives it:
-// migrations through the project's own entrypoint, gunicorn, a page
-// fetched with the review app's Host header, not as root.
+// PostgreSQL and Redis as the rendered review release runs it
+// (runProductionImage): the chart's migration hook, the web container's
+// command, its readiness probe answered with the probe's own headers,
+// pages with the review host, not as root.
 //
 // The Dockerfile starts FROM docker.io/python:3.12.x-slim-bookworm, which
 // cannot be pulled here: the registry serves scripts/python-image under
@@ -514,6 +563,8 @@ func ciEnv(dir string) map[string]string {
 // a runner with a registry mirror does (DECISIONS.md).
 func TestProductionImageBuildsAndServes(t *testing.T) {
 	s := needServices(t)
+	// Independent of the django-test runs, beside which it runs.
+	t.Parallel()
 	reg := runner.NeedRegistry(t)
 	pythonImage := os.Getenv("PYTHON_IMAGE")
 	if pythonImage == "" {
@@ -559,6 +610,9 @@ func TestProductionImageBuildsAndServes(t *testing.T) {
 		t.Fatal("the example's buildah-build include has changed: update this test")
 	}
 	os.WriteFile(filepath.Join(project, ".gitlab-ci.yml"), []byte(pipeline), 0o644)
+	// The review release, rendered while the image builds (cache: false
+	// is an input of buildah-build's include only).
+	release := renderRelease(t, project)
 	res := runner.RenderFile(t, filepath.Join(project, ".gitlab-ci.yml"), project)
 	j := res.Pipeline.Job("buildah-build")
 	if j == nil {
@@ -594,14 +648,125 @@ func TestProductionImageBuildsAndServes(t *testing.T) {
 	if !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(dotenv["IMAGE_DIGEST"]) || dotenv["IMAGE_REF"] != image+":"+commitSHA {
 		t.Fatalf("build.env: %v", dotenv)
 	}
-	runProductionImage(t, s, reg, podman, dotenv["IMAGE_REF_DIGEST"])
+	runProductionImage(t, s, reg, podman, dotenv["IMAGE_REF_DIGEST"], release())
 }
 
-// runProductionImage runs the pushed image as a review app would: the
-// production settings from the environment, the database migrated by
-// the image's own entrypoint, gunicorn on a port, and pages asked for
-// with the review app's host name.
-func runProductionImage(t *testing.T, s services, reg runner.Registry, podman, ref string) {
+// reviewRelease is what tests/chart's cmd/review-release prints: what the
+// rendered review release gives the web container and the chart's
+// migration hook.
+type reviewRelease struct {
+	Release, Chart, Host string
+	Web                  releaseContainer
+	Migrate              *releaseContainer
+}
+
+type releaseContainer struct {
+	Command, Args []string
+	Env           []struct{ Name, Value string }
+	EnvFrom       []struct {
+		ConfigMap string
+		Data      map[string]string
+		Secret    string
+		Keys      []string
+	}
+	Port  int
+	Probe *struct {
+		Path, Port string
+		Headers    map[string]string
+	} `json:"readinessProbe"`
+	ReadOnlyRoot bool `json:"readOnlyRootFilesystem"`
+	EmptyDirs    []string
+}
+
+// renderRelease starts recording the project's review-deploy job's helm
+// call and rendering it with the real Helm (tests/chart's
+// cmd/review-release, run in its own module, which carries Helm and
+// Kubernetes' types; building it and helm takes a while, so it runs
+// beside the image build); the function it returns waits for the
+// release.
+func renderRelease(t *testing.T, project string) func() reviewRelease {
+	t.Helper()
+	cmd := exec.Command("go", "run", "./cmd/review-release", "-dir", project, "-job", "review-deploy")
+	cmd.Dir = filepath.Join(runner.RepoRoot(), "tests", "chart")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	return func() reviewRelease {
+		t.Helper()
+		var rel reviewRelease
+		runner.Step(t, "render the review release (wait)", func() { rel = waitRelease(t, cmd, &stdout, &stderr) })
+		return rel
+	}
+}
+
+func waitRelease(t *testing.T, cmd *exec.Cmd, stdout, stderr *bytes.Buffer) reviewRelease {
+	t.Helper()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("review-release: %v\n%s", err, stderr.String())
+	}
+	out := stdout.Bytes()
+	var rel reviewRelease
+	if err := json.Unmarshal(out, &rel); err != nil {
+		t.Fatalf("review-release prints no release: %v\n%s", err, out)
+	}
+	if rel.Web.Probe == nil || rel.Web.Port == 0 || rel.Migrate == nil {
+		t.Fatalf("the review release's web container has no readiness probe or port, or no migration hook: %s", out)
+	}
+	t.Logf("review release %s: chart %s", rel.Release, rel.Chart)
+	return rel
+}
+
+// containerEnv is the environment Kubernetes gives container c: its
+// envFrom sources in order, then its env, which wins. A Secret's values
+// are the test's (secrets); the review Redis's in-cluster URL becomes
+// the test's Redis.
+func containerEnv(t *testing.T, rel reviewRelease, c releaseContainer, secrets map[string]string, redis string) map[string]string {
+	t.Helper()
+	env := map[string]string{}
+	for _, src := range c.EnvFrom {
+		for k, v := range src.Data {
+			env[k] = v
+		}
+		for _, k := range src.Keys {
+			v, ok := secrets[k]
+			if !ok {
+				t.Fatalf("the Secret %s has %s, which this test gives no value: add one", src.Secret, k)
+			}
+			env[k] = v
+		}
+	}
+	for _, e := range c.Env {
+		env[e.Name] = e.Value
+	}
+	inCluster := regexp.MustCompile(`^redis://` + regexp.QuoteMeta(rel.Release) + `-django-app-redis:6379/`)
+	for k, v := range env {
+		if inCluster.MatchString(v) {
+			// The review Redis (redis.enabled) is a Service in the
+			// cluster; here it is make customer-test's Redis.
+			env[k] = redis
+		}
+	}
+	return env
+}
+
+// runProductionImage runs the pushed image as the rendered review
+// release runs it (tests/chart's cmd/review-release): the migration
+// hook's command with its environment, then the web container's command
+// with its env and envFrom (the ConfigMap as rendered, the Secret's keys
+// as the deploy job creates it, with test values; DATABASE_URL and the
+// review Redis's URL pointing at make customer-test's PostgreSQL and
+// Redis), its read-only root and emptyDirs, on its containerPort; then
+// the readiness probe's path is fetched with exactly the probe's
+// headers, and real pages with the same Host.
+func runProductionImage(t *testing.T, s services, reg runner.Registry, podman, ref string, rel reviewRelease) {
 	store := t.TempDir()
 	// Podman wants a runroot of at most 50 characters.
 	runroot, err := os.MkdirTemp("", "ct-run")
@@ -614,6 +779,8 @@ func runProductionImage(t *testing.T, s services, reg runner.Registry, podman, r
 	}
 	authFile := filepath.Join(store, "auth.json")
 	os.WriteFile(authFile, []byte(fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, reg.Host, runner.Base64(reg.User+":"+reg.Password))), 0o600)
+	// Registered first, so it runs last, after the containers' removal.
+	t.Cleanup(func() { exec.Command(podman, p("rmi", "--all", "--force")...).Run() })
 	runner.Step(t, "podman pull", func() {
 		runner.Run(t, "", nil, podman, p("pull", "--quiet", "--cert-dir", reg.CertDir, "--authfile", authFile, ref)...)
 	})
@@ -630,89 +797,139 @@ func runProductionImage(t *testing.T, s services, reg runner.Registry, podman, r
 		t.Errorf("the image runs as %q: it must not be root", u)
 	}
 
+	// The Secret the review-app script creates: secret_variables (the
+	// README's CI/CD variables, with test values) and DATABASE_URL.
+	var keys []string
+	for _, src := range rel.Web.EnvFrom {
+		keys = append(keys, src.Keys...)
+	}
+	if want := append(append([]string{}, reviewSecrets...), "DATABASE_URL"); !sameSet(keys, want) {
+		t.Errorf("the review Secret has %v, want %v", keys, want)
+	}
 	key := make([]byte, 24)
 	rand.Read(key)
 	admin := "admin-" + hex.EncodeToString(key[:4]) + "/"
-	host := "review-feature-x-3f9a1c.review.example.com"
-	// What a review app gives the container (examples/cookiecutter-django
-	// README lists each variable). The mail and storage credentials are
-	// placeholders: a page view sends no mail and builds static URLs
-	// without calling S3.
-	reviewEnv := map[string]string{
-		"DJANGO_SETTINGS_MODULE":         "config.settings.production",
-		"DATABASE_URL":                   s.db.String(),
-		"REDIS_URL":                      s.redis,
-		"DJANGO_SECRET_KEY":              "customer-test-" + hex.EncodeToString(key),
-		"DJANGO_ADMIN_URL":               admin,
-		"DJANGO_ALLOWED_HOSTS":           host,
-		"MAILGUN_API_KEY":                "customer-test-not-a-key",
-		"MAILGUN_DOMAIN":                 "mg.example.com",
-		"DJANGO_AWS_ACCESS_KEY_ID":       "customer-test-not-a-key",
-		"DJANGO_AWS_SECRET_ACCESS_KEY":   "customer-test-not-a-secret",
-		"DJANGO_AWS_STORAGE_BUCKET_NAME": "my-awesome-project-review",
+	// The mail and storage credentials are placeholders: a page view
+	// sends no mail and builds static URLs without calling S3.
+	secrets := map[string]string{
+		"DATABASE_URL":                 s.db.String(),
+		"DJANGO_SECRET_KEY":            "customer-test-" + hex.EncodeToString(key),
+		"DJANGO_ADMIN_URL":             admin,
+		"MAILGUN_API_KEY":              "customer-test-not-a-key",
+		"DJANGO_AWS_ACCESS_KEY_ID":     "customer-test-not-a-key",
+		"DJANGO_AWS_SECRET_ACCESS_KEY": "customer-test-not-a-secret",
 	}
-	for _, name := range reviewSecrets {
-		if _, ok := reviewEnv[name]; !ok {
-			t.Fatalf("the review environment lacks %s, which the README lists", name)
-		}
-	}
-	// The project's entrypoint builds DATABASE_URL from POSTGRES_* and
-	// waits for the server (docker-compose.production.yml's way).
-	postgres := map[string]string{
-		"POSTGRES_HOST": s.db.Hostname(), "POSTGRES_PORT": s.db.Port(), "POSTGRES_USER": s.db.User.Username(),
-		"POSTGRES_PASSWORD": s.dbPassword, "POSTGRES_DB": strings.TrimPrefix(s.db.Path, "/"),
+	probe := rel.Web.Probe
+	host := probe.Headers["Host"]
+	if host == "" || host != rel.Host || probe.Port != "http" {
+		t.Fatalf("the readiness probe must send the ingress host %s to the http port: %+v", rel.Host, probe)
 	}
 	hardening := []string{"--network", "host", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"}
-	envArgs := func(maps ...map[string]string) []string {
-		var args []string
-		for _, m := range maps {
-			for k, v := range m {
-				args = append(args, "-e", k+"="+v)
+	// podman run arguments for container c: its root, its emptyDirs, its
+	// environment, its command (Kubernetes' command replaces the image's
+	// ENTRYPOINT, args its CMD).
+	run := func(c releaseContainer, env map[string]string, command []string, args ...string) []string {
+		a := append([]string{}, hardening...)
+		if c.ReadOnlyRoot {
+			a = append(a, "--read-only", "--read-only-tmpfs=false")
+			for _, dir := range c.EmptyDirs {
+				a = append(a, "--tmpfs", dir+":rw,mode=1777")
 			}
 		}
-		return args
+		for k, v := range env {
+			a = append(a, "-e", k+"="+v)
+		}
+		entrypoint, _ := json.Marshal(command)
+		a = append(a, "--entrypoint", string(entrypoint), ref)
+		return append(a, args...)
 	}
-	runner.Step(t, "migrate (entrypoint)", func() {
-		args := append(append(append([]string{"run", "--rm"}, hardening...), envArgs(reviewEnv, postgres)...), ref, "python", "manage.py", "migrate", "--noinput")
-		runner.Run(t, "", nil, podman, p(args...)...)
-		args = append(append(append([]string{"run", "--rm"}, hardening...), envArgs(reviewEnv, postgres)...), ref, "python", "manage.py", "migrate", "--check")
-		runner.Run(t, "", nil, podman, p(args...)...)
+
+	migrate := *rel.Migrate
+	migrateEnv := containerEnv(t, rel, migrate, secrets, s.redis)
+	runner.Step(t, "migrate (the chart's hook: "+strings.Join(migrate.Command, " ")+")", func() {
+		runner.Run(t, "", nil, podman, p(append([]string{"run", "--rm"}, run(migrate, migrateEnv, migrate.Command, migrate.Args...)...)...)...)
+		runner.Run(t, "", nil, podman, p(append([]string{"run", "--rm"}, run(migrate, migrateEnv, []string{"python", "manage.py", "migrate", "--check"})...)...)...)
 	})
 
-	port := freePort(t)
-	name := fmt.Sprintf("customer-test-%d", port)
-	// As a Kubernetes container with command: set: gunicorn itself, with
-	// DATABASE_URL from the environment (no POSTGRES_*).
-	runner.Step(t, "start gunicorn", func() {
-		args := append(append(append([]string{"run", "--detach", "--name", name, "--entrypoint", "/usr/local/bin/gunicorn"}, hardening...),
-			envArgs(reviewEnv)...), ref, "config.wsgi", "--bind", fmt.Sprintf("127.0.0.1:%d", port), "--chdir=/app", "--workers", "2", "--access-logfile", "-")
-		runner.Run(t, "", nil, podman, p(args...)...)
-	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			logs, _ := exec.Command(podman, p("logs", name)...).CombinedOutput()
-			t.Logf("container logs:\n%s", logs)
-		}
-		exec.Command(podman, p("rm", "--force", "--time", "2", name)...).Run()
-		exec.Command(podman, p("rmi", "--all", "--force")...).Run()
-	})
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	// Behind the ingress: TLS ends at the load balancer, which says so.
-	review := map[string]string{"Host": host, "X-Forwarded-Proto": "https"}
+	web := rel.Web
+	webEnv := containerEnv(t, rel, web, secrets, s.redis)
+	if webEnv["DJANGO_ALLOWED_HOSTS"] != host {
+		t.Errorf("DJANGO_ALLOWED_HOSTS is %q, the probe's Host %s", webEnv["DJANGO_ALLOWED_HOSTS"], host)
+	}
+	if l, err := net.Listen("tcp", fmt.Sprintf(":%d", web.Port)); err != nil {
+		t.Fatalf("the container's port %d is taken on this machine (the test runs it on the host's network): %v", web.Port, err)
+	} else {
+		l.Close()
+	}
+	base := fmt.Sprintf("http://127.0.0.1:%d", web.Port)
 	var code int
 	var page string
-	runner.Step(t, "home page answers 200", func() {
-		deadline := time.Now().Add(60 * time.Second)
+	// start runs command detached and waits for the probe path to answer
+	// 200 with the probe's headers; it returns false if the container
+	// stops first, with its logs.
+	start := func(name string, command []string, args ...string) (bool, string) {
+		runner.Run(t, "", nil, podman, p(append([]string{"run", "--detach", "--name", name}, run(web, webEnv, command, args...)...)...)...)
+		t.Cleanup(func() {
+			if t.Failed() {
+				logs, _ := exec.Command(podman, p("logs", name)...).CombinedOutput()
+				t.Logf("container %s logs:\n%s", name, logs)
+			}
+			exec.Command(podman, p("rm", "--force", "--time", "2", name)...).Run()
+		})
+		deadline := time.Now().Add(120 * time.Second)
 		for {
-			code, page = get(base+"/", review)
-			if code == 200 || time.Now().After(deadline) {
-				break
+			code, page = get(base+probe.Path, probe.Headers)
+			if code == 200 {
+				return true, ""
+			}
+			state, _ := exec.Command(podman, p("inspect", "--format", "{{.State.Running}}", name)...).Output()
+			if strings.TrimSpace(string(state)) == "false" || time.Now().After(deadline) {
+				logs, _ := exec.Command(podman, p("logs", name)...).CombinedOutput()
+				exec.Command(podman, p("rm", "--force", "--time", "2", name)...).Run()
+				return false, string(logs)
 			}
 			time.Sleep(300 * time.Millisecond)
 		}
+	}
+	name := fmt.Sprintf("customer-test-%s", hex.EncodeToString(key[4:8]))
+	var served bool
+	running := name
+	runner.Step(t, "the web container's command ("+strings.Join(append(web.Command, web.Args...), " ")+")", func() {
+		var logs string
+		served, logs = start(name, web.Command, web.Args...)
+		if served {
+			return
+		}
+		// /start runs collectstatic first, which uploads to the review
+		// bucket (config.settings.production's STORAGES: S3): without
+		// the bucket and its credentials, which this machine has not, it
+		// stops there. That is the documented requirement (README: the
+		// DJANGO_AWS_* variables); anything else is a failure.
+		bucket := webEnv["DJANGO_AWS_STORAGE_BUCKET_NAME"]
+		if !regexp.MustCompile(`(?m)^botocore\.exceptions\.\w+: .*https://` + regexp.QuoteMeta(bucket) + `\.s3\.amazonaws\.com/`).MatchString(logs) {
+			t.Fatalf("%v stopped, and not for want of the S3 bucket:\n%s", web.Command, logs)
+		}
+		t.Logf("%v stops in collectstatic for want of the S3 bucket (DJANGO_AWS_STORAGE_BUCKET_NAME %s and its credentials, which a review app needs):\n%s",
+			web.Command, webEnv["DJANGO_AWS_STORAGE_BUCKET_NAME"], lastLines(logs, 6))
 	})
-	if code != 200 || !strings.Contains(page, "My Awesome Project") {
-		t.Fatalf("GET / with Host %s: %d\n%s", host, code, page)
+	if !served {
+		// What /start runs after collectstatic: its last line, exec'd.
+		script := runner.Run(t, "", nil, podman, p("run", "--rm", "--entrypoint", "cat", ref, web.Command[0])...)
+		lines := strings.Split(strings.TrimSpace(script), "\n")
+		last := strings.Fields(lines[len(lines)-1])
+		if len(last) < 2 || last[0] != "exec" || !strings.Contains(strings.Join(last, " "), fmt.Sprintf("0.0.0.0:%d", web.Port)) {
+			t.Fatalf("%s does not end by exec'ing a server on the container's port %d:\n%s", web.Command[0], web.Port, script)
+		}
+		runner.Step(t, "the server "+web.Command[0]+" starts ("+strings.Join(last[1:], " ")+")", func() {
+			var logs string
+			running = name + "-server"
+			if served, logs = start(running, last[1:2], last[2:]...); !served {
+				t.Fatalf("%v does not serve %s with the probe's headers: %d\n%s\n%s", last[1:], probe.Path, code, page, logs)
+			}
+		})
+	}
+	if !strings.Contains(page, "My Awesome Project") {
+		t.Errorf("GET %s with the probe's headers %v answers 200 without the project's page:\n%s", probe.Path, probe.Headers, page)
 	}
 	pages := []struct {
 		name    string
@@ -721,8 +938,8 @@ func runProductionImage(t *testing.T, s services, reg runner.Registry, podman, r
 		code    int
 		has     string
 	}{
-		{"the sign-in page renders its form", "/accounts/login/", review, 200, `name="password"`},
-		{"the admin answers at DJANGO_ADMIN_URL", "/" + admin, review, 302, ""},
+		{"the sign-in page renders its form", "/accounts/login/", probe.Headers, 200, `name="password"`},
+		{"the admin answers at DJANGO_ADMIN_URL", "/" + admin, probe.Headers, 302, ""},
 		{"plain HTTP is redirected to HTTPS", "/", map[string]string{"Host": host}, 301, ""},
 		{"another host is refused", "/", map[string]string{"Host": "evil.example.com", "X-Forwarded-Proto": "https"}, 400, ""},
 	}
@@ -732,12 +949,26 @@ func runProductionImage(t *testing.T, s services, reg runner.Registry, podman, r
 			t.Errorf("%s: GET %s answers %d, want %d with %q", c.name, c.path, code, c.code, c.has)
 		}
 	}
-	uid := strings.TrimSpace(runner.Run(t, "", nil, podman, p("exec", name, "id", "-u")...))
+	uid := strings.TrimSpace(runner.Run(t, "", nil, podman, p("exec", running, "id", "-u")...))
 	if uid == "0" || uid == "" {
-		t.Errorf("gunicorn runs as uid %q: it must not be root", uid)
+		t.Errorf("the server runs as uid %q: it must not be root", uid)
 	}
 }
 
+func sameSet(a, b []string) bool {
+	x, y := append([]string{}, a...), append([]string{}, b...)
+	sort.Strings(x)
+	sort.Strings(y)
+	return strings.Join(x, " ") == strings.Join(y, " ")
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
 func cilintRun(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := exec.Command(cilint, args...)
@@ -777,15 +1008,6 @@ func read(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // get asks for a page without following redirects.
