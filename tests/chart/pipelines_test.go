@@ -26,10 +26,8 @@ import (
 	"sync"
 	"testing"
 
-	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/lint"
 	"gitlab.com/trustci/cicd/linter/load"
-	"gitlab.com/trustci/cicd/linter/report"
 	"gitlab.com/trustci/cicd/tests/internal/runner"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/cli/values"
@@ -41,63 +39,24 @@ import (
 	"gitlab.com/trustci/cicd/tests/chart/internal/release"
 )
 
-// helmBuilt is the real helm, built once per package run.
-var helmBuilt struct {
-	once sync.Once
-	dir  string
-	err  error
-	out  []byte
-}
+// helm is the real helm of go.mod's Helm, built once per package run.
+var helm runner.Binary
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if helmBuilt.dir != "" {
-		os.RemoveAll(helmBuilt.dir)
-	}
+	helm.Remove()
 	os.Exit(code)
 }
 
 // helmBin is the path of the helm command of go.mod's Helm.
 func helmBin(t *testing.T) string {
 	t.Helper()
-	helmBuilt.once.Do(func() {
-		helmBuilt.dir, helmBuilt.err = os.MkdirTemp("", "helm-bin-")
-		if helmBuilt.err != nil {
-			return
-		}
-		build := exec.Command("go", "build", "-o", filepath.Join(helmBuilt.dir, "helm"), "helm.sh/helm/v3/cmd/helm")
-		helmBuilt.out, helmBuilt.err = build.CombinedOutput()
-	})
-	if helmBuilt.err != nil {
-		t.Fatalf("build helm: %v\n%s", helmBuilt.err, helmBuilt.out)
-	}
-	return filepath.Join(helmBuilt.dir, "helm")
+	return helm.Path(t, "", "helm.sh/helm/v3/cmd/helm", "helm")
 }
 
 // helmEnv keeps helm's cache, configuration and data in the test's
 // folders.
 func helmEnv(t *testing.T) []string { return release.HelmEnv(t.TempDir()) }
-
-// lintRepoFile renders a pipeline of this repository as GitLab would
-// (the catalog from components/, as .cilint.yml says).
-func lintRepoFile(t *testing.T, rel string) *lint.Result {
-	t.Helper()
-	root := runner.RepoRoot()
-	l, err := lint.New(lint.Options{Root: root, ServerFQDN: "gitlab.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := l.File(filepath.Join(root, rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if finding.HasErrors(res.Findings) || res.Pipeline == nil {
-		var b bytes.Buffer
-		report.Text(&b, res.Findings, res.Sources(), report.TextOptions{})
-		t.Fatalf("cilint finds errors in %s:\n%s", rel, b.String())
-	}
-	return res
-}
 
 func jobNode(t *testing.T, res *lint.Result, name string) *load.Node {
 	t.Helper()
@@ -245,7 +204,7 @@ func runJob(t *testing.T, j *load.Node, dir string, env map[string]string, path 
 // the real helm and curl, against the registry.
 func publish(t *testing.T, reg *helmRegistry, tag string) {
 	t.Helper()
-	j := jobNode(t, lintRepoFile(t, "components/.gitlab-ci.yml"), "publish-chart")
+	j := jobNode(t, runner.RenderRepoFile(t, "components/.gitlab-ci.yml"), "publish-chart")
 	// The catalog project's tree: components/ is its root.
 	dir := t.TempDir()
 	if out, err := exec.Command("cp", "-R", filepath.Join(runner.RepoRoot(), "components", "charts"), dir).CombinedOutput(); err != nil {
@@ -294,7 +253,7 @@ func TestPublishChart(t *testing.T) {
 
 	t.Run("wrong token", func(t *testing.T) {
 		bad := newHelmRegistry(t, "another-token", "4242")
-		j := jobNode(t, lintRepoFile(t, "components/.gitlab-ci.yml"), "publish-chart")
+		j := jobNode(t, runner.RenderRepoFile(t, "components/.gitlab-ci.yml"), "publish-chart")
 		dir := t.TempDir()
 		exec.Command("cp", "-R", filepath.Join(runner.RepoRoot(), "components", "charts"), dir).Run()
 		env := ciEnv(dir, bad.serverURL+"/api/v4")
@@ -401,7 +360,7 @@ func TestPipelinesRenderWithTheRealHelm(t *testing.T) {
 	defaults := chartValues(t)
 	for _, p := range pipelineDeploys {
 		t.Run(p.file+"/"+p.job, func(t *testing.T) {
-			j := jobNode(t, lintRepoFile(t, p.file), p.job)
+			j := jobNode(t, runner.RenderRepoFile(t, p.file), p.job)
 			calls, log := recordHelm(t, j, ciEnv("", reg.serverURL+"/api/v4"))
 			if len(calls) != 1 {
 				t.Fatalf("want one helm call, got %d: %q", len(calls), calls)

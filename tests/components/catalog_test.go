@@ -1,7 +1,6 @@
 package components_test
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,33 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"gitlab.com/trustci/cicd/linter/finding"
-	"gitlab.com/trustci/cicd/linter/lint"
-	"gitlab.com/trustci/cicd/linter/report"
 	"gitlab.com/trustci/cicd/tests/internal/runner"
 )
-
-// lintRepoFile lints one of this repository's own pipelines as CI does
-// (the root pipeline's local includes, the catalog pipeline's
-// $CI_PROJECT_PATH self-references) and fails on any error.
-func lintRepoFile(t *testing.T, rel string) *lint.Result {
-	t.Helper()
-	root := runner.RepoRoot()
-	l, err := lint.New(lint.Options{Root: root, ServerFQDN: "gitlab.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := l.File(filepath.Join(root, rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if finding.HasErrors(res.Findings) || res.Pipeline == nil {
-		var b bytes.Buffer
-		report.Text(&b, res.Findings, res.Sources(), report.TextOptions{})
-		t.Fatalf("cilint finds errors in %s:\n%s", rel, b.String())
-	}
-	return res
-}
 
 func git(t *testing.T, dir string, args ...string) string {
 	t.Helper()
@@ -96,7 +70,7 @@ func TestPublishCatalog(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Fatal("git is needed")
 	}
-	res := lintRepoFile(t, ".gitlab-ci.yml")
+	res := runner.RenderRepoFile(t, ".gitlab-ci.yml")
 	publish := job(t, res, "publish-catalog")
 	if e := publish.Get("image").Get("entrypoint"); e == nil || len(e.Items) != 1 || e.Items[0].Text != "" {
 		t.Errorf("alpine/git's entrypoint is git: the job must override it, entrypoint %v", e)
@@ -225,7 +199,7 @@ func TestCatalogPipelineTestsItself(t *testing.T) {
 			t.Errorf("the catalog pipeline does not include %s from itself at $CI_COMMIT_SHA", name)
 		}
 	}
-	res := lintRepoFile(t, "components/.gitlab-ci.yml")
+	res := runner.RenderRepoFile(t, "components/.gitlab-ci.yml")
 	for _, name := range []string{"lint-pipeline", "catalog-docs", "example-django-test", "example-kaniko", "example-buildkit", "example-buildah",
 		"example-scan", "example-promote", "review-deploy", "review-stop", "create-release"} {
 		job(t, res, name)

@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"gitlab.com/trustci/cicd/linter/lint"
@@ -23,20 +22,13 @@ import (
 	"gitlab.com/trustci/cicd/tests/internal/runner"
 )
 
-// built is the cilint binary the tests run, built once per package run.
-var built struct {
-	once sync.Once
-	dir  string
-	err  error
-	out  []byte
-}
+// cilint is the cilint binary the tests run, built once per package run.
+var cilint runner.Binary
 
 // TestMain removes the built binary's folder after the package's tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if built.dir != "" {
-		os.RemoveAll(built.dir)
-	}
+	cilint.Remove()
 	os.Exit(code)
 }
 
@@ -44,19 +36,7 @@ func TestMain(m *testing.M) {
 // component's own image runs it), built once for every test that needs it.
 func cilintDir(t *testing.T) string {
 	t.Helper()
-	built.once.Do(func() {
-		built.dir, built.err = os.MkdirTemp("", "cilint-bin-")
-		if built.err != nil {
-			return
-		}
-		build := exec.Command("go", "build", "-o", filepath.Join(built.dir, "cilint"), "./linter/cmd/cilint")
-		build.Dir = runner.RepoRoot()
-		built.out, built.err = build.CombinedOutput()
-	})
-	if built.err != nil {
-		t.Fatalf("build cilint: %v\n%s", built.err, built.out)
-	}
-	return built.dir
+	return filepath.Dir(cilint.Path(t, runner.RepoRoot(), "./linter/cmd/cilint", "cilint"))
 }
 
 func job(t *testing.T, res *lint.Result, name string) *load.Node {

@@ -224,7 +224,7 @@ func TestReleaseJobsCreateReleases(t *testing.T) {
 		{".gitlab-ci.yml", "release", "trustci/cicd", "1.4.0", "cilint 1.4.0", 2},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
-			res := lintRepoFile(t, tt.file)
+			res := runner.RenderRepoFile(t, tt.file)
 			j := job(t, res, tt.job)
 			image := j.Get("image").Text
 			if n := j.Get("image").Get("name"); n != nil {

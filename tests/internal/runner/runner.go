@@ -9,13 +9,17 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,6 +64,22 @@ func LintFile(t testing.TB, path, root string) *lint.Result {
 		t.Fatal(err)
 	}
 	return res
+}
+
+// RenderRepoFile renders one of this repository's own pipelines (rel,
+// from the repository's root) as its CI lints it, with the catalogs
+// .cilint.yml names, and fails the test on any error.
+func RenderRepoFile(t testing.TB, rel string) *lint.Result {
+	t.Helper()
+	l, err := lint.New(lint.Options{Root: RepoRoot(), ServerFQDN: "gitlab.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.File(filepath.Join(RepoRoot(), rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mustRender(t, res)
 }
 
 // RenderFile is LintFile for a pipeline that must have no error.
@@ -290,4 +310,78 @@ func NeedRegistry(t testing.TB) Registry {
 // Base64 is standard base64, as registry auth files hold credentials.
 func Base64(s string) string {
 	return base64.StdEncoding.EncodeToString([]byte(s))
+}
+
+// FreePort is a TCP port on the loopback interface that was free a moment
+// ago, for a server the test starts.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Get asks for a page without following redirects, with headers (a Host
+// header becomes the request's host, as a proxy or a probe sends it), and
+// returns the status and the body, or 0 and the error.
+func Get(url string, headers map[string]string) (int, string) {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return 0, err.Error()
+	}
+	for k, v := range headers {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// Binary is a Go command built once for all the tests of a package that
+// need it: declare one per command in the test package, call Remove from
+// TestMain after m.Run.
+type Binary struct {
+	once sync.Once
+	dir  string
+	err  error
+	out  []byte
+}
+
+// Path builds pkg (a package path or ./dir, resolved in module's folder;
+// empty for the test's own) as name into a temporary folder the first
+// time it is asked for, and returns the binary's path.
+func (b *Binary) Path(t testing.TB, module, pkg, name string) string {
+	t.Helper()
+	b.once.Do(func() {
+		b.dir, b.err = os.MkdirTemp("", name+"-bin-")
+		if b.err != nil {
+			return
+		}
+		build := exec.Command("go", "build", "-o", filepath.Join(b.dir, name), pkg)
+		build.Dir = module
+		b.out, b.err = build.CombinedOutput()
+	})
+	if b.err != nil {
+		t.Fatalf("build %s: %v\n%s", name, b.err, b.out)
+	}
+	return filepath.Join(b.dir, name)
+}
+
+// Remove deletes what Path built.
+func (b *Binary) Remove() {
+	if b.dir != "" {
+		os.RemoveAll(b.dir)
+	}
 }

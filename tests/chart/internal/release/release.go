@@ -155,20 +155,15 @@ func Decode(manifest string) (Objects, error) {
 		var target any
 		switch meta.APIVersion + " " + meta.Kind {
 		case "apps/v1 Deployment":
-			objs.Deployments = append(objs.Deployments, appsv1.Deployment{})
-			target = &objs.Deployments[len(objs.Deployments)-1]
+			target = grow(&objs.Deployments)
 		case "v1 Service":
-			objs.Services = append(objs.Services, corev1.Service{})
-			target = &objs.Services[len(objs.Services)-1]
+			target = grow(&objs.Services)
 		case "networking.k8s.io/v1 Ingress":
-			objs.Ingresses = append(objs.Ingresses, networkingv1.Ingress{})
-			target = &objs.Ingresses[len(objs.Ingresses)-1]
+			target = grow(&objs.Ingresses)
 		case "v1 ConfigMap":
-			objs.ConfigMaps = append(objs.ConfigMaps, corev1.ConfigMap{})
-			target = &objs.ConfigMaps[len(objs.ConfigMaps)-1]
+			target = grow(&objs.ConfigMaps)
 		case "batch/v1 Job":
-			objs.Jobs = append(objs.Jobs, batchv1.Job{})
-			target = &objs.Jobs[len(objs.Jobs)-1]
+			target = grow(&objs.Jobs)
 		default:
 			return objs, fmt.Errorf("the chart renders %s %s, which this package does not know: add its type", meta.APIVersion, meta.Kind)
 		}
@@ -198,4 +193,11 @@ func SecretKeys(log string) map[string][]string {
 		}
 	}
 	return keys
+}
+
+// grow appends a zero element to *list and returns it, for a decoder to
+// fill before the next append.
+func grow[T any](list *[]T) *T {
+	*list = append(*list, *new(T))
+	return &(*list)[len(*list)-1]
 }
