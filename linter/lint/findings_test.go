@@ -69,16 +69,9 @@ func TestFindingsUnchanged(t *testing.T) {
 		}
 		writeFindings(t, &got, fmt.Sprintf("generated-project-%d", parts), dir, res)
 	}
-	path := filepath.Join(root, "findings.golden")
-	if *update {
-		if err := os.WriteFile(path, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	want, updated := goldenFile(t, filepath.Join(root, "findings.golden"), got.Bytes(), "go test ./linter/lint -run TestFindingsUnchanged -update")
+	if updated {
 		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("missing %s (run go test ./linter/lint -run TestFindingsUnchanged -update): %v", path, err)
 	}
 	if got.String() != string(want) {
 		gl, wl := strings.Split(got.String(), "\n"), strings.Split(string(want), "\n")
@@ -151,16 +144,9 @@ func TestShellcheckFindingsUnchanged(t *testing.T) {
 		fmt.Fprintf(&b, "job-%d:\n  script:\n    - |\n      %s\n    - echo %d $X\n", i, texts[i%len(texts)], i%7)
 	}
 	writeFindings(t, &got, "shared-scripts.yml", root, l.Source("shared-scripts.yml", []byte(b.String())))
-	path := filepath.Join(root, "shellcheck.golden")
-	if *update {
-		if err := os.WriteFile(path, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	want, updated := goldenFile(t, filepath.Join(root, "shellcheck.golden"), got.Bytes(), "go test ./linter/lint -run TestShellcheckFindingsUnchanged -update")
+	if updated {
 		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
 	}
 	if got.String() != string(want) {
 		t.Errorf("ShellCheck findings differ from shellcheck.golden\n--- got\n%s--- want\n%s", got.String(), want)

@@ -86,21 +86,33 @@ func TestProjects(t *testing.T) {
 	}
 }
 
+// goldenFile rewrites path with got under -update (updated is then true),
+// else returns what path holds; a missing file fails the test, naming the
+// command that writes it.
+func goldenFile(t *testing.T, path string, got []byte, writeWith string) (want []byte, updated bool) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return nil, true
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("missing %s (run %s): %v", filepath.Base(path), writeWith, err)
+	}
+	return want, false
+}
+
 // golden compares the one-line report with the file at outPath, or rewrites
 // it with -update.
 func golden(t *testing.T, outPath string, res *Result, mustFind bool) {
 	t.Helper()
 	var got bytes.Buffer
 	report.Text(&got, res.Findings, nil, report.TextOptions{OneLine: true})
-	if *update {
-		if err := os.WriteFile(outPath, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	want, updated := goldenFile(t, outPath, got.Bytes(), "go test ./linter/lint -update")
+	if updated {
 		return
-	}
-	want, err := os.ReadFile(outPath)
-	if err != nil {
-		t.Fatalf("missing expected output (run go test ./linter/lint -update): %v", err)
 	}
 	if got.String() != string(want) {
 		t.Errorf("output differs from %s\n--- got\n%s--- want\n%s", filepath.Base(outPath), got.String(), want)
