@@ -34,9 +34,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -878,7 +876,7 @@ func runProductionImage(t *testing.T, s services, reg runner.Registry, podman, r
 		})
 		deadline := time.Now().Add(120 * time.Second)
 		for {
-			code, page = get(base+probe.Path, probe.Headers)
+			code, page = runner.Get(base+probe.Path, probe.Headers)
 			if code == 200 {
 				return true, ""
 			}
@@ -944,7 +942,7 @@ func runProductionImage(t *testing.T, s services, reg runner.Registry, podman, r
 		{"another host is refused", "/", map[string]string{"Host": "evil.example.com", "X-Forwarded-Proto": "https"}, 400, ""},
 	}
 	for _, c := range pages {
-		code, body := get(base+c.path, c.headers)
+		code, body := runner.Get(base+c.path, c.headers)
 		if code != c.code || !strings.Contains(body, c.has) {
 			t.Errorf("%s: GET %s answers %d, want %d with %q", c.name, c.path, code, c.code, c.has)
 		}
@@ -1008,24 +1006,4 @@ func read(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// get asks for a page without following redirects.
-func get(url string, headers map[string]string) (int, string) {
-	req, _ := http.NewRequest("GET", url, nil)
-	for k, v := range headers {
-		if k == "Host" {
-			req.Host = v
-			continue
-		}
-		req.Header.Set(k, v)
-	}
-	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
 }

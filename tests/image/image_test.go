@@ -16,13 +16,11 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -33,7 +31,6 @@ import (
 	"testing"
 	"time"
 
-	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/tests/internal/runner"
 )
 
@@ -70,12 +67,6 @@ func environment(t *testing.T) setup {
 }
 
 // step runs f and logs how long it took.
-func step(t *testing.T, name string, f func()) {
-	t.Helper()
-	start := time.Now()
-	f()
-	t.Logf("step %-28s %6.1fs", name, time.Since(start).Seconds())
-}
 
 // builder is one build component run for real.
 type builder struct {
@@ -154,9 +145,9 @@ func scanWithTrivy(t *testing.T, env setup, dotenv map[string]string) {
 		"TRIVY_REAL": filepath.Join(real, "trivy"), "TRIVY_CONTRIB": filepath.Join(real, "contrib"), "TRIVY_SCANNERS": "secret",
 	}
 	var out string
-	step(t, "trivy-scan script (real)", func() {
+	runner.Step(t, "trivy-scan script (real)", func() {
 		var code int
-		out, code = runJob(t, j.Node, project, jobEnv)
+		out, code = runner.RunJob(t, j.Node, project, jobEnv, nil)
 		if code != 0 {
 			t.Fatalf("trivy-scan exits %d:\n%s", code, out)
 		}
@@ -326,13 +317,13 @@ func pushBase(t *testing.T, env setup, withCA bool) string {
 		os.WriteFile(filepath.Join(ctx, "Dockerfile"), []byte("ARG BASE\nFROM $BASE\nCOPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n"), 0o644)
 		tag += "-ca"
 		local = "localhost/trustci-base:" + tag
-		step(t, "base image with the CA", func() {
+		runner.Step(t, "base image with the CA", func() {
 			runCmd(t, nil, podman, "build", "--quiet", "--format", "docker", "--build-arg", "BASE="+env.baseImage, "--tag", local, ctx)
 		})
 		t.Cleanup(func() { exec.Command(podman, "rmi", local).Run() })
 	}
 	ref := env.registry + "/mirror/debian-python:" + tag
-	step(t, "push base image", func() {
+	runner.Step(t, "push base image", func() {
 		runCmd(t, nil, podman, "push", "--quiet", "--cert-dir", env.certDir, "--creds", env.user+":"+env.password, local, "docker://"+ref)
 	})
 	return ref
@@ -371,9 +362,9 @@ func buildAndRun(t *testing.T, env setup, b builder) map[string]string {
 	}
 	os.MkdirAll(jobEnv["HOME"], 0o755)
 	var out string
-	step(t, b.component+" script (real)", func() {
+	runner.Step(t, b.component+" script (real)", func() {
 		var code int
-		out, code = runJob(t, j.Node, project, jobEnv)
+		out, code = runner.RunJob(t, j.Node, project, jobEnv, nil)
 		if code != 0 {
 			t.Fatalf("%s exits %d:\n%s", b.component, code, out)
 		}
@@ -460,8 +451,8 @@ func runImage(t *testing.T, env setup, podman, ref string) {
 		return append([]string{"--root", filepath.Join(store, "root"), "--runroot", runroot, "--storage-driver", "vfs"}, args...)
 	}
 	authFile := filepath.Join(store, "auth.json")
-	os.WriteFile(authFile, []byte(fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, env.registry, b64(env.user+":"+env.password))), 0o600)
-	step(t, "podman pull", func() {
+	os.WriteFile(authFile, []byte(fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, env.registry, runner.Base64(env.user+":"+env.password))), 0o600)
+	runner.Step(t, "podman pull", func() {
 		runCmd(t, nil, podman, p("pull", "--quiet", "--cert-dir", env.certDir, "--authfile", authFile, ref)...)
 	})
 	key := make([]byte, 24)
@@ -469,14 +460,14 @@ func runImage(t *testing.T, env setup, podman, ref string) {
 	secretKey := "image-test-" + hex.EncodeToString(key)
 	hardening := []string{"--network", "host", "--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
 		"-e", "DATABASE_URL=" + env.databaseURL, "-e", "DJANGO_SECRET_KEY=" + secretKey, "-e", "DJANGO_ALLOWED_HOSTS=127.0.0.1"}
-	step(t, "migrate (in the image)", func() {
+	runner.Step(t, "migrate (in the image)", func() {
 		runCmd(t, nil, podman, p(append(append([]string{"run", "--rm"}, hardening...), ref, "python", "manage.py", "migrate", "--noinput")...)...)
 		runCmd(t, nil, podman, p(append(append([]string{"run", "--rm"}, hardening...), ref, "python", "manage.py", "migrate", "--check")...)...)
 	})
 
-	port := freePort(t)
+	port := runner.FreePort(t)
 	name := fmt.Sprintf("image-test-%d", port)
-	step(t, "start gunicorn", func() {
+	runner.Step(t, "start gunicorn", func() {
 		args := append(append([]string{"run", "--detach", "--name", name}, hardening...), ref,
 			"gunicorn", "config.wsgi", "--bind", fmt.Sprintf("127.0.0.1:%d", port), "--workers", "2", "--access-logfile", "-")
 		runCmd(t, nil, podman, p(args...)...)
@@ -490,10 +481,10 @@ func runImage(t *testing.T, env setup, podman, ref string) {
 		exec.Command(podman, p("rmi", "--all", "--force")...).Run()
 	})
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	step(t, "/healthz answers 200", func() {
+	runner.Step(t, "/healthz answers 200", func() {
 		deadline := time.Now().Add(60 * time.Second)
 		for {
-			code, body := get(base+"/healthz", nil)
+			code, body := runner.Get(base+"/healthz", nil)
 			if code == 200 {
 				if !strings.Contains(body, `"database": "ok"`) {
 					t.Errorf("/healthz: %s", body)
@@ -508,7 +499,7 @@ func runImage(t *testing.T, env setup, podman, ref string) {
 	})
 	// Behind the ingress, TLS ends at the load balancer, which says so.
 	https := map[string]string{"X-Forwarded-Proto": "https"}
-	code, page := get(base+"/", https)
+	code, page := runner.Get(base+"/", https)
 	if code != 200 || !strings.Contains(page, "<html") {
 		t.Fatalf("GET /: %d\n%s", code, page)
 	}
@@ -516,10 +507,10 @@ func runImage(t *testing.T, env setup, podman, ref string) {
 	static := regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`).FindStringSubmatch(page)
 	if static == nil {
 		t.Errorf("the page links no static file:\n%s", page)
-	} else if code, _ := get(base+static[1], https); code != 200 {
+	} else if code, _ := runner.Get(base+static[1], https); code != 200 {
 		t.Errorf("GET %s: %d", static[1], code)
 	}
-	if code, body := get(base+"/api/milestones/", https); code != 200 || !strings.Contains(body, `"milestones"`) {
+	if code, body := runner.Get(base+"/api/milestones/", https); code != 200 || !strings.Contains(body, `"milestones"`) {
 		t.Errorf("GET /api/milestones/: %d %s", code, body)
 	}
 
@@ -530,7 +521,7 @@ func runImage(t *testing.T, env setup, podman, ref string) {
 
 	// No build secret in the image: neither the registry password nor a
 	// registry auth file, anywhere in its filesystem.
-	step(t, "scan image filesystem", func() {
+	runner.Step(t, "scan image filesystem", func() {
 		mount := strings.TrimSpace(runCmd(t, nil, podman, p("image", "mount", ref)...))
 		defer exec.Command(podman, p("image", "unmount", ref)...).Run()
 		files := 0
@@ -632,23 +623,6 @@ func (r *registryClient) blob(repo, digest string) []byte {
 	return body
 }
 
-// runJob runs a job's script as a runner does: the job's variables
-// expanded as GitLab expands them ($NAME, ${NAME}, $$) and exported, then
-// before_script and script in one sh.
-func runJob(t *testing.T, j *load.Node, dir string, env map[string]string) (string, int) {
-	t.Helper()
-	script := filepath.Join(t.TempDir(), "job.sh")
-	if err := os.WriteFile(script, []byte(runner.JobScript(j, env, nil)), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("sh", script)
-	cmd.Dir = dir
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	return runner.Output(t, cmd)
-}
-
 func runCmd(t *testing.T, env []string, name string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(name, args...)
@@ -664,57 +638,15 @@ func runCmd(t *testing.T, env []string, name string, args ...string) string {
 	return string(out)
 }
 
-// copyProject copies the example project, without caches and local
-// virtualenvs.
+// copyProject copies a project of this repository as a job's checkout:
+// without dot folders, caches, collected static files and coverage data.
 func copyProject(t *testing.T, src, dst string) {
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	t.Helper()
+	runner.CopyTree(t, src, dst, func(rel string) bool {
+		name := filepath.Base(rel)
+		if info, err := os.Lstat(filepath.Join(src, rel)); err == nil && info.IsDir() {
+			return strings.HasPrefix(name, ".") || name == "__pycache__" || name == "staticfiles"
 		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() && rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "__pycache__" || d.Name() == "staticfiles") {
-			return filepath.SkipDir
-		}
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		if !d.Type().IsRegular() || strings.HasSuffix(d.Name(), ".pyc") || strings.HasPrefix(d.Name(), ".coverage") {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+		return strings.HasSuffix(name, ".pyc") || strings.HasPrefix(name, ".coverage")
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func get(url string, headers map[string]string) (int, string) {
-	req, _ := http.NewRequest("GET", url, nil)
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
-func b64(s string) string {
-	return base64.StdEncoding.EncodeToString([]byte(s))
 }
