@@ -9,6 +9,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/tree"
 )
 
 // Cache holds what several resolutions of one lint share: the files read
@@ -93,14 +94,14 @@ func (c *Cache) entry(k readKey) (*readEntry, bool) {
 	return e, true
 }
 
-func (e *readEntry) fill(k readKey) {
+func (e *readEntry) fill(k readKey, read tree.ReadFunc) {
 	defer close(e.done)
-	e.file, e.found, e.err = load.Read(k.display, k.lim)
+	e.file, e.found, e.err = load.ReadVia(read, k.display, k.lim)
 }
 
 // prefetch starts reading abs in the background, unless it is read or
 // being read already, or ctx is done.
-func (c *Cache) prefetch(ctx context.Context, abs, display string, lim load.Limits) {
+func (c *Cache) prefetch(ctx context.Context, read tree.ReadFunc, abs, display string, lim load.Limits) {
 	if ctx.Err() != nil {
 		return
 	}
@@ -113,7 +114,7 @@ func (c *Cache) prefetch(ctx context.Context, abs, display string, lim load.Limi
 		select {
 		case c.sem <- struct{}{}:
 			defer func() { <-c.sem }()
-			e.fill(k)
+			e.fill(k, read)
 		case <-ctx.Done():
 			e.err = fmt.Errorf("read %s: %w", display, ctx.Err())
 			close(e.done)
@@ -123,11 +124,11 @@ func (c *Cache) prefetch(ctx context.Context, abs, display string, lim load.Limi
 
 // read returns the file at abs loaded, reading it now unless it was read
 // (or is being read) already.
-func (c *Cache) read(abs, display string, lim load.Limits) (*load.File, []finding.Finding, error) {
+func (c *Cache) read(read tree.ReadFunc, abs, display string, lim load.Limits) (*load.File, []finding.Finding, error) {
 	k := readKey{abs, display, lim}
 	e, mine := c.entry(k)
 	if mine {
-		e.fill(k)
+		e.fill(k, read)
 	} else {
 		<-e.done
 	}

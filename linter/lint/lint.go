@@ -67,6 +67,11 @@ type Options struct {
 	// project, template and (if allowed) remote includes, be read from
 	// their GitLab instance. Nil means offline.
 	Remote *Remote
+	// ReadFile reads the linted file, its include:local files and local
+	// catalogs' templates (nil: tree.ReadRegular), within the same
+	// bounds. cilint lsp passes one that answers with the editor's
+	// unsaved buffers.
+	ReadFile tree.ReadFunc
 }
 
 // Remote configures reading catalogs through the GitLab API.
@@ -207,7 +212,7 @@ func (r *Result) Sources() map[string][]byte {
 // File reads and lints the pipeline at path. The error is for a file that
 // cannot be read at all.
 func (l *Linter) File(path string) (*Result, error) {
-	file, fs, err := load.Read(path, l.opts.Limits)
+	file, fs, err := load.ReadVia(l.opts.ReadFile, path, l.opts.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -321,6 +326,7 @@ func (l *Linter) includeOptions(path string, cfg *config.Config) include.Options
 	opts.Catalogs = l.catalogs(cfg)
 	opts.Fetch = l.fetcher()
 	opts.Vars = l.opts.Vars
+	opts.ReadFile = l.opts.ReadFile
 	if rm := l.opts.Remote; rm != nil && rm.Context != nil {
 		opts.Context = rm.Context
 	}
@@ -375,6 +381,7 @@ func (l *Linter) catalogs(cfg *config.Config) include.CatalogSource {
 			c, seen := locals[dir]
 			if !seen {
 				c = component.NewLocal(dir)
+				c.ReadFile = l.opts.ReadFile
 				locals[dir] = c
 			}
 			return c, dir
