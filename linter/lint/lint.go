@@ -100,6 +100,27 @@ type Linter struct {
 	shellcheck string // ShellCheck's path, when asked for
 	instance   *instanceVersion
 	roots      *rootCache
+	locals     *localCatalogs
+}
+
+// localCatalogs are the local catalogs the Linter has read, by directory:
+// each asks git for its tags and commit once per Linter, not once per
+// lint (a long-lived Linter, cilint lsp's, lints on every change).
+type localCatalogs struct {
+	mu sync.Mutex
+	m  map[string]component.Local
+}
+
+func (c *localCatalogs) get(dir string, read tree.ReadFunc) component.Local {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.m[dir]
+	if !ok {
+		l = component.NewLocal(dir)
+		l.ReadFile = read
+		c.m[dir] = l
+	}
+	return l
 }
 
 // rootCache remembers each folder's repository root: finding it asks git.
@@ -119,7 +140,8 @@ func New(opts Options) (*Linter, error) {
 			return nil, fmt.Errorf("--gitlab-version: %w", err)
 		}
 	}
-	l := &Linter{opts: opts, schema: prepareSchema(), instance: &instanceVersion{}, roots: &rootCache{dirs: map[string]string{}}}
+	l := &Linter{opts: opts, schema: prepareSchema(), instance: &instanceVersion{}, roots: &rootCache{dirs: map[string]string{}},
+		locals: &localCatalogs{m: map[string]component.Local{}}}
 	if opts.Shellcheck {
 		if l.shellcheck, err = exec.LookPath("shellcheck"); err != nil {
 			return nil, fmt.Errorf("--shellcheck needs shellcheck on PATH (for example apt-get install shellcheck): %w", err)
@@ -371,20 +393,13 @@ func (l *Linter) resolveAndCheck(res *Result, file *load.File, opts include.Opti
 // .cilint.yml, then (unless offline) the GitLab instance of the prefix.
 func (l *Linter) catalogs(cfg *config.Config) include.CatalogSource {
 	remotes := map[string]*component.Remote{}
-	locals := map[string]component.Local{}
 	return func(prefix string) (component.Catalog, string) {
 		dir, ok := l.opts.Catalogs[prefix]
 		if !ok {
 			dir, ok = cfg.Catalogs[prefix]
 		}
 		if ok {
-			c, seen := locals[dir]
-			if !seen {
-				c = component.NewLocal(dir)
-				c.ReadFile = l.opts.ReadFile
-				locals[dir] = c
-			}
-			return c, dir
+			return l.locals.get(dir, l.opts.ReadFile), dir
 		}
 		rm := l.opts.Remote
 		if rm == nil {

@@ -339,3 +339,12 @@ func TestProtocol(t *testing.T) {
 	c.call(protocol.MethodShutdown, nil, nil)
 	c.notify(protocol.MethodExit, nil)
 }
+
+func noErrorsLSP(ds []protocol.Diagnostic) bool {
+	for _, d := range ds {
+		if d.Severity != nil && *d.Severity == protocol.DiagnosticSeverityError {
+			return false
+		}
+	}
+	return true
+}
