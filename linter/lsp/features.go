@@ -78,17 +78,41 @@ func (s *Server) contextOf(doc protocol.TextDocumentPositionParams) (*request, b
 		return nil, false
 	}
 	c := &request{path: path, text: text, cur: cursorAt(text, doc.Position)}
-	if res := s.ws.pipelineFor(path); res != nil {
+	res := s.ws.pipelineFor(path)
+	if res == nil && !s.ws.standalone(path) {
+		return nil, false // not a pipeline file: nothing to say
+	}
+	if res != nil {
 		c.pipe = res.Pipeline
 	}
 	return c, true
 }
 
+// job finds a job by name: in the buffer as it is now, else in the
+// last lint's pipeline (jobs of other files; the last lint may be of an
+// older text of this buffer, a debounce ago).
 func (c *request) job(name string) (jobDef, bool) {
+	var found *jobDef
 	for _, j := range jobsOf(c.pipe) {
 		if j.Name == name {
-			return j, true
+			found = &j
+			break
 		}
+	}
+	f, _ := load.Parse(c.path, []byte(c.text), load.DefaultLimits())
+	if f.Body != nil && f.Body.Kind == load.Map {
+		for _, pr := range f.Body.Pairs {
+			if pr.Key.Name() == name && !slices.Contains(pipeline.GlobalKeywords(), name) {
+				j := jobDef{Name: name, Pos: pr.Key.Pos}
+				if found != nil {
+					j.Stage = found.Stage
+				}
+				return j, true
+			}
+		}
+	}
+	if found != nil {
+		return *found, true
 	}
 	return jobDef{}, false
 }
@@ -239,9 +263,10 @@ func (s *Server) hover(_ *glsp.Context, p *protocol.HoverParams) (*protocol.Hove
 
 func jobText(j jobDef) string {
 	t := fmt.Sprintf("**job** `%s`, defined at %s:%d", j.Name, filepath.Base(j.Pos.File), j.Pos.Line)
-	if j.Stage != "" {
+	switch {
+	case j.Stage != "":
 		t += fmt.Sprintf(", stage `%s`", j.Stage)
-	} else {
+	case strings.HasPrefix(j.Name, "."):
 		t += " (hidden: a template for extends)"
 	}
 	return t
@@ -305,7 +330,7 @@ func (s *Server) completion(_ *glsp.Context, p *protocol.CompletionParams) (any,
 	case (jobListKey(cur.Path) || cur.Reference) && !cur.Key:
 		hidden := cur.Reference || (len(cur.Path) > 0 && cur.Path[len(cur.Path)-1] == "extends")
 		for _, j := range jobsOf(c.pipe) {
-			if j.Stage == "" && !hidden {
+			if strings.HasPrefix(j.Name, ".") && !hidden {
 				continue
 			}
 			add(j.Name, jobText(j), protocol.CompletionItemKindReference, "")

@@ -78,7 +78,7 @@ func (c *client) notify(method string, params any) {
 // ok (the deadline is against a hang, not a timing assertion).
 func (c *client) waitDiags(uri string, ok func([]wireDiagnostic) bool) []wireDiagnostic {
 	c.t.Helper()
-	deadline := time.After(20 * time.Second)
+	deadline := time.After(2 * time.Minute)
 	for {
 		if ds, seen := c.latest[uri]; seen && ok(ds) {
 			delete(c.latest, uri) // the next wait needs a new publish
@@ -190,7 +190,7 @@ func start(t *testing.T, dir string) *client {
 		c.conn.Close()
 		select {
 		case <-done:
-		case <-time.After(20 * time.Second):
+		case <-time.After(2 * time.Minute):
 			t.Error("the server did not stop")
 		}
 	})
@@ -334,6 +334,18 @@ func TestProtocol(t *testing.T) {
 		if got.URI != tc.uri || int(got.Range.Start.Line) != tc.row {
 			t.Errorf("definition %s: %s:%d, want %s:%d", tc.name, got.URI, got.Range.Start.Line, tc.uri, tc.row)
 		}
+	}
+
+	// A YAML file that no pipeline includes and that is not one itself
+	// (a Compose file) is not linted as a pipeline: no false errors.
+	compose := pathURI(write(t, dir, "compose.yml", "services:\n  web:\n    image: nginx\n"))
+	c.notify(protocol.MethodTextDocumentDidOpen, protocol.DidOpenTextDocumentParams{TextDocument: protocol.TextDocumentItem{URI: compose, LanguageID: "yaml", Version: 1, Text: "services:\n  web:\n    image: nginx\n"}})
+	c.waitDiags(compose, func(ds []wireDiagnostic) bool { return len(ds) == 0 })
+	var h *protocol.Hover
+	c.call(protocol.MethodTextDocumentHover, protocol.HoverParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
+		TextDocument: protocol.TextDocumentIdentifier{URI: compose}, Position: protocol.Position{Line: 0, Character: 2}}}, &h)
+	if h != nil {
+		t.Errorf("hover in a Compose file: %+v", h)
 	}
 
 	c.call(protocol.MethodShutdown, nil, nil)

@@ -173,10 +173,27 @@ func (w *workspace) owners(path string) []string {
 			out = append(out, r)
 		}
 	}
-	if len(out) == 0 {
+	if len(out) == 0 && w.standalone(path) {
 		out = append(out, path)
 	}
 	return out
+}
+
+// standalone tells whether a file no root pipeline includes is linted on
+// its own: a pipeline by name, or a file with a spec: header (a component
+// template, a file included with inputs). Any other YAML file an editor
+// opens (a Compose file, a chart's values) is none of cilint's business,
+// and linting it as a pipeline would only make false errors.
+func (w *workspace) standalone(path string) bool {
+	if isPipelineName(path) {
+		return true
+	}
+	text, ok := w.text(path)
+	if !ok {
+		return false
+	}
+	f, _ := load.Parse(path, []byte(text), load.DefaultLimits())
+	return f.Header != nil && f.Header.Get("spec") != nil
 }
 
 // relint lints the pipelines path belongs to and returns the diagnostics
@@ -187,6 +204,13 @@ func (w *workspace) relint(path string) []protocol.PublishDiagnosticsParams {
 	defer w.lintMu.Unlock()
 	touched := map[string]bool{path: true}
 	owners := w.owners(path)
+	if len(owners) == 0 {
+		// Not a pipeline file: only what an earlier lint published for it
+		// is cleared.
+		w.mu.Lock()
+		delete(w.results, path)
+		w.mu.Unlock()
+	}
 	for _, o := range owners {
 		w.mu.Lock()
 		if old := w.results[o]; old != nil {
