@@ -336,6 +336,23 @@ func TestProtocol(t *testing.T) {
 		}
 	}
 
+	// dependencies and !reference name jobs too.
+	more := fixed + "deploy:\n  stage: test\n  dependencies: [build]\n  script:\n    - !reference [.base, image]\n"
+	c.notify(protocol.MethodTextDocumentDidChange, protocol.DidChangeTextDocumentParams{
+		TextDocument:   protocol.VersionedTextDocumentIdentifier{TextDocumentIdentifier: protocol.TextDocumentIdentifier{URI: root}, Version: 5},
+		ContentChanges: []any{protocol.TextDocumentContentChangeEventWhole{Text: more}}})
+	if got := define(18, 19); got.URI != build || got.Range.Start.Line != 0 {
+		t.Errorf("definition in dependencies: %+v", got)
+	}
+	if got := define(20, 21); got.URI != root || got.Range.Start.Line != 8 {
+		t.Errorf("definition in !reference: %+v", got)
+	}
+	if got := hover(20, 21); !strings.Contains(got, ".base") {
+		t.Errorf("hover in !reference: %s", got)
+	}
+	contains("!reference", complete(strings.Replace(more, "[.base, image]", "[.", 1), 20, 21), ".base")
+	contains("dependencies", complete(strings.Replace(more, "dependencies: [build]", "dependencies: [", 1), 18, 17), "build")
+
 	// A YAML file that no pipeline includes and that is not one itself
 	// (a Compose file) is not linted as a pipeline: no false errors.
 	compose := pathURI(write(t, dir, "compose.yml", "services:\n  web:\n    image: nginx\n"))
