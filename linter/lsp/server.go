@@ -68,6 +68,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, timers: map[string]*time.Timer{}}
 	s.ws = newWorkspace()
+	s.ws.configPath = opts.Lint.ConfigPath
 	opts.Lint.ReadFile = tree.ReadFunc(s.ws.read)
 	l, err := lint.New(opts.Lint)
 	if err != nil {

@@ -377,3 +377,37 @@ func noErrorsLSP(ds []protocol.Diagnostic) bool {
 	}
 	return true
 }
+
+// TestRootsFromSettings: .cilint.yml's pipelines: names the root
+// pipelines, whatever their names; an edit in a file one of them
+// includes is published for the root too, and a pipeline-named file the
+// settings leave out is not linted for it.
+func TestRootsFromSettings(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, ".cilint.yml", "pipelines: [ci/main.yml]\n")
+	main := write(t, dir, "ci/main.yml", "include: ci/part.yml\ntest:\n  needs: [build]\n  script: [echo]\n")
+	part := write(t, dir, "ci/part.yml", "build:\n  script: [echo]\n")
+	write(t, dir, "old/.gitlab-ci.yml", "include: ci/part.yml\n")
+	s, err := New(Options{Lint: lint.Options{Root: dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.ws.roots(dir); len(got) != 1 || got[0] != main {
+		t.Fatalf("roots %v, want [%s]", got, main)
+	}
+	s.ws.set(part, "builder:\n  script: [echo]\n")
+	found := false
+	for _, p := range s.ws.relint(part) {
+		if p.URI == pathURI(main) {
+			for _, d := range p.Diagnostics {
+				found = found || d.Code != nil && d.Code.Value == "needs-unknown"
+			}
+		}
+		if strings.Contains(p.URI, "/old/") {
+			t.Errorf("published for a pipeline the settings leave out: %s", p.URI)
+		}
+	}
+	if !found {
+		t.Error("the root's broken need is not published")
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	protocol "github.com/tliron/glsp/protocol_3_16"
 
+	"gitlab.com/trustci/cicd/linter/config"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/lint"
@@ -26,7 +27,8 @@ const maxRoots = 64
 // workspace holds the open documents and what the last lint of each
 // root pipeline found.
 type workspace struct {
-	linter *lint.Linter
+	linter     *lint.Linter
+	configPath string // the settings file of every lint ("": each repository's .cilint.yml)
 
 	mu    sync.Mutex
 	docs  map[string]string   // open documents by absolute path
@@ -122,19 +124,16 @@ func isPipelineName(path string) bool {
 	return base == ".gitlab-ci.yml" || base == ".gitlab-ci.yaml" || strings.HasSuffix(base, ".gitlab-ci.yml") || strings.HasSuffix(base, ".gitlab-ci.yaml")
 }
 
-// roots lists the root pipelines of the repository at root: its files
-// named like a pipeline (the repository's own file list, as include
-// wildcards see it), then open documents named so that are not on disk.
+// roots lists the root pipelines of the repository at root: the
+// settings' pipelines: when .cilint.yml names them, else its files named
+// like a pipeline (the repository's own file list, as include wildcards
+// see it); then open documents named so that are not on disk.
 func (w *workspace) roots(root string) []string {
 	w.mu.Lock()
 	rs, ok := w.repos[root]
 	w.mu.Unlock()
 	if !ok {
-		for _, f := range include.NewRepo(root).Files() {
-			if isPipelineName(f) && !strings.HasPrefix(f, "linter/testdata/") && len(rs) < maxRoots {
-				rs = append(rs, filepath.Join(root, filepath.FromSlash(f)))
-			}
-		}
+		rs = w.listRoots(root)
 		w.mu.Lock()
 		w.repos[root] = rs
 		w.mu.Unlock()
@@ -143,12 +142,35 @@ func (w *workspace) roots(root string) []string {
 	defer w.mu.Unlock()
 	out := slices.Clone(rs)
 	for p := range w.docs {
-		if isPipelineName(p) && !slices.Contains(out, p) && strings.HasPrefix(p, root+string(filepath.Separator)) {
+		if isPipelineName(p) && !slices.Contains(out, p) && strings.HasPrefix(p, root+string(filepath.Separator)) && len(out) < maxRoots {
 			out = append(out, p)
 		}
 	}
 	slices.Sort(out)
 	return out
+}
+
+func (w *workspace) listRoots(root string) []string {
+	cfgPath := w.configPath
+	if cfgPath == "" {
+		cfgPath = filepath.Join(root, config.FileName)
+	}
+	if cfg, _, err := config.Load(cfgPath); err == nil && cfg.Pipelines != nil {
+		var rs []string
+		for _, p := range cfg.Pipelines {
+			if abs, err := filepath.Abs(p); err == nil && len(rs) < maxRoots {
+				rs = append(rs, abs)
+			}
+		}
+		return rs
+	}
+	var rs []string
+	for _, f := range include.NewRepo(root).Files() {
+		if isPipelineName(f) && len(rs) < maxRoots {
+			rs = append(rs, filepath.Join(root, filepath.FromSlash(f)))
+		}
+	}
+	return rs
 }
 
 // owners are the pipelines to lint for a change of path: path itself when
