@@ -384,7 +384,7 @@ func noErrorsLSP(ds []protocol.Diagnostic) bool {
 // settings leave out is not linted for it.
 func TestRootsFromSettings(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, ".cilint.yml", "pipelines: [ci/main.yml]\n")
+	write(t, dir, ".cilint.yml", "pipelines: [ci/main.yml, ci/not-there.yml]\n")
 	main := write(t, dir, "ci/main.yml", "include: ci/part.yml\ntest:\n  needs: [build]\n  script: [echo]\n")
 	part := write(t, dir, "ci/part.yml", "build:\n  script: [echo]\n")
 	write(t, dir, "old/.gitlab-ci.yml", "include: ci/part.yml\n")

@@ -3,6 +3,7 @@ package lsp
 import (
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -158,8 +159,11 @@ func (w *workspace) listRoots(root string) []string {
 	if cfg, _, err := config.Load(cfgPath); err == nil && cfg.Pipelines != nil {
 		var rs []string
 		for _, p := range cfg.Pipelines {
+			// A listed file that is not there (yet) is no root to lint.
 			if abs, err := filepath.Abs(p); err == nil && len(rs) < maxRoots {
-				rs = append(rs, abs)
+				if st, err := os.Stat(abs); err == nil && st.Mode().IsRegular() {
+					rs = append(rs, abs)
+				}
 			}
 		}
 		return rs
