@@ -391,13 +391,17 @@ func (s *Server) completeComponents(c *request, add func(label, detail string, k
 			written = "$CI_SERVER_FQDN/" + project
 		}
 		for _, n := range names {
+			doc := ""
+			if t, err := l.Template(n, ""); err == nil {
+				doc = component.DescriptionOf(t.Source)
+			}
 			base := written + "/" + n + "@"
 			versions := []string{"~latest"}
 			for i := len(releases) - 1; i >= 0 && len(versions) < 6; i-- {
 				versions = append(versions, releases[i])
 			}
 			for _, v := range versions {
-				add(base+v, "component", protocol.CompletionItemKindModule, component.DescriptionOf(nil))
+				add(base+v, "component", protocol.CompletionItemKindModule, doc)
 			}
 		}
 	}

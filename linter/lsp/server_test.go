@@ -266,6 +266,8 @@ func TestProtocol(t *testing.T) {
 		{"keyword", 15, 4, []string{"script", "docs.gitlab.com/ci/yaml/#script"}},
 		{"component", 4, 30, []string{"Says hello to someone.", "| Input |", "| `who` |"}},
 		{"input", 6, 7, []string{"input", "who", "string", "required", "Whom to greet."}},
+		{"include keyword", 4, 6, []string{"include:component", "#includecomponent"}},
+		{"top-level keyword", 0, 2, []string{"**stages**", "#stages"}},
 	} {
 		got := hover(tc.line, tc.ch)
 		for _, w := range tc.want {
