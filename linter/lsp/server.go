@@ -125,7 +125,13 @@ func (s *Server) Serve(ctx context.Context, rw io.ReadWriteCloser) error {
 
 // handle dispatches one message through glsp's handler; exit closes the
 // connection, which ends Serve.
-func (s *Server) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
+func (s *Server) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request) (result any, err error) {
+	defer func() {
+		// A bug must cost one answer, not the editor's whole session.
+		if p := recover(); p != nil {
+			result, err = nil, &jsonrpc2.Error{Code: jsonrpc2.CodeInternalError, Message: fmt.Sprintf("cilint: internal error in %s: %v", req.Method, p)}
+		}
+	}()
 	gctx := &glsp.Context{Method: req.Method, Notify: func(method string, params any) { _ = conn.Notify(ctx, method, params) }}
 	if req.Params != nil {
 		gctx.Params = *req.Params
@@ -269,6 +275,12 @@ func (s *Server) schedule(path string, wait time.Duration) {
 		t.Stop()
 	}
 	s.timers[path] = time.AfterFunc(wait, func() {
+		defer func() {
+			if p := recover(); p != nil {
+				s.notify(protocol.ServerWindowShowMessage, protocol.ShowMessageParams{Type: protocol.MessageTypeError,
+					Message: fmt.Sprintf("cilint: internal error linting %s: %v", path, p)})
+			}
+		}()
 		for _, p := range s.ws.relint(path) {
 			s.notify(protocol.ServerTextDocumentPublishDiagnostics, p)
 		}
