@@ -161,7 +161,7 @@ func lintComponent(l *lint.Linter, cat component.Local, name string, sources map
 				// would refuse the component as included (it cannot be
 				// read, or refuses these values). It belongs to the
 				// template.
-				if f.Severity != finding.Error {
+				if f.Severity != finding.Error || f.Rule == rules.InputRegex && strings.Contains(f.Message, fmt.Sprintf("%q does not", unmatched)) {
 					continue
 				}
 				f = finding.Finding{Pos: finding.Pos{File: tmpl.Path}, Severity: f.Severity, Rule: f.Rule,
@@ -182,18 +182,38 @@ func lintComponent(l *lint.Linter, cat component.Local, name string, sources map
 		s := seen[k]
 		f := s.f
 		if len(s.in) < len(vs) {
-			var labels []string
-			for _, i := range s.in {
-				labels = append(labels, vs[i].label)
-			}
-			if len(labels) > 6 {
-				labels = append(labels[:6], fmt.Sprintf("%d more", len(s.in)-6))
-			}
-			f.Message += " (with " + strings.Join(labels, "; ") + ")"
+			f.Message += " (" + triggers(vs, s.in) + ")"
 		}
 		fs = append(fs, f)
 	}
 	return fs, len(vs), nil
+}
+
+// triggers names the instantiations a finding appeared in: those
+// instantiations when it is in a few, or the ones it is not in ("except
+// with `keep: false`") when it holds with the defaults and fails only with
+// some values of other inputs.
+func triggers(vs []variant, in []int) string {
+	name := func(is []int) string {
+		var labels []string
+		for _, i := range is {
+			labels = append(labels, vs[i].label)
+		}
+		if len(labels) > 6 {
+			labels = append(labels[:6], fmt.Sprintf("%d more", len(labels)-6))
+		}
+		return strings.Join(labels, "; ")
+	}
+	if len(in) > 0 && in[0] == 0 {
+		var out []int
+		for i := range vs {
+			if !slices.Contains(in, i) {
+				out = append(out, i)
+			}
+		}
+		return "except with " + name(out)
+	}
+	return "with " + name(in)
 }
 
 // consumer is the pipeline that includes the component with values.
@@ -232,8 +252,8 @@ func variants(spec *inputs.Spec, path string) ([]variant, []finding.Finding) {
 		v, ok := placeholder(in)
 		if !ok {
 			fs = append(fs, finding.Finding{Pos: in.Key.Pos, Severity: finding.Info, Rule: rules.CatalogPlaceholder,
-				Message: fmt.Sprintf("input `%s` is required and cilint could not make a value that matches its regex %q; the component is linted without it", in.Name, in.RegexText)})
-			continue
+				Message: fmt.Sprintf("input `%s` is required and cilint could not make a value that matches its regex %q; the component is linted with %q, and GitLab's refusal of that value is not reported", in.Name, in.RegexText, unmatched)})
+			v = unmatched
 		}
 		base[in.Name] = v
 		placeholders = append(placeholders, describe(in.Name, v))
@@ -285,6 +305,10 @@ func variants(spec *inputs.Spec, path string) ([]variant, []finding.Finding) {
 	}
 	return out, fs
 }
+
+// unmatched is the value of a required string input whose regex
+// Placeholder cannot satisfy; the input-regex error it causes is dropped.
+const unmatched = "placeholder"
 
 // placeholder is a value of the input's type for a required input: its
 // first option, else a string that matches its regex, a number, a
@@ -363,7 +387,7 @@ func docsFindings(cat component.Local, info *component.Info, tmpl *component.Tem
 func layout(dir string, count int) []finding.Finding {
 	var fs []finding.Finding
 	if st, err := os.Stat(filepath.Join(dir, "README.md")); err != nil || !st.Mode().IsRegular() {
-		fs = append(fs, finding.Finding{Pos: finding.Pos{File: dir}, Severity: finding.Error, Rule: rules.CatalogLayout,
+		fs = append(fs, finding.Finding{Pos: finding.Pos{File: filepath.Join(dir, "README.md")}, Severity: finding.Error, Rule: rules.CatalogLayout,
 			Message: "the catalog project has no README.md at its root; GitLab refuses to publish it"})
 	}
 	if count > MaxComponents {

@@ -162,7 +162,7 @@ func All() []Rule {
 		{CatalogREADME, finding.Error, "(cilint catalog lint) a component README whose inputs table is out of date with its spec:inputs"},
 		{CatalogNoREADME, finding.Warning, "(cilint catalog lint) a component folder without a README.md"},
 		{CatalogInputDescription, finding.Warning, "(cilint catalog lint) a component input without a description"},
-		{CatalogPlaceholder, finding.Info, "(cilint catalog lint) a required input cilint could not make a value for, so the component is linted without it"},
+		{CatalogPlaceholder, finding.Info, "(cilint catalog lint) a required input cilint could not make a matching value for (its regex), so the component is linted with a value GitLab would refuse"},
 	}
 }
 

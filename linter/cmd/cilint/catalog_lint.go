@@ -58,7 +58,7 @@ func runCatalogLint(args []string, stdout, stderr io.Writer, getenv func(string)
 		fmt.Fprintf(stderr, "cilint catalog lint: %v\n", err)
 		return exitUsage
 	}
-	fmt.Fprintf(stderr, "cilint catalog lint: %d components, %d instantiations, %s\n", res.Components, res.Instances, plural(len(res.Findings), "finding"))
+	fmt.Fprintf(stderr, "cilint catalog lint: %s, %s, %s\n", plural(res.Components, "component"), plural(res.Instances, "instantiation"), plural(len(res.Findings), "finding"))
 	if res.Errors() > 0 {
 		return exitFindings
 	}
