@@ -168,9 +168,14 @@ func (r *Runner) Check(c Consumer) *Row {
 	// version a consumer pins is the catalog's (the first one named, when
 	// a consumer mixes them).
 	beforeDir, _, err := r.released.dir(uses[0].Version)
-	if err != nil && !(err == errNoRepo && r.opts.Lint.Remote != nil) {
-		row.Error = fmt.Sprintf("the released catalog at %s: %v", uses[0].Version, err)
-		return row
+	if err != nil {
+		if r.opts.Lint.Remote == nil {
+			row.Error = fmt.Sprintf("the released catalog at %s: %v", uses[0].Version, err)
+			return row
+		}
+		// Not in the local repository (no tags, a shallow clone): the
+		// release as the instance serves it.
+		beforeDir = ""
 	}
 	path := filepath.Join(c.Dir, c.Config)
 	before, err := r.lint(beforeDir, path)
