@@ -91,7 +91,7 @@ func (r *Runner) fetch(g Group, p gitlabapi.Project, dir string) (*Consumer, err
 	if cfg == "" {
 		cfg = ".gitlab-ci.yml"
 	}
-	if strings.Contains(cfg, "@") || strings.Contains(cfg, "://") {
+	if strings.Contains(cfg, "@") || strings.Contains(cfg, "://") || !filepath.IsLocal(filepath.FromSlash(cfg)) {
 		return nil, fmt.Errorf("the CI/CD configuration is %s, outside the project; cilint impact reads only a project's own file", cfg)
 	}
 	ref := p.DefaultBranch
