@@ -37,6 +37,9 @@ const MaxComponents = 30
 // GitLab takes as components. Ruby's \w is [A-Za-z0-9_].
 var templatePath = regexp.MustCompile(`^templates/[A-Za-z0-9_-]+(?:/template)?\.yml$`)
 
+// maxREADMEBytes bounds a component README read for its table.
+const maxREADMEBytes = 2 << 20
+
 // maxVariants bounds the lints of one component: 50 options on each of
 // many inputs must not make thousands of runs.
 const maxVariants = 200
@@ -363,13 +366,19 @@ func docsFindings(cat component.Local, info *component.Info, tmpl *component.Tem
 	if info.README == "" {
 		return fs // templates/<name>.yml: no folder for a README of its own
 	}
-	readme, err := os.ReadFile(info.README)
+	// Only a regular file of the catalog is read (a FIFO would block, a
+	// link could point anywhere), at most as much as a template.
+	var readme []byte
+	err := tree.Within(cat.Dir, info.README)
 	if err == nil {
-		err = tree.Within(cat.Dir, info.README)
+		readme, err = tree.ReadRegular(info.README, maxREADMEBytes)
 	}
 	if err != nil {
-		fs = append(fs, finding.Finding{Pos: finding.Pos{File: tmpl.Path}, Severity: finding.Warning, Rule: rules.CatalogNoREADME,
-			Message: fmt.Sprintf("component `%s` has no README.md beside its template; write one (cilint catalog docs adds its inputs table)", info.Name)})
+		msg := fmt.Sprintf("component `%s` has no README.md beside its template; write one (cilint catalog docs adds its inputs table)", info.Name)
+		if _, lerr := os.Lstat(info.README); lerr == nil {
+			msg = fmt.Sprintf("the README.md of component `%s` is not read: %v", info.Name, err)
+		}
+		fs = append(fs, finding.Finding{Pos: finding.Pos{File: tmpl.Path}, Severity: finding.Warning, Rule: rules.CatalogNoREADME, Message: msg})
 		return fs
 	}
 	if _, changed := component.UpdateREADME(readme, component.InputsTable(info.Spec)); changed {

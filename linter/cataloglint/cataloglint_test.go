@@ -129,3 +129,35 @@ func TestNotACatalog(t *testing.T) {
 		t.Error("a folder without templates/ linted")
 	}
 }
+
+// TestHostileREADME: a README that is a link out of the catalog or a FIFO
+// is not read (no hang, no content from elsewhere) and is reported.
+func TestHostileREADME(t *testing.T) {
+	for _, kind := range []string{"link", "fifo"} {
+		t.Run(kind, func(t *testing.T) {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "README.md"), []byte("# c\n"), 0o644)
+			os.MkdirAll(filepath.Join(dir, "templates", "x"), 0o755)
+			os.WriteFile(filepath.Join(dir, "templates", "x", "template.yml"), []byte("x:\n  script: make\n"), 0o644)
+			readme := filepath.Join(dir, "templates", "x", "README.md")
+			outside := filepath.Join(t.TempDir(), "secret.md")
+			os.WriteFile(outside, []byte("secret"), 0o644)
+			var err error
+			if kind == "link" {
+				err = os.Symlink(outside, readme)
+			} else {
+				err = mkfifo(readme)
+			}
+			if err != nil {
+				t.Skip(err)
+			}
+			res, err := Lint(Options{Dir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Findings) != 1 || res.Findings[0].Rule != "catalog-no-readme" || !strings.Contains(res.Findings[0].Message, "is not read") {
+				t.Errorf("findings: %v", res.Findings)
+			}
+		})
+	}
+}

@@ -294,12 +294,12 @@ func (r *Runner) Uses(c Consumer) ([]Use, error) {
 		if files++; files > maxScanFiles {
 			return fmt.Errorf("%s has more than %d YAML files", c.Name, maxScanFiles)
 		}
+		if info, err := d.Info(); err != nil || info.Size() > maxScanBytes {
+			return err // over GitLab's size limit: GitLab refuses such a file anyway
+		}
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return err
-		}
-		if len(b) > maxScanBytes {
-			return nil // GitLab refuses such a file anyway
 		}
 		for _, m := range r.uses.FindAllSubmatch(b, -1) {
 			seen[Use{Component: string(m[1]), Version: string(m[2])}] = true
