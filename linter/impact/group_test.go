@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -179,5 +180,59 @@ func TestShardIsStableAndCovers(t *testing.T) {
 	}
 	if s, err := ParseShard("2/4"); err != nil || *s != (Shard{2, 4}) {
 		t.Errorf("ParseShard(2/4) = %v, %v", s, err)
+	}
+}
+
+// TestReleasedFromTheInstance: when the new catalog is not in a git
+// repository, the released versions are read from the catalog project on
+// the instance (lint's component.Remote through the run's client), and the
+// comparison is the same.
+func TestReleasedFromTheInstance(t *testing.T) {
+	f := fakegitlab.New(t, "secret")
+	host := strings.TrimPrefix(f.URL, "http://")
+	prefix := host + "/acme/components"
+	tags, files := map[string]string{}, map[string]map[string]string{}
+	for i, v := range versions {
+		commit := fmt.Sprintf("%040x", 0xc0+i)
+		tags[v.tag] = commit
+		files[commit] = map[string]string{"templates/build/template.yml": v.template}
+	}
+	f.Projects["acme/components"] = &fakegitlab.FakeProject{Tags: tags, Files: files}
+	cat := filepath.Join(t.TempDir(), "components") // no git: a plain folder
+	write(t, filepath.Join(cat, "templates", "build", "template.yml"), newTemplate)
+
+	base := t.TempDir()
+	var cs []Consumer
+	for _, c := range []struct {
+		name    string
+		setsTag bool
+	}{{"sets-tag", true}, {"defaults", false}} {
+		dir := filepath.Join(base, c.name)
+		for p, content := range consumerFiles("1.1.0", c.setsTag, false) {
+			write(t, filepath.Join(dir, p), content)
+		}
+		cs = append(cs, Consumer{Name: c.name, Dir: dir})
+	}
+	opts := lint.Options{ServerFQDN: host, Remote: &lint.Remote{GitLabURL: f.URL, Token: "secret", Timeout: 10 * time.Second}}
+	r, err := New(Options{Prefix: prefix, NewDir: cat, Lint: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rep := r.Run(cs)
+	var text bytes.Buffer
+	rep.Text(&text)
+	if len(rep.Consumers) != 2 || rep.Consumers[0].Consumer != "defaults" || len(rep.Consumers[0].NewErrors) != 0 ||
+		len(rep.Consumers[1].NewErrors) != 1 || rep.Consumers[1].Before != 0 || rep.Consumers[0].Error+rep.Consumers[1].Error != "" {
+		t.Errorf("report:\n%s", text.String())
+	}
+	asked := false
+	for _, req := range f.Requests {
+		if strings.Contains(req, "/api/v4/projects/acme%2Fcomponents/repository/files/templates%2Fbuild%2Ftemplate") && strings.HasSuffix(req, "ref="+tags["1.1.0"]) {
+			asked = true
+		}
+	}
+	if !asked {
+		t.Errorf("the released template was not read from the instance: %v", f.Requests)
 	}
 }
