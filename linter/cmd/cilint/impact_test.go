@@ -51,6 +51,7 @@ func TestImpactUsage(t *testing.T) {
 		{"group offline", []string{"impact", "--offline", "--catalog", "gitlab.com/a/b=" + cat, "--group", "g"}, "--offline"},
 		{"no pipeline", []string{"impact", "--offline", "--catalog", "gitlab.com/a/b=" + cat, t.TempDir()}, "has no .gitlab-ci.yml"},
 		{"merge nothing", []string{"impact", "merge"}, "Usage"},
+		{"bad prefix", []string{"impact", "--offline", "--catalog", "gitlab.com/b=" + cat, "."}, "<host>/<group>/<project>"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := runCLI(tc.args, nil)
