@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -132,9 +133,17 @@ func (f *FakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		fmt.Fprint(w, answer)
 	case rest == "repository/tags":
+		// In one order for every page (GitLab's default is by update
+		// time; any fixed order will do): map order would let pages repeat
+		// or skip tags.
+		names := make([]string, 0, len(p.Tags))
+		for name := range p.Tags {
+			names = append(names, name)
+		}
+		sort.Strings(names)
 		var all []map[string]any
-		for name, commit := range p.Tags {
-			all = append(all, map[string]any{"name": name, "commit": map[string]string{"id": commit}})
+		for _, name := range names {
+			all = append(all, map[string]any{"name": name, "commit": map[string]string{"id": p.Tags[name]}})
 		}
 		page, per := 1, 20
 		fmt.Sscan(r.URL.Query().Get("page"), &page)
