@@ -63,7 +63,7 @@ type Runner struct {
 func New(opts Options) (*Runner, error) {
 	host, project, ok := strings.Cut(opts.Prefix, "/")
 	if !ok || host == "" || !strings.Contains(project, "/") || strings.HasSuffix(project, "/") {
-		return nil, fmt.Errorf("--catalog %s: the prefix is <host>/<group>/<project>, as consumers write it after component:", opts.Prefix)
+		return nil, fmt.Errorf("--catalog %s: the prefix is <host>/<group>/<project>, as consumers name the catalog in component references", opts.Prefix)
 	}
 	if st, err := os.Stat(filepath.Join(opts.NewDir, "templates")); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("--catalog %s=%s: %s has no templates/ folder, so it is not a catalog project", opts.Prefix, opts.NewDir, opts.NewDir)
