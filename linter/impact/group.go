@@ -48,6 +48,17 @@ func (r *Runner) RunGroup(g Group) (*Report, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
+	var skipped []Row
+	var fetchable []gitlabapi.Project
+	for _, p := range mine {
+		if why := external(p.CIConfigPath); why != "" {
+			skipped = append(skipped, Row{Consumer: p.Path, Skipped: why})
+			continue
+		}
+		fetchable = append(fetchable, p)
+	}
+	scanned := len(mine)
+	mine = fetchable
 	consumers := make([]*Consumer, len(mine))
 	fetchErrs := make([]error, len(mine))
 	jobs := make(chan int)
@@ -77,8 +88,8 @@ func (r *Runner) RunGroup(g Group) (*Report, error) {
 		}
 	}
 	rep := r.checkAll(todo)
-	rep.Scanned = len(mine)
-	rep.Consumers = append(rep.Consumers, failed...)
+	rep.Scanned = scanned
+	rep.Consumers = append(append(rep.Consumers, failed...), skipped...)
 	rep.sort()
 	return rep, nil
 }
@@ -91,8 +102,8 @@ func (r *Runner) fetch(g Group, p gitlabapi.Project, dir string) (*Consumer, err
 	if cfg == "" {
 		cfg = ".gitlab-ci.yml"
 	}
-	if strings.Contains(cfg, "@") || strings.Contains(cfg, "://") || !filepath.IsLocal(filepath.FromSlash(cfg)) {
-		return nil, fmt.Errorf("the CI/CD configuration is %s, outside the project; cilint impact reads only a project's own file", cfg)
+	if why := external(cfg); why != "" {
+		return nil, errors.New(why)
 	}
 	ref := p.DefaultBranch
 	if ref == "" {
@@ -151,6 +162,19 @@ func (r *Runner) fetch(g Group, p gitlabapi.Project, dir string) (*Consumer, err
 		}
 	}
 	return &Consumer{Name: p.Path, Dir: dir, Config: cfg}, nil
+}
+
+// external says why a project's CI/CD configuration setting is not a
+// file of its own repository ("" when it is one): another project's file
+// (file.yml@group/project), a URL, or a path out of the repository.
+func external(cfg string) string {
+	if cfg == "" {
+		return ""
+	}
+	if strings.Contains(cfg, "@") || strings.Contains(cfg, "://") || !filepath.IsLocal(filepath.FromSlash(cfg)) {
+		return fmt.Sprintf("the CI/CD configuration is %s, not a file of the project; cilint impact reads only a project's own file", cfg)
+	}
+	return ""
 }
 
 // localIncludes are the include:local files (and bare paths) a file

@@ -19,7 +19,8 @@ const groupProjects = 200
 // pins version i%3 of the catalog, sets the renamed input when i is even,
 // includes the component through a local file when i%7 == 0, and does not
 // use the catalog at all when i%10 == 9 (nor has any pipeline when
-// i%50 == 49). It returns the projects the rename must break.
+// i%50 == 49); when i%50 == 24 its configuration is another project's
+// file, so it is skipped. It returns the projects the rename must break.
 func fakeGroup(t testing.TB, f *fakegitlab.FakeGitLab) []string {
 	t.Helper()
 	var broken []string
@@ -35,11 +36,14 @@ func fakeGroup(t testing.TB, f *fakegitlab.FakeGitLab) []string {
 			files[".gitlab-ci.yml"] = "unit:\n  image: alpine:3.20\n  script: [echo test]\n"
 		default:
 			files = consumerFiles(versions[i%3].tag, i%2 == 0, i%7 == 0)
-			if i%2 == 0 {
+			if i%2 == 0 && i%50 != 24 {
 				broken = append(broken, path)
 			}
 		}
 		f.Projects[path] = &fakegitlab.FakeProject{ID: 1000 + i, Branches: map[string]string{"main": commit}, Files: map[string]map[string]string{commit: files}}
+		if i%50 == 24 {
+			f.Projects[path].CIConfigPath = ".gitlab-ci.yml@acme/ci-configs" // skipped: not the project's own file
+		}
 	}
 	f.Groups["acme"] = paths
 	sort.Strings(broken)
@@ -75,13 +79,20 @@ func TestGroupShardedMergesToTheUnshardedReport(t *testing.T) {
 	whole, took := runGroup(t, f, cat, nil)
 	t.Logf("%d fake projects unsharded: %v", groupProjects, took.Round(time.Millisecond))
 	var gotBroken []string
+	skipped := 0
 	for _, c := range whole.Consumers {
 		if c.Error != "" {
 			t.Errorf("%s: not linted: %s", c.Consumer, c.Error)
 		}
+		if c.Skipped != "" {
+			skipped++
+		}
 		if len(c.NewErrors) > 0 {
 			gotBroken = append(gotBroken, c.Consumer)
 		}
+	}
+	if skipped != groupProjects/50 {
+		t.Errorf("%d projects skipped, want %d", skipped, groupProjects/50)
 	}
 	if fmt.Sprint(gotBroken) != fmt.Sprint(wantBroken) {
 		t.Errorf("broken consumers:\n got %v\nwant %v", gotBroken, wantBroken)

@@ -31,8 +31,11 @@ type Row struct {
 	Before    int       `json:"findings_before"`
 	After     int       `json:"findings_after"`
 	NewErrors []Problem `json:"new_errors"`
-	// Error says why the consumer could not be linted.
-	Error string `json:"error,omitempty"`
+	// Error says why the consumer could not be linted (the report is
+	// incomplete); Skipped why it was not tried (its configuration is not
+	// its own file).
+	Error   string `json:"error,omitempty"`
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // Use is one component of the catalog a consumer includes, at the
@@ -114,6 +117,9 @@ func (r *Report) Text(w io.Writer) error {
 		if c.Error != "" {
 			news, before, after = "not linted", "-", "-"
 		}
+		if c.Skipped != "" {
+			news, before, after = "skipped", "-", "-"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", clean(c.Consumer), clean(strings.Join(uses, " ")), before, after, news)
 	}
 	if err := tw.Flush(); err != nil {
@@ -123,6 +129,9 @@ func (r *Report) Text(w io.Writer) error {
 	for _, c := range r.Consumers {
 		if c.Error != "" {
 			fmt.Fprintf(w, "%s: not linted: %s\n", clean(c.Consumer), clean(c.Error))
+		}
+		if c.Skipped != "" {
+			fmt.Fprintf(w, "%s: skipped: %s\n", clean(c.Consumer), clean(c.Skipped))
 		}
 		for _, p := range c.NewErrors {
 			at := ""
