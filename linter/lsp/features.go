@@ -250,7 +250,13 @@ func (s *Server) hover(_ *glsp.Context, p *protocol.HoverParams) (*protocol.Hove
 			}
 			return nil, nil
 		}
-		if d := s.keys.describe(n); d != "" {
+		d := s.keys.describe(n)
+		if d == "" && path[0] == "default" && len(path) > 1 {
+			// default: holds job keywords; the schema describes them once,
+			// under the job.
+			d = s.keys.describe(s.keys.at(append([]string{"job"}, path[1:]...)))
+		}
+		if d != "" {
 			text += "\n\n" + d
 		}
 		if link := docsLink(path); link != "" {

@@ -263,11 +263,11 @@ func TestProtocol(t *testing.T) {
 	}{
 		{"job in needs", 14, 12, []string{"job", "build", "build.yml:1", "stage `build`"}},
 		{"hidden job in extends", 12, 12, []string{".base", "hidden"}},
-		{"keyword", 15, 4, []string{"script", "docs.gitlab.com/ci/yaml/#script"}},
+		{"keyword", 15, 4, []string{"script", "The shell commands the job runs.", "docs.gitlab.com/ci/yaml/#script"}},
 		{"component", 4, 30, []string{"Says hello to someone.", "| Input |", "| `who` |"}},
 		{"input", 6, 7, []string{"input", "who", "string", "required", "Whom to greet."}},
 		{"include keyword", 4, 6, []string{"include:component", "#includecomponent"}},
-		{"top-level keyword", 0, 2, []string{"**stages**", "#stages"}},
+		{"top-level keyword", 0, 2, []string{"**stages**", "The stages, in order", "#stages"}},
 	} {
 		got := hover(tc.line, tc.ch)
 		for _, w := range tc.want {
