@@ -72,6 +72,11 @@ type Options struct {
 	// bounds. cilint lsp passes one that answers with the editor's
 	// unsaved buffers.
 	ReadFile tree.ReadFunc
+	// ReuseParses keeps each lint's parsed files (by name and content) for
+	// the next lint of the Linter: a Linter that lints the same files
+	// again and again (cilint lsp, on every change) parses only what
+	// changed. What neither of the last two lints used is dropped.
+	ReuseParses bool
 }
 
 // Remote configures reading catalogs through the GitLab API.
@@ -101,6 +106,7 @@ type Linter struct {
 	instance   *instanceVersion
 	roots      *rootCache
 	locals     *localCatalogs
+	parses     *include.Parses // with ReuseParses
 }
 
 // localCatalogs are the local catalogs the Linter has read, by directory:
@@ -142,6 +148,9 @@ func New(opts Options) (*Linter, error) {
 	}
 	l := &Linter{opts: opts, schema: prepareSchema(), instance: &instanceVersion{}, roots: &rootCache{dirs: map[string]string{}},
 		locals: &localCatalogs{m: map[string]component.Local{}}}
+	if opts.ReuseParses {
+		l.parses = include.NewParses()
+	}
 	if opts.Shellcheck {
 		if l.shellcheck, err = exec.LookPath("shellcheck"); err != nil {
 			return nil, fmt.Errorf("--shellcheck needs shellcheck on PATH (for example apt-get install shellcheck): %w", err)
@@ -320,6 +329,10 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 	opts := l.includeOptions(file.Path, cfg)
 	rn := &lintRun{children: map[string]*Result{}, parts: map[*load.File][]finding.Finding{}}
 	opts.Cache = include.NewCache()
+	if l.parses != nil {
+		l.parses.Sweep()
+		opts.Cache = include.NewCacheWith(l.parses)
+	}
 	l.resolveAndCheck(res, file, opts, rn)
 	if res.Pipeline != nil {
 		l.children(res, opts, 1, rn)

@@ -78,13 +78,11 @@ func (s *Server) contextOf(doc protocol.TextDocumentPositionParams) (*request, b
 		return nil, false
 	}
 	c := &request{path: path, text: text, cur: cursorAt(text, doc.Position)}
-	res := s.ws.pipelineFor(path)
-	if res == nil && !s.ws.standalone(path) {
+	pipe, read := s.ws.pipelineFor(path)
+	if !read && !s.ws.standalone(path) {
 		return nil, false // not a pipeline file: nothing to say
 	}
-	if res != nil {
-		c.pipe = res.Pipeline
-	}
+	c.pipe = pipe
 	return c, true
 }
 

@@ -70,6 +70,7 @@ func New(opts Options) (*Server, error) {
 	s.ws = newWorkspace()
 	s.ws.configPath = opts.Lint.ConfigPath
 	opts.Lint.ReadFile = tree.ReadFunc(s.ws.read)
+	opts.Lint.ReuseParses = true
 	l, err := lint.New(opts.Lint)
 	if err != nil {
 		return nil, fmt.Errorf("lsp: %w", err)

@@ -16,6 +16,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/lint"
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/pipeline"
 	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/tree"
 )
@@ -46,6 +47,11 @@ type linted struct {
 	res   *lint.Result
 	files map[string]*load.File
 	diags map[string][]protocol.Diagnostic
+	// pipe is the last pipeline built: this lint's, or, while the buffer
+	// does not parse (a `[` just typed), the one before, so that
+	// completion and hover still know the jobs and stages, and the
+	// files the root read still count as its own.
+	pipe *pipeline.Pipeline
 }
 
 func newWorkspace() *workspace {
@@ -322,8 +328,18 @@ func (w *workspace) lintOne(path string) *linted {
 		}
 	}
 	w.mu.Lock()
+	defer w.mu.Unlock()
+	if l.res != nil && l.res.Pipeline != nil {
+		l.pipe = l.res.Pipeline
+	} else if old := w.results[path]; old != nil {
+		l.pipe = old.pipe
+		for f, lf := range old.files {
+			if l.files[f] == nil {
+				l.files[f] = lf
+			}
+		}
+	}
 	w.results[path] = l
-	w.mu.Unlock()
 	return l
 }
 
@@ -377,13 +393,13 @@ func sourceOf(file string, files map[string]*load.File) []byte {
 	return nil
 }
 
-// pipelineFor is the last lint that read path: a root's that includes
-// it, else its own.
-func (w *workspace) pipelineFor(path string) *lint.Result {
+// pipelineFor is the last pipeline built from path: a root's that
+// includes it, else its own; ok tells whether any lint read path.
+func (w *workspace) pipelineFor(path string) (*pipeline.Pipeline, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if l := w.results[path]; l != nil && l.res != nil {
-		return l.res
+	if l := w.results[path]; l != nil && l.files[path] != nil {
+		return l.pipe, true
 	}
 	keys := make([]string, 0, len(w.results))
 	for k := range w.results {
@@ -391,11 +407,11 @@ func (w *workspace) pipelineFor(path string) *lint.Result {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if l := w.results[k]; l.res != nil && l.files[path] != nil {
-			return l.res
+		if l := w.results[k]; l.files[path] != nil {
+			return l.pipe, true
 		}
 	}
-	return nil
+	return nil, false
 }
 
 func ptr[T any](v T) *T { return &v }
