@@ -4,17 +4,13 @@
 package validate
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
@@ -24,8 +20,8 @@ import (
 // Validator holds the compiled schema. Compile it once per process with
 // New; it is safe for concurrent use.
 type Validator struct {
-	compiled *jsonschema.Schema
-	doc      any // the schema as plain JSON, to explain violations
+	root *subschema // the compiled schema (compile.go)
+	doc  any        // the schema as plain JSON, to explain violations
 	// globals are the top-level keywords; every other non-hidden entry is
 	// a job.
 	globals map[string]bool
@@ -34,18 +30,14 @@ type Validator struct {
 	explanations map[string]explanation
 }
 
-// New compiles the embedded schema.
+// New compiles the embedded schema. It is not checked against its
+// metaschema here: a test does that (schema_test.go).
 func New() (*Validator, error) {
 	var doc any
 	if err := json.Unmarshal(schema.JSON, &doc); err != nil {
 		return nil, fmt.Errorf("embedded schema is not JSON: %w", err)
 	}
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft2019
-	if err := c.AddResource(schema.URL, bytes.NewReader(schema.JSON)); err != nil {
-		return nil, fmt.Errorf("load embedded schema: %w", err)
-	}
-	compiled, err := c.Compile(schema.URL)
+	root, err := compileSchema(doc)
 	if err != nil {
 		return nil, fmt.Errorf("compile embedded schema: %w", err)
 	}
@@ -60,7 +52,7 @@ func New() (*Validator, error) {
 	if !plainJobSchema(doc) {
 		globals = nil // no dedupe: see plan
 	}
-	return &Validator{compiled: compiled, doc: doc, globals: globals, explanations: explanations()}, nil
+	return &Validator{root: root, doc: doc, globals: globals, explanations: explanations()}, nil
 }
 
 // Validate checks root, the body (or header) of one configuration file,
@@ -75,8 +67,8 @@ func (v *Validator) Validate(root *load.Node) []finding.Finding {
 
 // validate checks root against the schema. The top-level schema has no
 // constraint that spans two keys, so each top-level entry is validated on
-// its own, in parallel on large files: the validator allocates per value,
-// and a pipeline of thousands of jobs is where that shows.
+// its own, in parallel on large files: a pipeline of thousands of jobs is
+// where validation shows.
 func (v *Validator) validate(root *load.Node) []finding.Finding {
 	if root.Kind == load.Map {
 		if fs, rest := jobsNamedLikeKeywords(root); fs != nil {
@@ -167,17 +159,33 @@ const parallelThreshold = 64
 // document the instance locations are walked in (doc, or the file's
 // mapping when doc holds one of its entries).
 func (v *Validator) validateDoc(doc, root *load.Node) []finding.Finding {
-	err := v.compiled.Validate(toJSON(doc, map[*load.Node]any{}))
-	if err == nil {
+	top := v.check(doc)
+	if top == nil {
 		return nil
 	}
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return []finding.Finding{{Pos: root.Pos, Severity: finding.Error, Rule: "schema",
-			Message: "internal error while validating: " + err.Error()}}
-	}
 	e := &explainer{doc: v.doc, root: root, explanations: v.explanations}
-	return e.findings(e.collect(ve))
+	return e.findings(e.collect(top))
+}
+
+// check validates doc and returns the tree of violations under a root
+// failure for the whole document, or nil when doc is valid. The first
+// pass allocates nothing; only an invalid document is checked again to
+// build the tree.
+func (v *Validator) check(doc *load.Node) *failure {
+	in := documentOf(doc)
+	var e evaluator
+	if ok, _ := e.check(v.root, in); ok {
+		return nil
+	}
+	e.explain = true
+	_, f := e.check(v.root, in)
+	top := &failure{abs: v.root.loc}
+	if f.group {
+		top.causes = f.causes
+	} else {
+		top.causes = []*failure{f}
+	}
+	return top
 }
 
 // keywordOf splits an absolute keyword location into the failing keyword and
