@@ -150,12 +150,17 @@ func (e *evaluator) pop() {
 func (e *evaluator) location() string {
 	var b strings.Builder
 	for _, t := range e.path {
-		b.WriteByte('/')
-		if t.index >= 0 {
+		switch {
+		case t.index >= 0:
+			b.WriteByte('/')
 			b.WriteString(strconv.Itoa(t.index))
-		} else {
+		case t.name != "":
+			b.WriteByte('/')
 			b.WriteString(escape(t.name))
 		}
+		// The library adds no token for an empty key (it joins only
+		// non-empty ones), so the key "" has its mapping's location;
+		// kept, so that the oracle tests compare like with like.
 	}
 	return b.String()
 }
