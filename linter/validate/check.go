@@ -181,23 +181,23 @@ func (e *evaluator) check(s *subschema, in instance) (bool, *failure) {
 		if s.allow {
 			return true, nil
 		}
-		return false, e.leaf(s.loc)
+		return false, e.leaf(s.loc, "")
 	}
 	if s.types != 0 && !typeMatches(s.types, in) {
-		return false, e.leaf(s.loc + "/type")
+		return false, e.leaf(s.loc, "/type")
 	}
 	var c collector
 	if s.hasConst && !equalJSON(in, s.constant) {
 		if !e.explain {
 			return false, nil
 		}
-		c.add(e.leaf(s.loc + "/const"))
+		c.add(e.leaf(s.loc, "/const"))
 	}
 	if s.enum != nil && !inEnum(in, s.enum) {
 		if !e.explain {
 			return false, nil
 		}
-		c.add(e.leaf(s.loc + "/enum"))
+		c.add(e.leaf(s.loc, "/enum"))
 	}
 	switch in.kind {
 	case typeObject:
@@ -217,32 +217,32 @@ func (e *evaluator) check(s *subschema, in instance) (bool, *failure) {
 			if !e.explain {
 				return false, nil
 			}
-			c.add(e.leaf(s.loc + "/minLength"))
+			c.add(e.leaf(s.loc, "/minLength"))
 		}
 		if s.maxLength >= 0 && n > s.maxLength {
 			if !e.explain {
 				return false, nil
 			}
-			c.add(e.leaf(s.loc + "/maxLength"))
+			c.add(e.leaf(s.loc, "/maxLength"))
 		}
 		if s.pattern != nil && !s.pattern.MatchString(in.text) {
 			if !e.explain {
 				return false, nil
 			}
-			c.add(e.leaf(s.loc + "/pattern"))
+			c.add(e.leaf(s.loc, "/pattern"))
 		}
 	case typeNumber:
 		if s.minimum != nil && compareNumber(in.n, *s.minimum) < 0 {
 			if !e.explain {
 				return false, nil
 			}
-			c.add(e.leaf(s.loc + "/minimum"))
+			c.add(e.leaf(s.loc, "/minimum"))
 		}
 		if s.maximum != nil && compareNumber(in.n, *s.maximum) > 0 {
 			if !e.explain {
 				return false, nil
 			}
-			c.add(e.leaf(s.loc + "/maximum"))
+			c.add(e.leaf(s.loc, "/maximum"))
 		}
 	}
 	if s.ref != nil {
@@ -250,7 +250,7 @@ func (e *evaluator) check(s *subschema, in instance) (bool, *failure) {
 			if !e.explain {
 				return false, nil
 			}
-			r := e.leaf(s.loc + "/$ref")
+			r := e.leaf(s.loc, "/$ref")
 			if f.group {
 				r.causes = f.causes
 			} else {
@@ -263,14 +263,14 @@ func (e *evaluator) check(s *subschema, in instance) (bool, *failure) {
 		if !e.explain {
 			return false, nil
 		}
-		c.add(e.leaf(s.loc + "/not"))
+		c.add(e.leaf(s.loc, "/not"))
 	}
 	for i, sub := range s.allOf {
 		if ok, f := e.check(sub, in); !ok {
 			if !e.explain {
 				return false, nil
 			}
-			a := e.leaf(s.loc + "/allOf/" + strconv.Itoa(i))
+			a := e.leaf(s.loc, "/allOf/"+strconv.Itoa(i))
 			a.causes = []*failure{f}
 			c.add(a)
 		}
@@ -287,7 +287,7 @@ func (e *evaluator) check(s *subschema, in instance) (bool, *failure) {
 			if !e.explain {
 				return false, nil
 			}
-			a := e.leaf(s.loc + "/anyOf")
+			a := e.leaf(s.loc, "/anyOf")
 			for _, sub := range s.anyOf {
 				_, f := e.check(sub, in)
 				a.causes = append(a.causes, f)
@@ -305,7 +305,7 @@ func (e *evaluator) check(s *subschema, in instance) (bool, *failure) {
 				if !e.explain {
 					return false, nil
 				}
-				b := e.leaf(s.loc + kw)
+				b := e.leaf(s.loc, kw)
 				b.causes = []*failure{f}
 				c.add(b)
 			}
@@ -319,7 +319,7 @@ func (e *evaluator) check(s *subschema, in instance) (bool, *failure) {
 	case len(c.fails) == 0:
 		return false, nil
 	}
-	g := e.leaf(s.loc)
+	g := e.leaf(s.loc, "")
 	g.causes, g.group = c.fails, true
 	return false, g
 }
@@ -356,7 +356,7 @@ func (e *evaluator) object(s *subschema, in instance, c *collector) bool {
 			if s.maxProps >= 0 && n > s.maxProps {
 				kw = "/maxProperties"
 			}
-			c.add(e.leaf(s.loc + kw))
+			c.add(e.leaf(s.loc, kw))
 			ok = false
 		}
 	}
@@ -365,7 +365,7 @@ func (e *evaluator) object(s *subschema, in instance, c *collector) bool {
 			if !e.explain {
 				return false
 			}
-			c.add(e.leaf(s.loc + "/required"))
+			c.add(e.leaf(s.loc, "/required"))
 			ok = false
 			break
 		}
@@ -432,7 +432,7 @@ func (e *evaluator) object(s *subschema, in instance, c *collector) bool {
 			if !e.explain {
 				return false
 			}
-			c.add(e.leaf(s.loc + "/additionalProperties"))
+			c.add(e.leaf(s.loc, "/additionalProperties"))
 			ok = false
 		}
 	}
@@ -445,7 +445,7 @@ func (e *evaluator) object(s *subschema, in instance, c *collector) bool {
 				if !e.explain {
 					return false
 				}
-				c.add(e.leaf(s.loc + "/dependentRequired/" + escape(d.name) + "/" + strconv.Itoa(i)))
+				c.add(e.leaf(s.loc, "/dependentRequired/"+escape(d.name)+"/"+strconv.Itoa(i)))
 				ok = false
 			}
 		}
@@ -476,14 +476,14 @@ func (e *evaluator) array(s *subschema, in instance, c *collector) bool {
 		if !e.explain {
 			return false
 		}
-		c.add(e.leaf(s.loc + "/minItems"))
+		c.add(e.leaf(s.loc, "/minItems"))
 		ok = false
 	}
 	if s.maxItems >= 0 && len(items) > s.maxItems {
 		if !e.explain {
 			return false
 		}
-		c.add(e.leaf(s.loc + "/maxItems"))
+		c.add(e.leaf(s.loc, "/maxItems"))
 		ok = false
 	}
 	if s.items != nil {
@@ -503,13 +503,14 @@ func (e *evaluator) array(s *subschema, in instance, c *collector) bool {
 	return ok
 }
 
-// leaf is a failure of the keyword at abs for the value being checked; in
-// the quiet pass there is none.
-func (e *evaluator) leaf(abs string) *failure {
+// leaf is a failure of keyword kw ("/type"; "" for the schema object
+// itself) of the schema object at loc, for the value being checked. The
+// quiet pass builds none: the location strings are joined only here.
+func (e *evaluator) leaf(loc, kw string) *failure {
 	if !e.explain {
 		return nil
 	}
-	return &failure{abs: abs, inst: e.location()}
+	return &failure{abs: loc + kw, inst: e.location()}
 }
 
 func typeMatches(set typeSet, in instance) bool {
