@@ -22,9 +22,6 @@ import (
 type Validator struct {
 	root *subschema // the compiled schema (compile.go)
 	doc  any        // the schema as plain JSON, to explain violations
-	// globals are the top-level keywords; every other non-hidden entry is
-	// a job.
-	globals map[string]bool
 	// explanations is explain's table from schema keyword to message,
 	// never written after New.
 	explanations map[string]explanation
@@ -41,18 +38,7 @@ func New() (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile embedded schema: %w", err)
 	}
-	globals := map[string]bool{}
-	if top, ok := doc.(map[string]any); ok {
-		if props, ok := top["properties"].(map[string]any); ok {
-			for k := range props {
-				globals[k] = true
-			}
-		}
-	}
-	if !plainJobSchema(doc) {
-		globals = nil // no dedupe: see plan
-	}
-	return &Validator{root: root, doc: doc, globals: globals, explanations: explanations()}, nil
+	return &Validator{root: root, doc: doc, explanations: explanations()}, nil
 }
 
 // Validate checks root, the body (or header) of one configuration file,
@@ -78,7 +64,6 @@ func (v *Validator) validate(root *load.Node) []finding.Finding {
 	if root.Kind != load.Map || len(root.Pairs) < parallelThreshold {
 		return v.validateDoc(root, root)
 	}
-	plans := v.plan(root)
 	workers := min(runtime.GOMAXPROCS(0), len(root.Pairs)/parallelThreshold+1)
 	results := make([][]finding.Finding, len(root.Pairs))
 	next := make(chan int)
@@ -88,7 +73,8 @@ func (v *Validator) validate(root *load.Node) []finding.Finding {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = v.validateDoc(plans[i].doc, root)
+				one := &load.Node{Kind: load.Map, Pos: root.Pos, Pairs: root.Pairs[i : i+1]}
+				results[i] = v.validateDoc(one, root)
 			}
 		}()
 	}
@@ -98,39 +84,10 @@ func (v *Validator) validate(root *load.Node) []finding.Finding {
 	close(next)
 	wg.Wait()
 	var out []finding.Finding
-	for i, r := range results {
-		for _, rep := range plans[i].reps {
-			if len(results[rep]) > 0 {
-				// A value this entry skipped may be what failed there.
-				r = v.validateDoc(plans[i].full, root)
-				break
-			}
-		}
+	for _, r := range results {
 		out = append(out, r...)
 	}
 	return out
-}
-
-// plainJobSchema reports whether jobs are validated by a schema of
-// independent keywords (`properties`, `additionalProperties: false`),
-// which is what validating each distinct keyword value once relies on. A
-// schema edit that adds a constraint spanning keywords turns it off.
-func plainJobSchema(doc any) bool {
-	top, _ := doc.(map[string]any)
-	addl, _ := top["additionalProperties"].(map[string]any)
-	defs, _ := top["$defs"].(map[string]any)
-	job, _ := defs["job"].(map[string]any)
-	if addl == nil || addl["$ref"] != "#/$defs/job" || len(addl) != 1 || job == nil || job["additionalProperties"] != false {
-		return false
-	}
-	for k := range job {
-		switch k {
-		case "type", "properties", "additionalProperties", "description", "$comment":
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // jobsNamedLikeKeywords finds top-level global keywords written as jobs
