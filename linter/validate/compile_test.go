@@ -35,7 +35,10 @@ func TestCompileRefuses(t *testing.T) {
 			if err := json.Unmarshal([]byte(tt.schema), &doc); err != nil {
 				t.Fatal(err)
 			}
-			_, err := compileSchema(doc)
+			root, err := compileSchema(doc)
+			if err == nil {
+				err = checkInPlaceCycles(root)
+			}
 			switch {
 			case tt.want == "" && err != nil:
 				t.Errorf("unexpected error: %v", err)
@@ -43,6 +46,19 @@ func TestCompileRefuses(t *testing.T) {
 				t.Errorf("got error %v, want one containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestSchemaNoInPlaceCycle guards what New does not check: a schema
+// that applies itself to the same value without end would recurse for
+// ever.
+func TestSchemaNoInPlaceCycle(t *testing.T) {
+	v, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkInPlaceCycles(v.root); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -89,7 +89,7 @@ func walk(root *load.Node, ptr string) ([]step, bool) {
 		if u, err := url.PathUnescape(tok); err == nil {
 			tok = u
 		}
-		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		tok = unescapeToken(tok)
 		if cur == nil || opaque(cur) {
 			return steps, false
 		}

@@ -211,7 +211,7 @@ func schemaAt(doc any, ptr string) any {
 		if u, err := url.PathUnescape(tok); err == nil {
 			tok = u
 		}
-		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		tok = unescapeToken(tok)
 		switch c := cur.(type) {
 		case map[string]any:
 			cur = c[tok]
