@@ -2,7 +2,6 @@ package checks
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/duration"
@@ -112,9 +111,9 @@ func checkAutoStopIn(c *Context, seen map[*load.Node]bool, j *pipeline.Job, v *l
 	// (spec/lib/gitlab/ci/build/duration_parser_spec.rb, "with an empty string").
 	var de *duration.Error
 	if _, _, err := duration.ParseOrNever(v.Text); errors.As(err, &de) && de.Word != "" && !de.MaybeNumber {
-		c.findings = append(c.findings, finding.Finding{Pos: v.Pos, Severity: finding.Warning, Rule: rules.Duration,
-			Message: fmt.Sprintf("job `%s`: `environment:auto_stop_in: %s` is not a duration GitLab can read: %s; its deployment will fail; write it like `1 week` or `never`",
-				j.Name, v.Text, durationProblem(err))})
+		c.findings = append(c.findings, rules.Soften(rules.Newf(rules.Duration, v.Pos,
+			"job `%s`: `environment:auto_stop_in: %s` is not a duration GitLab can read: %s; its deployment will fail; write it like `1 week` or `never`",
+			j.Name, v.Text, durationProblem(err)), finding.Warning, rules.Accepted))
 	}
 }
 

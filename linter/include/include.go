@@ -127,9 +127,12 @@ func Resolve(main *load.File, opts Options) *Result {
 	return &r.res
 }
 
-func (r *Resolver) report(pos finding.Pos, sev finding.Severity, rule, format string, args ...any) {
-	r.res.Findings = append(r.res.Findings, finding.Finding{Pos: pos, Severity: sev, Rule: rule, Message: fmt.Sprintf(format, args...)})
+func (r *Resolver) report(pos finding.Pos, rule, format string, args ...any) {
+	r.res.Findings = append(r.res.Findings, rules.Newf(rule, pos, format, args...))
 }
+
+// add reports a finding made elsewhere (a softened one).
+func (r *Resolver) add(f finding.Finding) { r.res.Findings = append(r.res.Findings, f) }
 
 // repoAt returns the repository rooted at dir, listing its files once.
 func (r *Resolver) repoAt(dir string) *Repo {
@@ -156,7 +159,7 @@ func (r *Resolver) body(f *load.File, at *load.Node) *load.Node {
 func Body(f *load.File, at *load.Node, lim load.Limits) (*load.Node, []finding.Finding) {
 	var fs []finding.Finding
 	report := func(pos finding.Pos, rule, format string, args ...any) {
-		fs = append(fs, finding.Finding{Pos: pos, Severity: finding.Error, Rule: rule, Message: fmt.Sprintf(format, args...)})
+		fs = append(fs, rules.Newf(rule, pos, format, args...))
 	}
 	b := f.Body
 	switch {
@@ -249,7 +252,7 @@ func (r *Resolver) one(item *load.Node, depth int, chain []string) []*load.Node 
 			} else if d == undecided {
 				key := fmt.Sprintf("%s:%d:%d", locNode.Pos.File, locNode.Pos.Line, locNode.Pos.Col)
 				r.res.Conditional = append(r.res.Conditional, Conditional{Key: key, Location: loc, Pos: locNode.Pos, Rules: rl, Parent: r.under})
-				r.report(locNode.Pos, finding.Info, rules.IncludeRules,
+				r.report(locNode.Pos, rules.IncludeRules,
 					"whether %s is included depends on the pipeline (%s); cilint checks the pipeline with and without it", loc, why)
 				if in, ok := r.opts.Assume[key]; ok && !in {
 					return nil
@@ -331,7 +334,7 @@ func (r *Resolver) countOne(at *load.Node) bool {
 	if r.count > r.opts.MaxIncludes {
 		if !r.limitHit {
 			r.limitHit = true
-			r.report(at.Pos, finding.Error, rules.IncludeLimit,
+			r.report(at.Pos, rules.IncludeLimit,
 				"more than %d files are included (nested includes and repeats count); GitLab refuses the pipeline", r.opts.MaxIncludes)
 		}
 		return false

@@ -233,7 +233,7 @@ func (in *interpolator) report(n *load.Node, offset int, perInclude bool, format
 		}
 		pos.Col += len([]rune(n.Text[:offset]))
 	}
-	in.res.Findings = append(in.res.Findings, finding.Finding{Pos: pos, Severity: finding.Error, Rule: rules.Interpolation, Message: fmt.Sprintf(format, args...)})
+	in.res.Findings = append(in.res.Findings, rules.Newf(rules.Interpolation, pos, format, args...))
 }
 
 // scalar interpolates one string.
@@ -454,8 +454,7 @@ func Unused(spec *Spec, used map[string]bool) []finding.Finding {
 	var fs []finding.Finding
 	for _, in := range spec.Inputs {
 		if !used[in.Name] {
-			fs = append(fs, finding.Finding{Pos: in.Key.Pos, Severity: finding.Warning, Rule: rules.InputUnused,
-				Message: fmt.Sprintf("input `%s` is declared but never used in the file", in.Name)})
+			fs = append(fs, rules.Newf(rules.InputUnused, in.Key.Pos, "input `%s` is declared but never used in the file", in.Name))
 		}
 	}
 	return fs

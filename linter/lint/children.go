@@ -53,8 +53,8 @@ func (l *Linter) children(res *Result, opts include.Options, depth int, rn *lint
 		child, done := rn.children[cacheKey]
 		if !done {
 			if len(rn.children) >= maxChildren {
-				res.Findings = append(res.Findings, finding.Finding{Pos: j.Key.Pos, Severity: finding.Info, Rule: rules.IncludeLimit,
-					Message: fmt.Sprintf("more than %d child pipelines: this one and the rest are not linted", maxChildren)})
+				res.Findings = append(res.Findings, rules.Soften(rules.Newf(rules.IncludeLimit, j.Key.Pos,
+					"more than %d child pipelines: this one and the rest are not linted", maxChildren), finding.Info, rules.Note))
 				return
 			}
 			synth := &load.File{Path: parent.Path, Source: parent.Source, Body: &load.Node{Kind: load.Map, Pos: j.Key.Pos, Pairs: []load.Pair{{
@@ -186,8 +186,8 @@ func childFinding(f finding.Finding, job string, allowed bool, parentFile string
 		f.Message += triggerFails
 	}
 	if allowed {
-		f.Severity = finding.Warning
 		f.Message += allowedSuffix
+		f = rules.Soften(f, finding.Warning, rules.AllowedToFail)
 	}
 	return f
 }
@@ -244,8 +244,7 @@ func artifactJobs(res *Result, inc *load.Node) []finding.Finding {
 			out = append(out, res.Pipeline.Missing(name.Pos, rules.IncludeNotFound,
 				fmt.Sprintf("include:artifact takes its file from job `%s`, which is not a job of this pipeline", name.Text)))
 		case found.Get("artifacts") == nil:
-			out = append(out, finding.Finding{Pos: name.Pos, Severity: finding.Error, Rule: rules.IncludeNotFound,
-				Message: fmt.Sprintf("include:artifact takes its file from job `%s`, which keeps no artifacts", name.Text)})
+			out = append(out, rules.Newf(rules.IncludeNotFound, name.Pos, "include:artifact takes its file from job `%s`, which keeps no artifacts", name.Text))
 		}
 	}
 	return out

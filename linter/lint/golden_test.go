@@ -108,6 +108,7 @@ func goldenFile(t *testing.T, path string, got []byte, writeWith string) (want [
 // it with -update.
 func golden(t *testing.T, outPath string, res *Result, mustFind bool) {
 	t.Helper()
+	checkSeverities(t, res)
 	var got bytes.Buffer
 	report.Text(&got, res.Findings, nil, report.TextOptions{OneLine: true})
 	want, updated := goldenFile(t, outPath, got.Bytes(), "go test ./linter/lint -update")

@@ -75,7 +75,7 @@ func TestExternalIncludes(t *testing.T) {
 	got := strings.ReplaceAll(out.String(), srv.URL, "SRV")
 	want := `.gitlab-ci.yml:3:25: error: include:project /missing.yml (in agency/templates at HEAD) does not exist; GitLab refuses the pipeline [include-not-found]
 .gitlab-ci.yml:8:15: error: include:template Nope.gitlab-ci.yml does not exist; GitLab refuses the pipeline [include-not-found]
-.gitlab-ci.yml:10:13: warning: include:remote http://example.com/ci.yml is fetched over plain HTTP, which anyone on the way can change; cilint reads only https:// URLs [include-offline]
+.gitlab-ci.yml:10:13: info: include:remote http://example.com/ci.yml is fetched over plain HTTP, which anyone on the way can change; cilint reads only https:// URLs [include-offline]
 agency/templates/-/blob/HEAD/loop.yml:2:12: warning: agency/templates/-/blob/HEAD/loop.yml includes itself (agency/templates/-/blob/HEAD/loop.yml -> agency/templates/-/blob/HEAD/loop.yml); GitLab ignores the repeated include [include-cycle]
 agency/templates/-/blob/v1/python.yml:3:10: warning: job ` + "`test` uses stage `tests`, which is not defined; the stages are .pre, build, test, deploy, .post; did you mean `test`?" + ` (it may come from include:remote http://example.com/ci.yml, which cilint did not read) [stage-undefined]
 SRV/ci/lint.yml:3:11: warning: job ` + "`ruff` needs `nope`" + `, which is not a job of this pipeline; mark the need ` + "`optional: true`" + ` if the job only exists sometimes (it may come from include:remote http://example.com/ci.yml, which cilint did not read) [needs-unknown]

@@ -187,12 +187,10 @@ type Result struct {
 // --remote cross-check's and cilint jobs'. Every command's findings go
 // through the same settings.
 func (r *Result) Settle(fs []finding.Finding) []finding.Finding {
-	if r.settings == nil || len(fs) == 0 {
+	if len(fs) == 0 {
 		return fs
 	}
-	out := r.settings.Apply(fs, r.Sources())
-	finding.Sort(out)
-	return out
+	return exit(r.settings, fs, r.Sources())
 }
 
 // Sources maps each file's path to its text.
@@ -223,7 +221,8 @@ func (l *Linter) Source(path string, src []byte) *Result {
 	file, fs := load.Parse(path, src, l.opts.Limits)
 	res := l.run(file, fs)
 	if _, err := l.schema.get(); err != nil {
-		res.Findings = append(res.Findings, finding.Finding{Pos: finding.Pos{File: path}, Severity: finding.Error, Rule: rules.Schema, Message: err.Error()})
+		res.Findings = append(res.Findings, res.Settle([]finding.Finding{rules.New(rules.Schema, finding.Pos{File: path}, err.Error())})...)
+		finding.Sort(res.Findings)
 	}
 	return res
 }
@@ -244,8 +243,8 @@ func (l *Linter) run(file *load.File, fs []finding.Finding) *Result {
 		cfg, cfs, err = config.Load(path)
 	}
 	if err != nil {
-		res := &Result{Files: []*load.File{file}, Findings: append(fs, finding.Finding{Pos: finding.Pos{File: path}, Severity: finding.Error, Rule: rules.Config, Message: err.Error()})}
-		finding.Sort(res.Findings)
+		res := &Result{Files: []*load.File{file}}
+		res.Findings = exit(nil, append(fs, rules.New(rules.Config, finding.Pos{File: path}, err.Error())), nil)
 		return res
 	}
 	res := l.collect(file, fs, cfg)
@@ -253,9 +252,7 @@ func (l *Linter) run(file *load.File, fs []finding.Finding) *Result {
 		res.Files = append(res.Files, &load.File{Path: cfg.Path, Source: cfg.Source})
 	}
 	res.settings = cfg
-	res.Findings = cfg.Apply(append(res.Findings, cfs...), res.Sources())
-	finding.Sort(res.Findings)
-	res.Findings = finding.Dedupe(res.Findings)
+	res.Findings = exit(cfg, append(res.Findings, cfs...), res.Sources())
 	return res
 }
 
@@ -270,11 +267,11 @@ func displayPath(abs string) string {
 	return abs
 }
 
-// collect runs the stages and gathers their findings, unfiltered.
+// collect runs the stages and gathers their findings, unfiltered and in
+// the order the stages made them: run's exit sorts them.
 func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Config) *Result {
 	res := &Result{Files: []*load.File{file}, Findings: fs}
 	if file.Body == nil && finding.HasErrors(fs) {
-		finding.Sort(res.Findings)
 		return res
 	}
 	if l.opts.SchemaOnly {
@@ -285,7 +282,6 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 		if body != nil {
 			res.Findings = append(res.Findings, l.validate(load.Without(body, "include"))...)
 		}
-		finding.Sort(res.Findings)
 		return res
 	}
 	// One set of options, so child pipelines share the catalogs and the
@@ -302,7 +298,6 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 	}
 	res.Findings = append(res.Findings, l.versionFindings(res, cfg)...)
 	res.Findings = dropRepeats(res.Findings)
-	finding.Sort(res.Findings)
 	return res
 }
 
@@ -356,8 +351,7 @@ func (l *Linter) resolveAndCheck(res *Result, file *load.File, opts include.Opti
 	res.Findings = append(res.Findings, found...)
 	res.uses = append(res.uses, gitlabversion.Detect(inc.Files, p)...)
 	if err != nil {
-		res.Findings = append(res.Findings, finding.Finding{Pos: finding.Pos{File: file.Path}, Severity: finding.Warning,
-			Rule: rules.Shellcheck, Message: "ShellCheck could not run: " + err.Error()})
+		res.Findings = append(res.Findings, rules.New(rules.Shellcheck, finding.Pos{File: file.Path}, "ShellCheck could not run: "+err.Error()))
 	}
 }
 

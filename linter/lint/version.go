@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"fmt"
 	"sync"
 
 	"gitlab.com/trustci/cicd/linter/config"
@@ -69,8 +68,8 @@ func (l *Linter) target(path string, cfg *config.Config) (gitlabversion.Version,
 		}
 		var notes []finding.Finding
 		if t.Note != "" {
-			notes = append(notes, finding.Finding{Pos: finding.Pos{File: path}, Severity: finding.Info, Rule: rules.GitLabVersion,
-				Message: fmt.Sprintf("%s %s: %s", src.from, v, t.Note)})
+			notes = append(notes, rules.Soften(rules.Newf(rules.GitLabVersion, finding.Pos{File: path}, "%s %s: %s", src.from, v, t.Note),
+				finding.Info, rules.Note))
 		}
 		return t.Version, notes
 	}
