@@ -18,6 +18,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/repo"
 	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/unresolved"
 )
@@ -95,9 +96,9 @@ type Result struct {
 // Resolver resolves the includes of one pipeline. Use it once.
 type Resolver struct {
 	opts     Options
-	repo     *Repo    // the repository include:local reads from now
-	proj     *project // or, inside a project include, that project
-	repos    map[string]*Repo
+	repo     *repo.Checkout // the repository include:local reads from now
+	proj     *project       // or, inside a project include, that project
+	repos    map[string]*repo.Checkout
 	cache    map[string]*load.File
 	locals   map[string]component.Local // the project's own catalog, by folder
 	seen     map[string]bool
@@ -115,7 +116,7 @@ func Resolve(main *load.File, opts Options) *Result {
 	if opts.Context == nil {
 		opts.Context = context.Background()
 	}
-	r := &Resolver{opts: opts, cache: map[string]*load.File{}, seen: map[string]bool{}, repos: map[string]*Repo{}, locals: map[string]component.Local{}}
+	r := &Resolver{opts: opts, cache: map[string]*load.File{}, seen: map[string]bool{}, repos: map[string]*repo.Checkout{}, locals: map[string]component.Local{}}
 	r.repo = r.repoAt(opts.Root)
 	r.res.Files = append(r.res.Files, main)
 	if body := r.body(main, nil); body != nil {
@@ -135,7 +136,7 @@ func (r *Resolver) report(pos finding.Pos, rule, format string, args ...any) {
 func (r *Resolver) add(f finding.Finding) { r.res.Findings = append(r.res.Findings, f) }
 
 // repoAt returns the repository rooted at dir, listing its files once.
-func (r *Resolver) repoAt(dir string) *Repo {
+func (r *Resolver) repoAt(dir string) *repo.Checkout {
 	if rp, ok := r.repos[dir]; ok {
 		return rp
 	}

@@ -32,7 +32,7 @@ func (r *Resolver) local(item *load.Node, loc string, at *load.Node, depth int, 
 	}
 	paths := []string{loc}
 	if strings.Contains(loc, "*") {
-		matched, err := r.match(loc)
+		matched, err := r.repo.Wildcard(loc)
 		if err != nil {
 			r.report(at.Pos, rules.IncludeInvalid, "include:local pattern %s is not valid: %v", loc, err)
 			return nil
@@ -134,12 +134,12 @@ func (r *Resolver) localFile(p string, given, at *load.Node, depth int, chain []
 	if !r.countOne(at) {
 		return nil
 	}
-	if !r.enter(rel, "local:"+r.repo.root+":"+rel+"|"+load.Canonical(given), at, depth, chain) {
+	if !r.enter(rel, "local:"+r.repo.Root()+":"+rel+"|"+load.Canonical(given), at, depth, chain) {
 		return nil
 	}
-	f, ok := r.cache[r.repo.root+":"+rel]
+	f, ok := r.cache[r.repo.Root()+":"+rel]
 	if !ok {
-		abs := filepath.Join(r.repo.root, filepath.FromSlash(rel))
+		abs := filepath.Join(r.repo.Root(), filepath.FromSlash(rel))
 		if real, err := filepath.EvalSymlinks(abs); err == nil {
 			if within, _ := filepath.Rel(r.realRoot(), real); within == ".." || strings.HasPrefix(within, ".."+string(filepath.Separator)) {
 				r.report(at.Pos, rules.IncludeInvalid, "include:local %s is a link to a file outside the repository", p)
@@ -157,7 +157,7 @@ func (r *Resolver) localFile(p string, given, at *load.Node, depth int, chain []
 		}
 		r.res.Findings = append(r.res.Findings, found...)
 		r.res.Files = append(r.res.Files, loaded)
-		r.cache[r.repo.root+":"+rel] = loaded
+		r.cache[r.repo.Root()+":"+rel] = loaded
 		f = loaded
 		if finding.HasErrors(found) && f.Body == nil {
 			return nil
@@ -193,10 +193,10 @@ func (r *Resolver) prefetch(p string) {
 	if rel == ".." || strings.HasPrefix(rel, "../") || filepath.IsAbs(rel) || !yamlName(p) || r.count >= r.opts.MaxIncludes {
 		return
 	}
-	if _, ok := r.cache[r.repo.root+":"+rel]; ok {
+	if _, ok := r.cache[r.repo.Root()+":"+rel]; ok {
 		return
 	}
-	abs := filepath.Join(r.repo.root, filepath.FromSlash(rel))
+	abs := filepath.Join(r.repo.Root(), filepath.FromSlash(rel))
 	if real, err := filepath.EvalSymlinks(abs); err == nil {
 		if within, _ := filepath.Rel(r.realRoot(), real); within == ".." || strings.HasPrefix(within, ".."+string(filepath.Separator)) {
 			return
@@ -207,10 +207,10 @@ func (r *Resolver) prefetch(p string) {
 
 // realRoot is the root with links resolved, to compare resolved paths.
 func (r *Resolver) realRoot() string {
-	if real, err := filepath.EvalSymlinks(r.repo.root); err == nil {
+	if real, err := filepath.EvalSymlinks(r.repo.Root()); err == nil {
 		return real
 	}
-	return r.repo.root
+	return r.repo.Root()
 }
 
 // display is how an included file is named in findings: relative to the

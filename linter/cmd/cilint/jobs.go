@@ -10,10 +10,8 @@ import (
 	"text/tabwriter"
 
 	"gitlab.com/trustci/cicd/linter/cond"
-	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
-	"gitlab.com/trustci/cicd/linter/include"
-	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/repo"
 	"gitlab.com/trustci/cicd/linter/report"
 	"gitlab.com/trustci/cicd/linter/simulate"
 )
@@ -55,9 +53,9 @@ func runJobs(args []string, stdout, stderr io.Writer, getenv func(string) string
 	if res == nil {
 		return code
 	}
-	known := simulate.NewVariables(ev, res.Pipeline.Config, vars.m).WithFiles(include.NewRepo(l.Root(fl.Arg(0))).Exists)
+	known := simulate.NewVariables(ev, res.Pipeline.Config, vars.m).WithFiles(repo.NewCheckout(l.Root(fl.Arg(0))).Exists)
 	if len(changed) > 0 && !ev.ChangesAlways {
-		known = known.WithChanges(func(n *load.Node) expr.Truth { return include.MatchAny(n, func() []string { return changed }) })
+		known = known.WithChanges(repo.Changes(changed))
 	}
 	sim := simulate.Run(res.Pipeline, ev.Name, known)
 	sim.Findings = res.Settle(sim.Findings)
