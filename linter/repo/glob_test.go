@@ -90,7 +90,7 @@ func TestFnmatch(t *testing.T) {
 		{"[!abc].txt", "d.txt", true},
 		{"[^abc].txt", "a.txt", false},
 		{"a[!b]c", "a/c", false}, // FNM_PATHNAME: a set never matches /
-		{"*", ".env", true},       // FNM_DOTMATCH
+		{"*", ".env", true},      // FNM_DOTMATCH
 		{"**/*.yml", ".gitlab/ci.yml", true},
 		{`\*.txt`, "*.txt", true},
 		{`\*.txt`, "a.txt", false},

@@ -41,7 +41,7 @@ func runJobs(args []string, stdout, stderr io.Writer, getenv func(string) string
 	ev, ok := simulate.Events()[*event]
 	if fl.NArg() != 1 || !ok || (*format != "text" && *format != "json") {
 		if !ok {
-			fmt.Fprintf(stderr, "cilint jobs: unknown --event %q (%s)\n", *event, strings.Join(simulate.EventNames(), ", "))
+			say(stderr, "cilint jobs: unknown --event %q (%s)\n", *event, strings.Join(simulate.EventNames(), ", "))
 		}
 		fl.Usage()
 		return exitUsage
@@ -67,7 +67,7 @@ func runJobs(args []string, stdout, stderr io.Writer, getenv func(string) string
 		report.Text(stdout, sim.Findings, res.Sources(), report.TextOptions{OneLine: true})
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		say(stderr, "cilint: %v\n", err)
 		return exitUsage
 	}
 	if finding.HasErrors(sim.Findings) {
