@@ -42,9 +42,12 @@ type Config struct {
 	// catalog directory, relative to the configuration file.
 	Catalogs map[string]string
 	Source   []byte
-	// GitLabVersion is the GitLab release to lint against ("" when not
-	// set), already checked: see gitlabversion.Resolve.
-	GitLabVersion string
+	// GitLabVersion is the GitLab release to lint against (nil when not
+	// set), resolved here once: see gitlabversion.Resolve.
+	GitLabVersion *gitlabversion.Version
+	// VersionProblem is the finding that makes gitlab_version: unusable
+	// (nil when it is fine): like a bad --gitlab-version, a usage error.
+	VersionProblem *finding.Finding
 }
 
 // Load reads path; a missing file is an empty configuration.
@@ -146,18 +149,23 @@ const GitLabVersionKey = "gitlab_version"
 func (c *Config) readGitLabVersion(p load.Pair, fs *[]finding.Finding) {
 	v := p.Value
 	if v == nil || (v.Kind != load.String && v.Kind != load.Float && v.Kind != load.Int) {
-		*fs = append(*fs, rules.New(rules.Config, posNode(v, p.Key).Pos, `gitlab_version: must be a GitLab release such as "17.5"`))
+		c.versionProblem(fs, rules.New(rules.Config, posNode(v, p.Key).Pos, GitLabVersionKey+`: must be a GitLab release such as "17.5"`))
 		return
 	}
 	t, err := gitlabversion.Resolve(v.Text)
 	if err != nil {
-		*fs = append(*fs, rules.New(rules.Config, v.Pos, GitLabVersionKey+": "+err.Error()))
+		c.versionProblem(fs, rules.New(rules.Config, v.Pos, GitLabVersionKey+": "+err.Error()))
 		return
 	}
 	if t.Note != "" {
 		*fs = append(*fs, rules.Soften(rules.New(rules.Config, v.Pos, t.Note), finding.Info, rules.Note))
 	}
-	c.GitLabVersion = t.Version.String()
+	c.GitLabVersion = &t.Version
+}
+
+func (c *Config) versionProblem(fs *[]finding.Finding, f finding.Finding) {
+	*fs = append(*fs, f)
+	c.VersionProblem = &f
 }
 
 func posNode(v, fallback *load.Node) *load.Node {

@@ -91,6 +91,7 @@ type Remote struct {
 // Linter lints files. Create it once: it compiles the schema.
 type Linter struct {
 	opts       Options
+	version    *gitlabversion.Version // --gitlab-version's, resolved in New
 	schema     *schemaPrep
 	shellcheck string // ShellCheck's path, when asked for
 	instance   *instanceVersion
@@ -109,12 +110,15 @@ func New(opts Options) (*Linter, error) {
 		opts.Limits = load.DefaultLimits()
 	}
 	var err error
+	var target *gitlabversion.Version
 	if opts.GitLabVersion != "" {
-		if _, err := gitlabversion.Resolve(opts.GitLabVersion); err != nil {
+		t, err := gitlabversion.Resolve(opts.GitLabVersion)
+		if err != nil {
 			return nil, fmt.Errorf("--gitlab-version: %w", err)
 		}
+		target = &t.Version
 	}
-	l := &Linter{opts: opts, schema: prepareSchema(), instance: &instanceVersion{}, roots: &rootCache{dirs: map[string]string{}}}
+	l := &Linter{opts: opts, version: target, schema: prepareSchema(), instance: &instanceVersion{}, roots: &rootCache{dirs: map[string]string{}}}
 	if opts.Shellcheck {
 		if l.shellcheck, err = exec.LookPath("shellcheck"); err != nil {
 			return nil, fmt.Errorf("--shellcheck needs shellcheck on PATH (for example apt-get install shellcheck): %w", err)
@@ -191,6 +195,17 @@ func (r *Result) Settle(fs []finding.Finding) []finding.Finding {
 		return fs
 	}
 	return exit(r.settings, fs, r.Sources())
+}
+
+// BadGitLabVersion is the finding that makes the run's gitlab_version:
+// (in .cilint.yml) unusable, if any: like a bad --gitlab-version it is a
+// usage error, since linting against a release nobody meant would
+// mislead.
+func (r *Result) BadGitLabVersion() (finding.Finding, bool) {
+	if r.settings == nil || r.settings.VersionProblem == nil {
+		return finding.Finding{}, false
+	}
+	return *r.settings.VersionProblem, true
 }
 
 // Sources maps each file's path to its text.

@@ -78,11 +78,7 @@ func (l *Linter) variants(res *Result, file *load.File, loadFindings []finding.F
 			v.files[f.Path] = true
 		}
 		vs = append(vs, v)
-		for _, f := range r.Files {
-			if !slices.ContainsFunc(res.Files, func(g *load.File) bool { return g.Path == f.Path }) {
-				res.Files = append(res.Files, f)
-			}
-		}
+		res.addFiles(r.Files)
 	}
 	res.Findings = mergeVariants(vs, conds, exact)
 }

@@ -32,12 +32,10 @@ func (l *Linter) versionFindings(res *Result, cfg *config.Config) []finding.Find
 // user named (online only), then the newest release cilint knows. Either of the last
 // two may be newer than cilint knows: that is said once, as info.
 func (l *Linter) target(path string, cfg *config.Config) (gitlabversion.Version, []finding.Finding) {
-	for _, s := range []string{l.opts.GitLabVersion, cfg.GitLabVersion} {
-		if s == "" {
-			continue
-		}
-		if t, err := gitlabversion.Resolve(s); err == nil {
-			return t.Version, nil // New and config.Load reported the note or the error
+	// New and config.Load resolved these and reported their notes.
+	for _, v := range []*gitlabversion.Version{l.version, cfg.GitLabVersion} {
+		if v != nil {
+			return *v, nil
 		}
 	}
 	// The environment is free to read; the instance is asked only when it

@@ -299,7 +299,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 			say(stderr, "cilint: %v\n", err)
 			return exitUsage
 		}
-		if f, bad := badGitLabVersion(res.Findings); bad {
+		if f, bad := res.BadGitLabVersion(); bad {
 			say(stderr, "cilint lint: %s:%d:%d: %s\n", f.Pos.File, f.Pos.Line, f.Pos.Col, f.Message)
 			return exitUsage
 		}
