@@ -91,7 +91,7 @@ type Remote struct {
 // Linter lints files. Create it once: it compiles the schema.
 type Linter struct {
 	opts       Options
-	version    *gitlabversion.Version // --gitlab-version's, resolved in New
+	version    *gitlabversion.Target // Options.GitLabVersion, resolved in New
 	schema     *schemaPrep
 	shellcheck string // ShellCheck's path, when asked for
 	instance   *instanceVersion
@@ -110,13 +110,13 @@ func New(opts Options) (*Linter, error) {
 		opts.Limits = load.DefaultLimits()
 	}
 	var err error
-	var target *gitlabversion.Version
+	var target *gitlabversion.Target
 	if opts.GitLabVersion != "" {
 		t, err := gitlabversion.Resolve(opts.GitLabVersion)
 		if err != nil {
 			return nil, fmt.Errorf("--gitlab-version: %w", err)
 		}
-		target = &t.Version
+		target = &t
 	}
 	l := &Linter{opts: opts, version: target, schema: prepareSchema(), instance: &instanceVersion{}, roots: &rootCache{dirs: map[string]string{}}}
 	if opts.Shellcheck {
@@ -125,6 +125,15 @@ func New(opts Options) (*Linter, error) {
 		}
 	}
 	return l, nil
+}
+
+// GitLabVersionNote is what resolving Options.GitLabVersion noted (a
+// release newer than cilint knows is linted as the newest), or "".
+func (l *Linter) GitLabVersionNote() string {
+	if l.version == nil {
+		return ""
+	}
+	return l.version.Note
 }
 
 // schemaPrep is the schema being compiled: in the background, from New

@@ -33,10 +33,11 @@ func (l *Linter) versionFindings(res *Result, cfg *config.Config) []finding.Find
 // two may be newer than cilint knows: that is said once, as info.
 func (l *Linter) target(path string, cfg *config.Config) (gitlabversion.Version, []finding.Finding) {
 	// New and config.Load resolved these and reported their notes.
-	for _, v := range []*gitlabversion.Version{l.version, cfg.GitLabVersion} {
-		if v != nil {
-			return *v, nil
-		}
+	if l.version != nil {
+		return l.version.Version, nil
+	}
+	if cfg.GitLabVersion != nil {
+		return *cfg.GitLabVersion, nil
 	}
 	// The environment is free to read; the instance is asked only when it
 	// does not say.

@@ -249,17 +249,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	if of.root == "" && !repo.Installed() {
 		fmt.Fprintln(stderr, "cilint: info: git is not installed, so each file's folder is taken as its repository root (pass --root)")
 	}
-	if *gitlabVersion != "" {
-		t, err := gitlabversion.Resolve(*gitlabVersion)
-		if err != nil {
-			say(stderr, "cilint lint: --gitlab-version: %v\n", err)
-			return exitUsage
-		}
-		if t.Note != "" {
-			say(stderr, "cilint: info: %s\n", t.Note)
-		}
-		opts.GitLabVersion = *gitlabVersion
-	}
+	opts.GitLabVersion = *gitlabVersion // lint.New resolves it
 	var remoteOpts *remote.Options
 	if *useRemote {
 		ro, err := remoteOptions(&of, *project, *tokenFile, *dryRun, *ref, getenv)
@@ -285,8 +275,11 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	}
 	l, err := lint.New(opts)
 	if err != nil {
-		say(stderr, "cilint: %v\n", err)
+		say(stderr, "cilint lint: %v\n", err)
 		return exitUsage
+	}
+	if note := l.GitLabVersionNote(); note != "" {
+		say(stderr, "cilint: info: %s\n", note)
 	}
 	var runs [][]finding.Finding
 	sources := report.Sources{}
