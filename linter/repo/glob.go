@@ -18,7 +18,7 @@ import (
 // lib/gitlab/ci/config/external/mapper/location_expander.rb for a
 // location with `*`): the pattern is escaped, then `**/` matches any run
 // of directories or none, `**` anything including `/`, `*` anything but
-// `/`; no other character is special and a leading `/` is dropped.
+// `/`; no other character is special and one leading `/` is dropped.
 //
 // Fnmatch is rules:exists' and rules:changes' (Ruby's File.fnmatch? with
 // FNM_PATHNAME | FNM_DOTMATCH | FNM_EXTGLOB in
@@ -64,9 +64,13 @@ func Compile(d Dialect, pattern string) (Glob, error) {
 	var err error
 	switch d {
 	case Wildcard:
-		alts, err = wildcard(strings.TrimLeft(pattern, "/"))
+		alts, err = wildcard(strings.TrimPrefix(pattern, "/"))
 	default:
-		alts, err = []string{fnmatch(pattern)}, nil
+		alts = []string{fnmatch(pattern)}
+		if strings.HasSuffix(pattern, "/") && !strings.HasSuffix(pattern, `\/`) {
+			// only a folder's path ends in /, and files are matched
+			return Glob{}, nil
+		}
 	}
 	if err != nil {
 		return Glob{}, err
@@ -79,18 +83,70 @@ func Compile(d Dialect, pattern string) (Glob, error) {
 	return Glob{alts: alts}, nil
 }
 
-// wildcard translates an include:local pattern. Only `*` is special:
-// every other doublestar metacharacter is escaped. doublestar's `**` is a
-// whole path segment; GitLab's is not, so a `**` inside a segment becomes
-// alternatives:
-//   - `**/` after other characters (`a**/b`, `(.*?/)?` in GitLab's
-//     regexp) is nothing (`ab`) or any text and directories ending in `/`
-//     (`a*/**/b`);
-//   - `**` not followed by `/` is any text, slashes included: within the
-//     segment (`a*b`) or across directories (`a*/**/*b`); at a segment's
-//     start and a pattern's end (`ci/**`) it needs at least one character
-//     (`ci/**/*`), since `.*?` after `ci/` does not match `ci` itself.
+// wildcard translates an include:local pattern. GitLab's is a regexp
+// built by replacing, in the escaped pattern, `**/` by `(.*?/)?`, then
+// `**` by `.*?`, then `*` by `[^/]*?`; no other character is special.
+// The pattern is read as those tokens (a run of stars before `/` ends in
+// `**/`: `***/` is `*` then `**/`), simplified (`.*?` absorbs the stars
+// beside it), and each written in doublestar, whose `**` is only a whole
+// path segment, so some become alternatives:
+//   - `[^/]*?` is `*`;
+//   - `.*?` is any text, slashes included: `*` or `*/**/*`;
+//   - `(.*?/)?` is `**/` at a segment's start; after other characters
+//     (`a**/b`) it is nothing (`ab`) or text ending in `/` (`a*/**/b`);
+//     at the pattern's end it can only be nothing, since a file's path
+//     does not end in `/`.
 func wildcard(p string) ([]string, error) {
+	const (
+		star    = "\x00S" // [^/]*?
+		any     = "\x00A" // .*?
+		optDirs = "\x00D" // (.*?/)?
+	)
+	var toks []string
+	for i := 0; i < len(p); {
+		if p[i] != '*' {
+			toks = append(toks, p[i:i+1])
+			i++
+			continue
+		}
+		k := 0
+		for i+k < len(p) && p[i+k] == '*' {
+			k++
+		}
+		lead, dirs := k, false
+		if k >= 2 && i+k < len(p) && p[i+k] == '/' {
+			lead, dirs = k-2, true
+		}
+		switch {
+		case lead >= 2:
+			toks = append(toks, any)
+		case lead == 1:
+			toks = append(toks, star)
+		}
+		if dirs {
+			toks = append(toks, optDirs)
+			k++ // the slash
+		}
+		i += k
+	}
+	// Simplify: .*? absorbs the stars and optional folders beside it, a
+	// star another star, an optional folder run another.
+	var simple []string
+	for _, t := range toks {
+		if n := len(simple); n > 0 {
+			prev := simple[n-1]
+			switch {
+			case prev == any && (t == star || t == any || t == optDirs):
+				continue
+			case t == any && (prev == star || prev == optDirs):
+				simple[n-1] = any
+				continue
+			case prev == star && t == star, prev == optDirs && t == optDirs:
+				continue
+			}
+		}
+		simple = append(simple, t)
+	}
 	alts := []string{""}
 	add := func(tails ...string) error {
 		var next []string
@@ -105,60 +161,45 @@ func wildcard(p string) ([]string, error) {
 		alts = next
 		return nil
 	}
-	for i := 0; i < len(p); {
-		segStart := i == 0 || p[i-1] == '/'
+	for i, t := range simple {
+		segStart := i == 0 || simple[i-1] == "/"
+		var err error
 		switch {
-		case strings.HasPrefix(p[i:], "**/") && segStart:
-			if err := add("**/"); err != nil {
-				return nil, err
+		case t == star:
+			err = add("*")
+		case t == any:
+			err = add("*", "*/**/*")
+		case t == optDirs && i == len(simple)-1:
+			// nothing: no file's path ends in /
+		case t == optDirs && segStart:
+			err = add("**/")
+		case t == optDirs && simple[i-1] == star:
+			// `*` then (.*?/)?: the star alone, or text ending in /
+			for j := range alts {
+				alts[j] = strings.TrimSuffix(alts[j], "*")
 			}
-			i += 3
-		case strings.HasPrefix(p[i:], "**/"):
-			if err := add("", "*/**/"); err != nil {
-				return nil, err
-			}
-			i += 3
-		case strings.HasPrefix(p[i:], "**"):
-			n := 2
-			for i+n < len(p) && p[i+n] == '*' {
-				n++ // `***` is `**` (`.*?` then `[^/]*?`)
-			}
-			var err error
-			switch {
-			case segStart && i+n == len(p):
-				err = add("**/*")
-			default:
-				err = add("*", "*/**/*")
-			}
-			if err != nil {
-				return nil, err
-			}
-			i += n
-		case p[i] == '*':
-			if err := add("*"); err != nil {
-				return nil, err
-			}
-			i++
+			err = add("*", "*/**/")
+		case t == optDirs:
+			err = add("", "*/**/")
+		case strings.ContainsAny(t, `?[]{}\`):
+			err = add(`\` + t)
 		default:
-			c := p[i : i+1]
-			if strings.ContainsAny(c, `?[]{}\`) {
-				c = `\` + c
-			}
-			if err := add(c); err != nil {
-				return nil, err
-			}
-			i++
+			err = add(t)
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	return alts, nil
 }
 
 // fnmatch translates a rules:exists or rules:changes pattern. doublestar
-// reads the same syntax but for four cases: `**` that ends the pattern
-// after a `/` is recursive in doublestar and `*` in Ruby; a negated set
-// matches `/` in doublestar, never in Ruby; a `[` without its `]` is
-// literal in Ruby and an error in doublestar; a `]` first in a set
-// (`[]a]`) is a member in Ruby.
+// reads the same syntax but where Ruby differs: only `**/` at a
+// segment's start is recursive, every other run of stars is `*` (a
+// final `/**`, `***/`, `a**b`); a negated set matches `/` in doublestar,
+// never in Ruby; a `[` without its `]` is literal in Ruby and an error in
+// doublestar; a `]` first in a set ends it in Ruby (`[]`, `[!]`), where
+// doublestar refuses the empty set.
 func fnmatch(p string) string {
 	var b strings.Builder
 	for i := 0; i < len(p); i++ {
@@ -167,25 +208,45 @@ func fnmatch(p string) string {
 		case c == '\\' && i+1 < len(p):
 			b.WriteString(p[i : i+2])
 			i++
-		case c == '*' && strings.HasSuffix(p, "/**") && i == len(p)-2:
+		case c == '*':
+			k := 0
+			for i+k < len(p) && p[i+k] == '*' {
+				k++
+			}
+			segStart := i == 0 || strings.IndexByte("/{,", p[i-1]) >= 0
+			if k == 2 && segStart && i+2 < len(p) && p[i+2] == '/' {
+				b.WriteString("**/")
+				i += 2
+				continue
+			}
 			b.WriteByte('*')
-			i++
+			i += k - 1
 		case c == '[':
 			j := i + 1
-			if j < len(p) && (p[j] == '!' || p[j] == '^') {
+			neg := j < len(p) && (p[j] == '!' || p[j] == '^')
+			if neg {
 				j++
 			}
 			if j < len(p) && p[j] == ']' {
-				j++ // a ] first is a member
+				// Ruby's dir.c closes the set at a ] first: `[]` is empty
+				// and matches nothing (no path holds a NUL), `[!]` any
+				// character but /.
+				if neg {
+					b.WriteString("[!/]")
+				} else {
+					b.WriteString("[\x00]")
+				}
+				i = j
+				continue
 			}
 			end := strings.IndexByte(p[j:], ']')
 			if end < 0 {
 				b.WriteString(`\[`)
 				continue
 			}
-			head := strings.ReplaceAll(p[i+1:j], "]", `\]`)
-			if p[i+1] == '!' || p[i+1] == '^' {
-				head = head[:1] + "/" + head[1:] // a set never matches / (FNM_PATHNAME)
+			head := p[i+1 : j]
+			if neg {
+				head += "/" // a set never matches / (FNM_PATHNAME)
 			}
 			b.WriteString("[" + head + p[j:j+end+1])
 			i = j + end

@@ -97,10 +97,13 @@ func TestFnmatch(t *testing.T) {
 		{"a+b(c).txt", "a+b(c).txt", true},
 		// A `[` without `]` is literal in Ruby, an error in doublestar.
 		{"[unclosed", "[unclosed", true},
-		// A `]` first in a set is a member in Ruby.
-		{"[]a].txt", "].txt", true},
-		{"[!]a].txt", "b.txt", true},
-		{"[!]a].txt", "].txt", false},
+		// A `]` first ends the set in Ruby's dir.c: `[]` is empty, `[!]`
+		// any character but /; doublestar refuses both.
+		{"[]a].txt", "].txt", false},
+		{"[]a].txt", "a].txt", false},
+		{"[!]a].txt", "ba].txt", true},
+		{"[!]a].txt", "/a].txt", false},
+		{"[!]a].txt", "b.txt", false},
 	} {
 		t.Run(fmt.Sprintf("%s~%s", tt.pattern, tt.path), func(t *testing.T) {
 			g, err := Compile(Fnmatch, tt.pattern)
