@@ -37,6 +37,15 @@ func TestWildcard(t *testing.T) {
 		{"ci/**", "ci", false},
 		{"ci/**", "ci/x/y.yml", true},
 		{"***.yml", "a/b.yml", true},
+		// A run of stars before / ends in `**/` (GitLab replaces `**/`
+		// first): `***/` is `[^/]*?(.*?/)?`.
+		{"***/", "x", true},
+		{"a***/", "ab", true},
+		{"a***/b", "ax/y/b", true},
+		{"****/**", "xx", true},
+		// A final `(.*?/)?` can only be nothing: no file's path ends in /.
+		{"/.**/", ".bxb", false},
+		{"/.**/", ".", true},
 		// Only `*` is special: doublestar's ?, [ ], { } and \ are literal.
 		{"ci/?.yml", "ci/a.yml", false},
 		{"ci/?.yml", "ci/?.yml", true},
@@ -81,6 +90,14 @@ func TestFnmatch(t *testing.T) {
 		// `**` not before `/` is `*` in Ruby; doublestar's final `/**` is
 		// recursive.
 		{"src/**", "src/a/b.go", false},
+		{"**", "a/b", false},
+		{".***", ".", true},
+		{"**.****", ".", true},
+		{"***/a", "x/a", true},
+		{"***/a", "x/y/a", false}, // `***/` is no `**/`
+		// A pattern ending in / names folders; files never match it.
+		{"?**/", "b", false},
+		{"src/**/", "src/a", false},
 		{"*.{yml,yaml}", "ci.yaml", true},
 		{"*.{yml,yaml}", "ci.json", false},
 		{"{a,b/{c,d}}.txt", "b/d.txt", true},
