@@ -97,11 +97,50 @@ func Compile(d Dialect, pattern string) (Glob, error) {
 //     at the pattern's end it can only be nothing, since a file's path
 //     does not end in `/`.
 func wildcard(p string) ([]string, error) {
-	const (
-		star    = "\x00S" // [^/]*?
-		any     = "\x00A" // .*?
-		optDirs = "\x00D" // (.*?/)?
-	)
+	toks := simplify(wildcardTokens(p))
+	alts := alternatives{""}
+	for i, t := range toks {
+		segStart := i == 0 || toks[i-1] == "/"
+		var err error
+		switch {
+		case t == star:
+			err = alts.add("*")
+		case t == anyText:
+			err = alts.add("*", "*/**/*")
+		case t == optDirs && i == len(toks)-1:
+			// nothing: no file's path ends in /
+		case t == optDirs && segStart:
+			err = alts.add("**/")
+		case t == optDirs && toks[i-1] == star:
+			// `*` then (.*?/)?: the star alone, or text ending in /
+			for j := range alts {
+				alts[j] = strings.TrimSuffix(alts[j], "*")
+			}
+			err = alts.add("*", "*/**/")
+		case t == optDirs:
+			err = alts.add("", "*/**/")
+		case strings.ContainsAny(t, `?[]{}\`):
+			err = alts.add(`\` + t)
+		default:
+			err = alts.add(t)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return alts, nil
+}
+
+// The tokens of GitLab's wildcard regexp; any other token is one literal
+// byte.
+const (
+	star    = "\x00S" // [^/]*?
+	anyText = "\x00A" // .*?
+	optDirs = "\x00D" // (.*?/)?
+)
+
+// wildcardTokens reads p as GitLab's replacements do.
+func wildcardTokens(p string) []string {
 	var toks []string
 	for i := 0; i < len(p); {
 		if p[i] != '*' {
@@ -119,7 +158,7 @@ func wildcard(p string) ([]string, error) {
 		}
 		switch {
 		case lead >= 2:
-			toks = append(toks, any)
+			toks = append(toks, anyText)
 		case lead == 1:
 			toks = append(toks, star)
 		}
@@ -129,68 +168,48 @@ func wildcard(p string) ([]string, error) {
 		}
 		i += k
 	}
-	// Simplify: .*? absorbs the stars and optional folders beside it, a
-	// star another star, an optional folder run another.
-	var simple []string
+	return toks
+}
+
+// simplify merges neighbours that mean one thing: .*? absorbs the stars
+// and optional folders beside it, a star another star, an optional folder
+// run another.
+func simplify(toks []string) []string {
+	var out []string
 	for _, t := range toks {
-		if n := len(simple); n > 0 {
-			prev := simple[n-1]
+		if n := len(out); n > 0 {
+			prev := out[n-1]
 			switch {
-			case prev == any && (t == star || t == any || t == optDirs):
+			case prev == anyText && (t == star || t == anyText || t == optDirs):
 				continue
-			case t == any && (prev == star || prev == optDirs):
-				simple[n-1] = any
+			case t == anyText && (prev == star || prev == optDirs):
+				out[n-1] = anyText
 				continue
 			case prev == star && t == star, prev == optDirs && t == optDirs:
 				continue
 			}
 		}
-		simple = append(simple, t)
+		out = append(out, t)
 	}
-	alts := []string{""}
-	add := func(tails ...string) error {
-		var next []string
-		for _, a := range alts {
-			for _, t := range tails {
-				next = append(next, a+t)
-			}
-		}
-		if len(next) > maxAlternatives {
-			return errors.New("too many ** inside path segments")
-		}
-		alts = next
-		return nil
-	}
-	for i, t := range simple {
-		segStart := i == 0 || simple[i-1] == "/"
-		var err error
-		switch {
-		case t == star:
-			err = add("*")
-		case t == any:
-			err = add("*", "*/**/*")
-		case t == optDirs && i == len(simple)-1:
-			// nothing: no file's path ends in /
-		case t == optDirs && segStart:
-			err = add("**/")
-		case t == optDirs && simple[i-1] == star:
-			// `*` then (.*?/)?: the star alone, or text ending in /
-			for j := range alts {
-				alts[j] = strings.TrimSuffix(alts[j], "*")
-			}
-			err = add("*", "*/**/")
-		case t == optDirs:
-			err = add("", "*/**/")
-		case strings.ContainsAny(t, `?[]{}\`):
-			err = add(`\` + t)
-		default:
-			err = add(t)
-		}
-		if err != nil {
-			return nil, err
+	return out
+}
+
+// alternatives are the doublestar patterns a wildcard becomes.
+type alternatives []string
+
+// add appends each tail to every alternative.
+func (a *alternatives) add(tails ...string) error {
+	next := make(alternatives, 0, len(*a)*len(tails))
+	for _, x := range *a {
+		for _, t := range tails {
+			next = append(next, x+t)
 		}
 	}
-	return alts, nil
+	if len(next) > maxAlternatives {
+		return errors.New("too many ** inside path segments")
+	}
+	*a = next
+	return nil
 }
 
 // fnmatch translates a rules:exists or rules:changes pattern. doublestar
