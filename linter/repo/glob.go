@@ -19,6 +19,9 @@ import (
 // location with `*`): the pattern is escaped, then `**/` matches any run
 // of directories or none, `**` anything including `/`, `*` anything but
 // `/`; no other character is special and one leading `/` is dropped.
+// (The `**/` case is from an earlier reading of GitLab; the gitlabhq
+// mirror read for issue 15 has none, so there `**/` needs a folder:
+// TODO.md.)
 //
 // Fnmatch is rules:exists' and rules:changes' (Ruby's File.fnmatch? with
 // FNM_PATHNAME | FNM_DOTMATCH | FNM_EXTGLOB in
