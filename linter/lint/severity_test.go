@@ -21,16 +21,12 @@ func severityProblems(res *Result) []string {
 			out = append(out, fmt.Sprintf("%v: rule %q is not in the catalogue", f.Pos, f.Rule))
 			continue
 		}
-		want := r.Severity
 		if res.settings != nil && f.Rule != rules.Config {
-			if s, ok := res.settings.Severity[f.Rule]; ok {
-				want = s
+			if s, ok := res.settings.Severity[f.Rule]; ok && f.Severity == s {
+				continue // .cilint.yml's severity for the rule
 			}
 		}
-		switch {
-		case f.Severity == want:
-		case f.Softened != "" && f.Severity < r.Severity:
-		default:
+		if rules.Departs(f) {
 			out = append(out, fmt.Sprintf("%v: %s finding of %s (catalogue: %s) not marked softened: %s", f.Pos, f.Severity, f.Rule, r.Severity, f.Message))
 		}
 	}

@@ -85,6 +85,14 @@ const (
 	RemoteDisagreement = "remote-disagreement"
 
 	GitLabVersion = "gitlab-version"
+
+	// cilint catalog lint: the catalog project itself.
+	CatalogLayout           = "catalog-layout"
+	CatalogLimit            = "catalog-limit"
+	CatalogREADME           = "catalog-readme"
+	CatalogNoREADME         = "catalog-no-readme"
+	CatalogInputDescription = "catalog-input-description"
+	CatalogPlaceholder      = "catalog-placeholder"
 )
 
 // All returns every rule, in the order the docs list them. It builds a new
@@ -153,6 +161,12 @@ func All() []Rule {
 		{GitLabLint, finding.Error, "a problem GitLab's lint API reports (with --remote) that cilint did not find itself"},
 		{RemoteDisagreement, finding.Warning, "GitLab's lint API and cilint disagree about the configuration (with --remote)"},
 		{GitLabVersion, finding.Error, "a keyword, value or syntax newer than the GitLab version linted for (--gitlab-version, gitlab_version:)"},
+		{CatalogLayout, finding.Error, "(cilint catalog lint) a catalog project without a root README.md, or a template GitLab does not take as a component"},
+		{CatalogLimit, finding.Error, "(cilint catalog lint) more components than GitLab releases from one project (30)"},
+		{CatalogREADME, finding.Error, "(cilint catalog lint) a component README whose inputs table is out of date with its spec:inputs"},
+		{CatalogNoREADME, finding.Warning, "(cilint catalog lint) a component folder without a README.md"},
+		{CatalogInputDescription, finding.Warning, "(cilint catalog lint) a component input without a description"},
+		{CatalogPlaceholder, finding.Info, "(cilint catalog lint) a required input cilint could not make a matching value for (its regex), so the component is linted with a value GitLab would refuse"},
 	}
 }
 
@@ -223,6 +237,21 @@ const (
 	// GitLabWarning: GitLab itself reports it as a warning, not an error.
 	GitLabWarning Softening = "gitlab-warning"
 )
+
+// Departs reports whether f's severity is neither its rule's nor lowered
+// from it through Soften (or its rule is not in the catalogue): what the
+// tests check every emitted finding against, before .cilint.yml.
+func Departs(f finding.Finding) bool {
+	r, ok := catalogue[f.Rule]
+	switch {
+	case !ok:
+		return true
+	case f.Severity == r.Severity:
+		return false
+	default:
+		return f.Softened == "" || f.Severity > r.Severity
+	}
+}
 
 // Soften lowers f to sev, for the reason why. Raising is not softening:
 // a severity at or above f's leaves f as it is.

@@ -21,6 +21,7 @@ const catalogUsage = `Usage:
                       [--gitlab-url URL] [--ca-file FILE] for a PREFIX read through GitLab
   cilint catalog show [--dir DIR] NAME      a component's inputs
   cilint catalog docs [--check] [DIR]       write (or check) each component README's inputs table
+  cilint catalog lint [flags] [DIR]         lint every component across its inputs (cilint catalog lint -h)
 
 DIR is a catalog project (with templates/); PREFIX is a catalog configured in
 .cilint.yml. The default is ./components, else the first catalog in .cilint.yml.
@@ -30,6 +31,9 @@ func runCatalog(args []string, stdout, stderr io.Writer, getenv func(string) str
 	if len(args) == 0 {
 		fmt.Fprint(stderr, catalogUsage)
 		return exitUsage
+	}
+	if args[0] == "lint" {
+		return runCatalogLint(args[1:], stdout, stderr, getenv)
 	}
 	fl := flag.NewFlagSet("cilint catalog "+args[0], flag.ContinueOnError)
 	fl.SetOutput(stderr)

@@ -45,6 +45,8 @@ Usage:
   cilint render [flags] FILE    print the merged configuration (includes, extends, !reference)
   cilint jobs [flags] FILE      which jobs a merge request, push, tag or schedule pipeline gets
   cilint catalog list|show|docs browse a component catalog, keep README inputs tables current
+  cilint catalog lint [DIR]     lint every component of a catalog across its inputs
+  cilint impact [flags] ...     which consumer pipelines a catalog change breaks ('cilint impact -h')
   cilint rules                  list the rules and their IDs
   cilint version                print the version
 
@@ -83,6 +85,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (c
 		return runJobs(args[1:], stdout, stderr, getenv)
 	case "catalog":
 		return runCatalog(args[1:], stdout, stderr, getenv)
+	case "impact":
+		return runImpact(args[1:], stdout, stderr, getenv)
 	case "rules":
 		for _, r := range rules.All() {
 			fmt.Fprintf(stdout, "%-20s %-8s %s\n", r.ID, r.Severity, r.Summary)
