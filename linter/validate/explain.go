@@ -8,6 +8,7 @@ import (
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/suggest"
 )
 
@@ -241,7 +242,7 @@ func (v *violation) at(n *load.Node, endCol int, msg string) finding.Finding {
 	if n != nil {
 		pos = n.Pos
 	}
-	return finding.Finding{Pos: pos, EndCol: endCol, Severity: finding.Error, Rule: "schema", Message: v.subj.prefix() + msg}
+	return rules.New(rules.Schema, pos, v.subj.prefix()+msg).Until(endCol)
 }
 
 // one is the usual single finding, spanning n.

@@ -14,6 +14,7 @@ import (
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/schema"
 )
 
@@ -101,8 +102,7 @@ func jobsNamedLikeKeywords(root *load.Node) ([]finding.Finding, *load.Node) {
 		if !slices.Contains([]string{"image", "cache", "workflow", "include", "spec"}, name) || p.Value == nil || p.Value.Kind != load.Map || p.Value.Get("script") == nil {
 			continue
 		}
-		fs = append(fs, finding.Finding{Pos: p.Key.Pos, EndCol: spanEnd(p.Key), Severity: finding.Error, Rule: "schema",
-			Message: fmt.Sprintf("`%s` is a global keyword, so GitLab does not read it as a job (it has a script); rename the job", name)})
+		fs = append(fs, rules.Newf(rules.Schema, p.Key.Pos, "`%s` is a global keyword, so GitLab does not read it as a job (it has a script); rename the job", name).Until(spanEnd(p.Key)))
 		rest = load.Without(rest, name)
 	}
 	return fs, rest
