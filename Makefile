@@ -9,6 +9,7 @@ FUZZ_LINT ?= 30000x
 FUZZ_PARSE ?= 800000x
 FUZZ_INTERPOLATE ?= 300000x
 FUZZ_BUILD ?= 150000x
+FUZZ_VALIDATE ?= 30000x
 
 VENV ?= .venv
 PYTHON ?= python3
@@ -53,6 +54,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZ_PARSE) ./linter/expr
 	$(GO) test -run='^$$' -fuzz=FuzzInterpolate -fuzztime=$(FUZZ_INTERPOLATE) ./linter/inputs
 	$(GO) test -run='^$$' -fuzz=FuzzBuild -fuzztime=$(FUZZ_BUILD) ./linter/pipeline
+	$(GO) test -run='^$$' -fuzz=FuzzValidate -fuzztime=$(FUZZ_VALIDATE) ./linter/validate
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./linter/...

@@ -167,8 +167,8 @@ func lintComponent(l *lint.Linter, cat component.Local, name string, sources map
 				if f.Severity != finding.Error || f.Rule == rules.InputRegex && strings.Contains(f.Message, fmt.Sprintf("%q does not", unmatched)) {
 					continue
 				}
-				f = finding.Finding{Pos: finding.Pos{File: tmpl.Path}, Severity: f.Severity, Rule: f.Rule,
-					Message: "including the component: " + f.Message}
+				f.Pos, f.EndCol = finding.Pos{File: tmpl.Path}, 0
+				f.Message = "including the component: " + f.Message
 			}
 			f.Pos.Via = nil // the made-up consumer is no file of the catalog
 			key := fmt.Sprintf("%s\x00%d\x00%d\x00%s\x00%s", f.Pos.File, f.Pos.Line, f.Pos.Col, f.Rule, f.Message)
@@ -254,8 +254,7 @@ func variants(spec *inputs.Spec, path string) ([]variant, []finding.Finding) {
 		}
 		v, ok := placeholder(in)
 		if !ok {
-			fs = append(fs, finding.Finding{Pos: in.Key.Pos, Severity: finding.Info, Rule: rules.CatalogPlaceholder,
-				Message: fmt.Sprintf("input `%s` is required and cilint could not make a value that matches its regex %q; the component is linted with %q, and GitLab's refusal of that value is not reported", in.Name, in.RegexText, unmatched)})
+			fs = append(fs, rules.Newf(rules.CatalogPlaceholder, in.Key.Pos, "input `%s` is required and cilint could not make a value that matches its regex %q; the component is linted with %q, and GitLab's refusal of that value is not reported", in.Name, in.RegexText, unmatched))
 			v = unmatched
 		}
 		base[in.Name] = v
@@ -359,8 +358,7 @@ func docsFindings(cat component.Local, info *component.Info, tmpl *component.Tem
 	var fs []finding.Finding
 	for _, in := range info.Spec.Inputs {
 		if strings.TrimSpace(in.Description) == "" {
-			fs = append(fs, finding.Finding{Pos: in.Key.Pos, Severity: finding.Warning, Rule: rules.CatalogInputDescription,
-				Message: fmt.Sprintf("input `%s` has no description; the catalog page and the README table show it to users", in.Name)})
+			fs = append(fs, rules.Newf(rules.CatalogInputDescription, in.Key.Pos, "input `%s` has no description; the catalog page and the README table show it to users", in.Name))
 		}
 	}
 	if info.README == "" {
@@ -378,12 +376,11 @@ func docsFindings(cat component.Local, info *component.Info, tmpl *component.Tem
 		if _, lerr := os.Lstat(info.README); lerr == nil {
 			msg = fmt.Sprintf("the README.md of component `%s` is not read: %v", info.Name, err)
 		}
-		fs = append(fs, finding.Finding{Pos: finding.Pos{File: tmpl.Path}, Severity: finding.Warning, Rule: rules.CatalogNoREADME, Message: msg})
+		fs = append(fs, rules.New(rules.CatalogNoREADME, finding.Pos{File: tmpl.Path}, msg))
 		return fs
 	}
 	if _, changed := component.UpdateREADME(readme, component.InputsTable(info.Spec)); changed {
-		fs = append(fs, finding.Finding{Pos: finding.Pos{File: info.README}, Severity: finding.Error, Rule: rules.CatalogREADME,
-			Message: fmt.Sprintf("the inputs table of component `%s` is out of date with its spec:inputs; run cilint catalog docs", info.Name)})
+		fs = append(fs, rules.Newf(rules.CatalogREADME, finding.Pos{File: info.README}, "the inputs table of component `%s` is out of date with its spec:inputs; run cilint catalog docs", info.Name))
 	}
 	return fs
 }
@@ -396,12 +393,10 @@ func docsFindings(cat component.Local, info *component.Info, tmpl *component.Tem
 func layout(dir string, count int) []finding.Finding {
 	var fs []finding.Finding
 	if st, err := os.Stat(filepath.Join(dir, "README.md")); err != nil || !st.Mode().IsRegular() {
-		fs = append(fs, finding.Finding{Pos: finding.Pos{File: filepath.Join(dir, "README.md")}, Severity: finding.Error, Rule: rules.CatalogLayout,
-			Message: "the catalog project has no README.md at its root; GitLab refuses to publish it"})
+		fs = append(fs, rules.New(rules.CatalogLayout, finding.Pos{File: filepath.Join(dir, "README.md")}, "the catalog project has no README.md at its root; GitLab refuses to publish it"))
 	}
 	if count > MaxComponents {
-		fs = append(fs, finding.Finding{Pos: finding.Pos{File: filepath.Join(dir, "templates")}, Severity: finding.Error, Rule: rules.CatalogLimit,
-			Message: fmt.Sprintf("the catalog has %d components; GitLab releases at most %d per project (split it into several catalog projects)", count, MaxComponents)})
+		fs = append(fs, rules.Newf(rules.CatalogLimit, finding.Pos{File: filepath.Join(dir, "templates")}, "the catalog has %d components; GitLab releases at most %d per project (split it into several catalog projects)", count, MaxComponents))
 	}
 	root := filepath.Join(dir, "templates")
 	entries, err := os.ReadDir(root)
@@ -409,8 +404,9 @@ func layout(dir string, count int) []finding.Finding {
 		return fs
 	}
 	outside := func(rel, why string) {
-		fs = append(fs, finding.Finding{Pos: finding.Pos{File: filepath.Join(dir, rel)}, Severity: finding.Warning, Rule: rules.CatalogLayout,
-			Message: rel + " is not a component: " + why})
+		// GitLab publishes the catalog without it: the file is no component.
+		fs = append(fs, rules.Soften(rules.New(rules.CatalogLayout, finding.Pos{File: filepath.Join(dir, rel)}, rel+" is not a component: "+why),
+			finding.Warning, rules.Accepted))
 	}
 	names := map[string]string{}
 	for _, e := range entries {
@@ -449,8 +445,9 @@ func layout(dir string, count int) []finding.Finding {
 			outside(rel+"/template.yml", "GitLab takes component names of letters, digits, `_` and `-`")
 		case hasTemplate:
 			if other, ok := names[e.Name()]; ok {
-				fs = append(fs, finding.Finding{Pos: finding.Pos{File: filepath.Join(dir, rel, "template.yml")}, Severity: finding.Warning, Rule: rules.CatalogLayout,
-					Message: fmt.Sprintf("component `%s` is both %s and %s; GitLab includes the first and may list the other", e.Name(), other, rel+"/template.yml")})
+				fs = append(fs, rules.Soften(rules.Newf(rules.CatalogLayout, finding.Pos{File: filepath.Join(dir, rel, "template.yml")},
+					"component `%s` is both %s and %s; GitLab includes the first and may list the other", e.Name(), other, rel+"/template.yml"),
+					finding.Warning, rules.Accepted))
 			}
 		case slices.Contains(yamls, "template.yaml"):
 			outside(rel+"/template.yaml", "GitLab reads templates/<name>/template.yml (.yml, not .yaml)")

@@ -11,6 +11,7 @@ import (
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/report"
+	"gitlab.com/trustci/cicd/linter/rules"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.out")
@@ -33,6 +34,11 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			var out bytes.Buffer
+			for _, f := range res.Findings {
+				if rules.Departs(f) {
+					t.Errorf("%v: a %s finding of %s, not its catalogue severity and not softened: %s", f.Pos, f.Severity, f.Rule, f.Message)
+				}
+			}
 			if err := report.Text(&out, res.Findings, res.Sources, report.TextOptions{}); err != nil {
 				t.Fatal(err)
 			}

@@ -145,14 +145,7 @@ func lintExample(t *testing.T, text string, opts Options) *Result {
 	}
 	t.Chdir(dir)
 	opts.Root = "."
-	l, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := l.File(".gitlab-ci.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, _ := lintPipeline(t, opts)
 	return res
 }
 

@@ -13,10 +13,10 @@ import (
 
 	"gitlab.com/trustci/cicd/linter/config"
 	"gitlab.com/trustci/cicd/linter/finding"
-	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/lint"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
+	"gitlab.com/trustci/cicd/linter/repo"
 	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/tree"
 )
@@ -175,7 +175,7 @@ func (w *workspace) listRoots(root string) []string {
 		return rs
 	}
 	var rs []string
-	for _, f := range include.NewRepo(root).Files() {
+	for _, f := range repo.NewCheckout(root).Files() {
 		if isPipelineName(f) && len(rs) < maxRoots {
 			rs = append(rs, filepath.Join(root, filepath.FromSlash(f)))
 		}

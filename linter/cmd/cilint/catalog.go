@@ -55,7 +55,7 @@ func runCatalog(args []string, stdout, stderr io.Writer, getenv func(string) str
 			return remoteList(fl.Arg(0), runRemote(*gitlabURL, *caFile, getenv), stdout, stderr, getenv)
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
+			say(stderr, "cilint catalog: %v\n", err)
 			return exitUsage
 		}
 		return catalogList(component.Local{Dir: dir}, stdout, stderr)
@@ -66,12 +66,12 @@ func runCatalog(args []string, stdout, stderr io.Writer, getenv func(string) str
 		}
 		dir, err := catalogDir(*dirFlag)
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
+			say(stderr, "cilint catalog: %v\n", err)
 			return exitUsage
 		}
 		info, err := component.Describe(component.Local{Dir: dir}, fl.Arg(0))
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
+			say(stderr, "cilint catalog: %v\n", err)
 			return exitUsage
 		}
 		fmt.Fprintf(stdout, "%s: %s\n\n%s", info.Name, info.Description, component.InputsTable(info.Spec))
@@ -79,12 +79,12 @@ func runCatalog(args []string, stdout, stderr io.Writer, getenv func(string) str
 	case "docs":
 		dir, err := catalogDir(fl.Arg(0))
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
+			say(stderr, "cilint catalog: %v\n", err)
 			return exitUsage
 		}
 		changed, err := component.Docs(component.Local{Dir: dir}, *check)
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint catalog docs: %v\n", err)
+			say(stderr, "cilint catalog docs: %v\n", err)
 			return exitUsage
 		}
 		for _, p := range changed {
@@ -99,7 +99,7 @@ func runCatalog(args []string, stdout, stderr io.Writer, getenv func(string) str
 		}
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "cilint catalog: unknown command %q\n\n%s", args[0], catalogUsage)
+	say(stderr, "cilint catalog: unknown command %q\n\n%s", args[0], catalogUsage)
 	return exitUsage
 }
 
@@ -137,7 +137,7 @@ func catalogDir(arg string) (string, error) {
 func catalogList(l component.Local, stdout, stderr io.Writer) int {
 	names, err := l.Components()
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
+		say(stderr, "cilint catalog: %v\n", err)
 		return exitUsage
 	}
 	latest := "-"
@@ -172,12 +172,12 @@ func looksLikePrefix(s string) bool {
 func remoteList(prefix string, rm *lint.Remote, stdout, stderr io.Writer, getenv func(string) string) int {
 	r, err := rm.Catalog(lint.InstanceURL(rm, serverFQDN("", getenv)), prefix)
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
+		say(stderr, "cilint catalog: %v\n", err)
 		return exitUsage
 	}
 	names, err := r.Components()
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
+		say(stderr, "cilint catalog: %v\n", err)
 		return exitUsage
 	}
 	rel, _ := r.Releases()

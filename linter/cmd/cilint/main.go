@@ -69,7 +69,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "cilint: internal error: %v\nPlease report this with the file that caused it.\n", r)
+			say(stderr, "cilint: internal error: %v\nPlease report this with the file that caused it.\n", r)
 			code = exitUsage
 		}
 	}()
@@ -103,7 +103,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (c
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "cilint: unknown command %q\n\n%s", args[0], usage)
+	say(stderr, "cilint: unknown command %q\n\n%s", args[0], usage)
 	return exitUsage
 }
 
@@ -233,7 +233,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	}
 	write, ok := formatOf(*format)
 	if !ok {
-		fmt.Fprintf(stderr, "cilint lint: unknown --format %q (%s)\n", *format, formatHelp())
+		say(stderr, "cilint lint: unknown --format %q (%s)\n", *format, formatHelp())
 		return exitUsage
 	}
 	if of.offline && (of.allowRemote || *useRemote) {
@@ -248,7 +248,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	case *color == "auto":
 		useColor = getenv("NO_COLOR") == "" && isTerminal(stdout)
 	default:
-		fmt.Fprintf(stderr, "cilint lint: unknown --color %q (auto, always or never)\n", *color)
+		say(stderr, "cilint lint: unknown --color %q (auto, always or never)\n", *color)
 		return exitUsage
 	}
 	opts := of.options(getenv)
@@ -256,22 +256,12 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	if of.root == "" && !repo.Installed() {
 		fmt.Fprintln(stderr, "cilint: info: git is not installed, so each file's folder is taken as its repository root (pass --root)")
 	}
-	if *gitlabVersion != "" {
-		t, err := gitlabversion.Resolve(*gitlabVersion)
-		if err != nil {
-			fmt.Fprintf(stderr, "cilint lint: --gitlab-version: %v\n", err)
-			return exitUsage
-		}
-		if t.Note != "" {
-			fmt.Fprintf(stderr, "cilint: info: %s\n", t.Note)
-		}
-		opts.GitLabVersion = *gitlabVersion
-	}
+	opts.GitLabVersion = *gitlabVersion // lint.New resolves it
 	var remoteOpts *remote.Options
 	if *useRemote {
 		ro, err := remoteOptions(&of, *project, *tokenFile, *dryRun, *ref, getenv)
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint lint: %v\n", err)
+			say(stderr, "cilint lint: %v\n", err)
 			return exitUsage
 		}
 		remoteOpts = ro
@@ -285,15 +275,18 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		// the user's; what stays unknown is linted both ways.
 		ev, ok := simulate.Events()[*event]
 		if !ok && *event != "" {
-			fmt.Fprintf(stderr, "cilint lint: unknown --event %q (%s)\n", *event, strings.Join(simulate.EventNames(), ", "))
+			say(stderr, "cilint lint: unknown --event %q (%s)\n", *event, strings.Join(simulate.EventNames(), ", "))
 			return exitUsage
 		}
 		opts.Vars = simulate.NewVariables(ev, nil, vars.m).Lookup
 	}
 	l, err := lint.New(opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		say(stderr, "cilint lint: %v\n", err)
 		return exitUsage
+	}
+	if note := l.GitLabVersionNote(); note != "" {
+		say(stderr, "cilint: info: %s\n", note)
 	}
 	var runs [][]finding.Finding
 	sources := report.Sources{}
@@ -303,11 +296,11 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	for i, path := range fl.Args() {
 		res, err := results[i].res, results[i].err
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint: %v\n", err)
+			say(stderr, "cilint: %v\n", err)
 			return exitUsage
 		}
-		if f, bad := badGitLabVersion(res.Findings); bad {
-			fmt.Fprintf(stderr, "cilint lint: %s:%d:%d: %s\n", f.Pos.File, f.Pos.Line, f.Pos.Col, f.Message)
+		if f, bad := res.BadGitLabVersion(); bad {
+			say(stderr, "cilint lint: %s:%d:%d: %s\n", f.Pos.File, f.Pos.Line, f.Pos.Col, f.Message)
 			return exitUsage
 		}
 		for name, src := range res.Sources() {
@@ -330,11 +323,11 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 			if err != nil {
 				// The local findings are still printed; the run says why
 				// GitLab could not be asked, and exits 2.
-				fmt.Fprintf(stderr, "cilint: --remote: %v\n", err)
+				say(stderr, "cilint: --remote: %v\n", err)
 				remoteFailed = true
 				continue
 			}
-			fmt.Fprintf(stderr, "cilint: --remote: %s: GitLab says the configuration is %s\n", out.Mode, map[bool]string{true: "valid", false: "invalid"}[out.Valid])
+			say(stderr, "cilint: --remote: %s: GitLab says the configuration is %s\n", out.Mode, map[bool]string{true: "valid", false: "invalid"}[out.Valid])
 			runs[len(runs)-1] = append(runs[len(runs)-1], res.Settle(out.Findings)...)
 		}
 	}
@@ -346,17 +339,17 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	err = write(stdout, reportInput{findings: all, sources: sources, files: fl.Args(),
 		text: report.TextOptions{Color: useColor, OneLine: *oneLine}})
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint: write report: %v\n", err)
+		say(stderr, "cilint: write report: %v\n", err)
 		return exitUsage
 	}
 	if *format == "text" && isTerminal(stderr) {
 		// A person at a terminal sees that something was checked; scripts
 		// and machine formats get the report alone.
-		fmt.Fprintf(stderr, "cilint: %s\n", summary(len(fl.Args()), len(sources), jobs, all))
+		say(stderr, "cilint: %s\n", summary(len(fl.Args()), len(sources), jobs, all))
 	}
 	if n := unreadComponents(all); n > 0 {
 		// Exit 0 must not read as "checked": say once what was not.
-		fmt.Fprintf(stderr, "cilint: %d component include(s) were not read (pass --catalog PREFIX=DIR, set catalogs: in .cilint.yml, or lint online); the jobs they define were not checked\n", n)
+		say(stderr, "cilint: %d component include(s) were not read (pass --catalog PREFIX=DIR, set catalogs: in .cilint.yml, or lint online); the jobs they define were not checked\n", n)
 	}
 	if remoteFailed {
 		return exitUsage
@@ -602,7 +595,7 @@ func runRender(args []string, stdout, stderr io.Writer, getenv func(string) stri
 		err = render.YAML(stdout, res.Pipeline.Config)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		say(stderr, "cilint: %v\n", err)
 		return exitUsage
 	}
 	return code
@@ -617,17 +610,17 @@ func runRender(args []string, stdout, stderr io.Writer, getenv func(string) stri
 func buildPipeline(cmd string, opts lint.Options, path string, stderr io.Writer) (*lint.Linter, *lint.Result, int) {
 	l, err := lint.New(opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		say(stderr, "cilint: %v\n", err)
 		return nil, nil, exitUsage
 	}
 	res, err := l.File(path)
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		say(stderr, "cilint: %v\n", err)
 		return nil, nil, exitUsage
 	}
 	if res.Pipeline == nil || res.Pipeline.Config == nil {
 		report.Text(stderr, res.Findings, res.Sources(), report.TextOptions{OneLine: true})
-		fmt.Fprintf(stderr, "cilint %s: the configuration could not be built\n", cmd)
+		say(stderr, "cilint %s: the configuration could not be built\n", cmd)
 		return nil, nil, exitFindings
 	}
 	if finding.HasErrors(res.Findings) {
@@ -638,7 +631,7 @@ func buildPipeline(cmd string, opts lint.Options, path string, stderr io.Writer)
 			}
 		}
 		report.Text(stderr, errs, res.Sources(), report.TextOptions{OneLine: true})
-		fmt.Fprintf(stderr, "cilint %s: the configuration has the errors above; using what could be built\n", cmd)
+		say(stderr, "cilint %s: the configuration has the errors above; using what could be built\n", cmd)
 		return l, res, exitFindings
 	}
 	return l, res, exitOK
