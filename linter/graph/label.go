@@ -48,15 +48,13 @@ func lines(n *Node) []string {
 			out = append(out, "env "+oneLine(n.Environment))
 		}
 	}
-	if len(n.Events) > 0 || len(n.MaybeEvents) > 0 {
-		runs := "runs in: " + strings.Join(n.Events, ", ")
-		if len(n.Events) == 0 {
-			runs = "runs in: none certain"
-		}
-		if len(n.MaybeEvents) > 0 {
-			runs += "; maybe: " + strings.Join(n.MaybeEvents, ", ")
-		}
-		out = append(out, runs)
+	// Words only, no colons: the label stays readable in the Mermaid
+	// source too, where a colon is written as an entity code.
+	if len(n.Events) > 0 {
+		out = append(out, "runs in "+strings.Join(n.Events, ", "))
+	}
+	if len(n.MaybeEvents) > 0 {
+		out = append(out, "maybe in "+strings.Join(n.MaybeEvents, ", "))
 	}
 	return out
 }
