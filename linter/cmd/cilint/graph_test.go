@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -315,4 +316,193 @@ func TestGraphBaseRevision(t *testing.T) {
 	if code, _, errOut := runCLI([]string{"graph", "--offline", "--base", "no-such-ref", filepath.Join(dir, ".gitlab-ci.yml")}, nil); code != exitUsage || !strings.Contains(errOut, "no-such-ref") {
 		t.Errorf("unknown ref: exit %d: %s", code, errOut)
 	}
+}
+
+// TestGraphMatchesJobs: for the pipelines this repository ships, the
+// graph Mermaid's parser reads has exactly the jobs `cilint jobs` says
+// each kind of pipeline gets (certain or maybe), and exactly the edges
+// the rendered configuration implies: each need, each on_stop, and for a
+// job without needs every job of the closest earlier stage that has jobs.
+func TestGraphMatchesJobs(t *testing.T) {
+	root, err := filepath.Abs("../../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type graphCase struct {
+		name, src   string
+		jobs, edges []string
+	}
+	var cases []graphCase
+	tmp := t.TempDir()
+	for _, file := range []string{"examples/django/.gitlab-ci.yml", "examples/cookiecutter-django/.gitlab-ci.yml", ".gitlab-ci.yml"} {
+		path := filepath.Join(root, file)
+		code, rendered, errOut := runCLI([]string{"render", "--offline", "--format", "json", path}, nil)
+		if code != exitOK {
+			t.Fatalf("render %s: exit %d: %s", file, code, errOut)
+		}
+		var config map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(rendered), &config); err != nil {
+			t.Fatal(err)
+		}
+		for _, event := range []string{"merge_request", "push", "tag", "schedule"} {
+			code, out, errOut := runCLI([]string{"jobs", "--offline", "--format", "json", "--event", event, path}, nil)
+			if code != exitOK {
+				t.Fatalf("jobs %s %s: exit %d: %s", file, event, code, errOut)
+			}
+			var sim struct {
+				Created string `json:"created"`
+				Jobs    []struct{ Name, Stage, Runs string }
+			}
+			if err := json.Unmarshal([]byte(out), &sim); err != nil {
+				t.Fatal(err)
+			}
+			c := graphCase{name: file + "/" + event}
+			var stages [][]string // jobs present, by stage, in stage order
+			for _, j := range sim.Jobs {
+				if sim.Created == "no" || j.Runs == "no" {
+					continue
+				}
+				c.jobs = append(c.jobs, j.Name)
+				if len(stages) == 0 || jobStage(sim.Jobs, stages[len(stages)-1][0]) != j.Stage {
+					stages = append(stages, nil)
+				}
+				stages[len(stages)-1] = append(stages[len(stages)-1], j.Name)
+			}
+			c.edges = expectedEdges(t, config, stages)
+			code, mmd, errOut := runCLI([]string{"graph", "--offline", "--event", event, path}, nil)
+			if code != exitOK {
+				t.Fatalf("graph %s %s: exit %d: %s", file, event, code, errOut)
+			}
+			// dot reads the DOT drawing of the same pipeline, with one box
+			// per job besides the child pipelines'.
+			code, dotSrc, errOut := runCLI([]string{"graph", "--offline", "--format", "dot", "--event", event, path}, nil)
+			if code != exitOK {
+				t.Fatalf("graph --format dot %s %s: exit %d: %s", file, event, code, errOut)
+			}
+			boxes := 0
+			for _, o := range parseDOT(t, []byte(dotSrc)).Objects {
+				if o.Nodes == nil && strings.HasPrefix(o.Name, "j") {
+					boxes++
+				}
+			}
+			if boxes != len(c.jobs) {
+				t.Errorf("%s: dot reads %d jobs, want %d", c.name, boxes, len(c.jobs))
+			}
+			c.src = filepath.Join(tmp, fmt.Sprintf("%d.mmd", len(cases)))
+			if err := os.WriteFile(c.src, []byte(mmd), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cases = append(cases, c)
+		}
+	}
+	srcs := make([]string, len(cases))
+	for i, c := range cases {
+		srcs[i] = c.src
+	}
+	// One Node process for all: starting Mermaid takes seconds.
+	parsed := parseMermaid(t, srcs...)
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := parsed[i]
+			if !r.OK {
+				t.Fatalf("Mermaid refuses it: %s", r.Error)
+			}
+			byID := map[string]string{}
+			var got []string
+			for _, v := range r.Vertices {
+				if strings.HasPrefix(v.ID, "c") || v.ID == "empty" {
+					continue // a child pipeline's jobs, or the empty marker
+				}
+				name, _, _ := strings.Cut(v.Lines[0], " ×")
+				byID[v.ID] = name
+				got = append(got, name)
+			}
+			if !sameSet(got, c.jobs) {
+				t.Errorf("jobs drawn %q, cilint jobs says %q", got, c.jobs)
+			}
+			var gotEdges []string
+			for _, e := range r.Edges {
+				if byID[e.Start] == "" || byID[e.End] == "" {
+					continue // to or inside a child pipeline
+				}
+				gotEdges = append(gotEdges, byID[e.Start]+" -> "+byID[e.End])
+			}
+			if !sameSet(gotEdges, c.edges) {
+				t.Errorf("edges drawn %q, want %q", gotEdges, c.edges)
+			}
+			if len(c.jobs) == 0 {
+				t.Log("no jobs in this pipeline")
+			}
+		})
+	}
+}
+
+func jobStage(jobs []struct{ Name, Stage, Runs string }, name string) string {
+	for _, j := range jobs {
+		if j.Name == name {
+			return j.Stage
+		}
+	}
+	return ""
+}
+
+// expectedEdges derives the edges from the rendered configuration, on
+// its own terms: needs (by job name, or a parallel instance's name),
+// environment:on_stop, and stage order for jobs without needs.
+func expectedEdges(t *testing.T, config map[string]json.RawMessage, stages [][]string) []string {
+	t.Helper()
+	present := map[string]int{}
+	for i, s := range stages {
+		for _, n := range s {
+			present[n] = i
+		}
+	}
+	base := func(need string) string {
+		if _, ok := present[need]; ok {
+			return need
+		}
+		for n := range present {
+			if strings.HasPrefix(need, n+": [") || strings.HasPrefix(need, n+" ") {
+				return n
+			}
+		}
+		return ""
+	}
+	var out []string
+	for name, i := range present {
+		var job struct {
+			Needs       *[]json.RawMessage `json:"needs"`
+			Environment json.RawMessage    `json:"environment"`
+		}
+		if err := json.Unmarshal(config[name], &job); err != nil {
+			t.Fatalf("job %s: %v", name, err)
+		}
+		switch {
+		case job.Needs != nil:
+			seen := map[string]bool{}
+			for _, raw := range *job.Needs {
+				var need string
+				if json.Unmarshal(raw, &need) != nil {
+					var m struct{ Job string }
+					_ = json.Unmarshal(raw, &m)
+					need = m.Job
+				}
+				if from := base(need); from != "" && from != name && !seen[from] {
+					seen[from] = true
+					out = append(out, from+" -> "+name)
+				}
+			}
+		case i > 0:
+			for _, from := range stages[i-1] {
+				out = append(out, from+" -> "+name)
+			}
+		}
+		var env struct{ OnStop string `json:"on_stop"` }
+		if json.Unmarshal(job.Environment, &env) == nil && env.OnStop != "" {
+			if _, ok := present[env.OnStop]; ok && env.OnStop != name {
+				out = append(out, name+" -> "+env.OnStop)
+			}
+		}
+	}
+	return out
 }
