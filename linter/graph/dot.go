@@ -29,8 +29,8 @@ func dotBody(b *bufio.Writer, g *Graph, indent string) {
 		}
 		fmt.Fprintf(b, "%s%sempty [label=%s, shape=plaintext, style=\"\"];\n", indent, g.prefix, dotString(text))
 	}
-	for i, s := range g.Stages {
-		fmt.Fprintf(b, "%ssubgraph cluster_%ss%d {\n", indent, g.prefix, i)
+	for _, s := range g.Stages {
+		fmt.Fprintf(b, "%ssubgraph cluster_%s {\n", indent, s.ID)
 		fmt.Fprintf(b, "%s  label=%s; style=\"rounded\"; color=\"#9ca3af\";\n", indent, dotString(s.Name))
 		for _, n := range s.Nodes {
 			fmt.Fprintf(b, "%s  %s [label=%s%s];\n", indent, n.ID, dotString(strings.Join(lines(n), "\n")), dotNodeStyle(n))
@@ -72,7 +72,16 @@ func dotBody(b *bufio.Writer, g *Graph, indent string) {
 		if l := edgeLabel(e); l != "" {
 			attrs = append(attrs, "label="+dotString(l))
 		}
-		fmt.Fprintf(b, "%s%s -> %s", indent, e.From.ID, e.To.ID)
+		from := ""
+		if e.FromStage != nil {
+			// An edge from a cluster: drawn from its first job, clipped
+			// at the cluster's border.
+			from = e.FromStage.Nodes[0].ID
+			attrs = append(attrs, "ltail=cluster_"+e.FromStage.ID)
+		} else {
+			from = e.From.ID
+		}
+		fmt.Fprintf(b, "%s%s -> %s", indent, from, e.To.ID)
 		if len(attrs) > 0 {
 			fmt.Fprintf(b, " [%s]", strings.Join(attrs, ", "))
 		}

@@ -78,16 +78,23 @@ type Node struct {
 	signature string
 }
 
-// Edge is one arrow, between jobs of the same Graph.
+// Edge is one arrow, between jobs of the same Graph, or from a whole
+// stage (FromStage, From nil) to a job.
 type Edge struct {
 	From, To *Node
-	Kind     EdgeKind
-	Optional bool // an optional need
-	Change   Change
+	// FromStage is set instead of From for a job without needs after a
+	// stage of more than maxFanIn jobs: one arrow from the stage stands
+	// for one from each of its jobs, so the drawing stays readable and
+	// its size linear in the jobs.
+	FromStage *Stage
+	Kind      EdgeKind
+	Optional  bool // an optional need
+	Change    Change
 }
 
 // Stage is one column: a stage that has jobs in this graph.
 type Stage struct {
+	ID    string // set by number
 	Name  string
 	Nodes []*Node
 }
@@ -276,6 +283,10 @@ func firstNonNil(ns ...*load.Node) *load.Node {
 	return nil
 }
 
+// maxFanIn is the most jobs of a stage drawn as one arrow each to a job
+// without needs; past it the arrow comes from the stage.
+const maxFanIn = 4
+
 // edges adds needs, stage order, on_stop and child edges between the
 // jobs drawn.
 func (g *Graph) edges(p *pipeline.Pipeline, byJob map[*pipeline.Job]*Node) {
@@ -300,7 +311,9 @@ func (g *Graph) edges(p *pipeline.Pipeline, byJob map[*pipeline.Job]*Node) {
 				seen[from] = true
 				g.Edges = append(g.Edges, &Edge{From: from, To: to, Kind: Needs, Optional: need.Optional})
 			}
-		} else if i := stageOf[to]; i > 0 {
+		} else if i := stageOf[to]; i > 0 && len(g.Stages[i-1].Nodes) > maxFanIn {
+			g.Edges = append(g.Edges, &Edge{FromStage: g.Stages[i-1], To: to, Kind: StageOrder})
+		} else if i > 0 {
 			for _, from := range g.Stages[i-1].Nodes {
 				g.Edges = append(g.Edges, &Edge{From: from, To: to, Kind: StageOrder})
 			}
@@ -317,6 +330,9 @@ func (g *Graph) edges(p *pipeline.Pipeline, byJob map[*pipeline.Job]*Node) {
 // child pipeline of j3), in drawing order: IDs never contain a job's
 // name, so no name can break the syntax around them.
 func (g *Graph) number() {
+	for i, s := range g.Stages {
+		s.ID = fmt.Sprintf("%ss%d", g.prefix, i)
+	}
 	for i, n := range g.Nodes() {
 		n.ID = fmt.Sprintf("%sj%d", g.prefix, i)
 		if n.Child != nil {
@@ -383,7 +399,12 @@ func Compare(base, head *Graph) *Graph {
 	// goes after the last stage it preceded in base.
 	order := stageOrder(base, head)
 	slices.SortStableFunc(out.Stages, func(a, b *Stage) int { return order[a.Name] - order[b.Name] })
-	key := func(e *Edge) string { return e.From.Name + "\x00" + e.To.Name + "\x00" + e.Kind.String() }
+	key := func(e *Edge) string {
+		if e.FromStage != nil {
+			return "stage\x00" + e.FromStage.Name + "\x00" + e.To.Name
+		}
+		return e.From.Name + "\x00" + e.To.Name + "\x00" + e.Kind.String()
+	}
 	baseEdges := map[string]bool{}
 	for _, e := range base.Edges {
 		baseEdges[key(e)] = true
@@ -393,6 +414,9 @@ func Compare(base, head *Graph) *Graph {
 		headEdges[key(e)] = true
 		c := *e
 		c.From, c.To = copies[e.From], copies[e.To]
+		if e.FromStage != nil {
+			c.FromStage = stageFor(e.FromStage.Name)
+		}
 		if !baseEdges[key(e)] {
 			c.Change = Added
 		}
@@ -402,12 +426,17 @@ func Compare(base, head *Graph) *Graph {
 		if headEdges[key(e)] {
 			continue
 		}
-		from, to := byName[e.From.Name], byName[e.To.Name]
-		if from == nil || to == nil {
+		to := byName[e.To.Name]
+		c := *e
+		if e.FromStage != nil {
+			c.FromStage = stageFor(e.FromStage.Name)
+		} else if c.From = byName[e.From.Name]; c.From == nil {
 			continue
 		}
-		c := *e
-		c.From, c.To, c.Change = from, to, Removed
+		if to == nil {
+			continue
+		}
+		c.To, c.Change = to, Removed
 		out.Edges = append(out.Edges, &c)
 	}
 	out.number()

@@ -59,8 +59,8 @@ func mermaidBody(b *bufio.Writer, g *Graph, indent string, edges *[]*Edge) {
 		}
 		fmt.Fprintf(b, "%s%sempty[\"%s\"]\n", indent, g.prefix, text)
 	}
-	for i, s := range g.Stages {
-		fmt.Fprintf(b, "%ssubgraph %ss%d[\"%s\"]\n", indent, g.prefix, i, mermaidText(s.Name))
+	for _, s := range g.Stages {
+		fmt.Fprintf(b, "%ssubgraph %s[\"%s\"]\n", indent, s.ID, mermaidText(s.Name))
 		fmt.Fprintf(b, "%s  direction TB\n", indent)
 		for _, n := range s.Nodes {
 			fmt.Fprintf(b, "%s  %s[\"%s\"]\n", indent, n.ID, mermaidLines(lines(n)))
@@ -87,7 +87,13 @@ func mermaidBody(b *bufio.Writer, g *Graph, indent string, edges *[]*Edge) {
 		if l := edgeLabel(e); l != "" {
 			arrow += "|" + mermaidText(l) + "|"
 		}
-		fmt.Fprintf(b, "%s%s %s %s\n", indent, e.From.ID, arrow, e.To.ID)
+		from := ""
+		if e.FromStage != nil {
+			from = e.FromStage.ID
+		} else {
+			from = e.From.ID
+		}
+		fmt.Fprintf(b, "%s%s %s %s\n", indent, from, arrow, e.To.ID)
 		*edges = append(*edges, e)
 	}
 }

@@ -17,8 +17,8 @@ import (
 	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/lint"
 	"gitlab.com/trustci/cicd/linter/load"
-	"gitlab.com/trustci/cicd/linter/report"
 	"gitlab.com/trustci/cicd/linter/repo"
+	"gitlab.com/trustci/cicd/linter/report"
 	"gitlab.com/trustci/cicd/linter/simulate"
 )
 

@@ -125,8 +125,9 @@ type mermaidParsed struct {
 		End   string `json:"end"`
 	} `json:"edges"`
 	Subgraphs []struct {
-		ID    string `json:"id"`
-		Title string `json:"title"`
+		ID    string   `json:"id"`
+		Title string   `json:"title"`
+		Nodes []string `json:"nodes"`
 	} `json:"subgraphs"`
 }
 
@@ -420,12 +421,25 @@ func TestGraphMatchesJobs(t *testing.T) {
 			if !sameSet(got, c.jobs) {
 				t.Errorf("jobs drawn %q, cilint jobs says %q", got, c.jobs)
 			}
+			// An edge from a stage (s2) stands for one from each of its jobs.
+			stageJobs := map[string][]string{}
+			for _, sg := range r.Subgraphs {
+				if strings.HasPrefix(sg.ID, "s") {
+					stageJobs[sg.ID] = sg.Nodes
+				}
+			}
 			var gotEdges []string
 			for _, e := range r.Edges {
-				if byID[e.Start] == "" || byID[e.End] == "" {
-					continue // to or inside a child pipeline
+				froms := []string{e.Start}
+				if ids, ok := stageJobs[e.Start]; ok {
+					froms = ids
 				}
-				gotEdges = append(gotEdges, byID[e.Start]+" -> "+byID[e.End])
+				for _, from := range froms {
+					if byID[from] == "" || byID[e.End] == "" {
+						continue // to or inside a child pipeline
+					}
+					gotEdges = append(gotEdges, byID[from]+" -> "+byID[e.End])
+				}
 			}
 			if !sameSet(gotEdges, c.edges) {
 				t.Errorf("edges drawn %q, want %q", gotEdges, c.edges)
@@ -497,7 +511,9 @@ func expectedEdges(t *testing.T, config map[string]json.RawMessage, stages [][]s
 				out = append(out, from+" -> "+name)
 			}
 		}
-		var env struct{ OnStop string `json:"on_stop"` }
+		var env struct {
+			OnStop string `json:"on_stop"`
+		}
 		if json.Unmarshal(job.Environment, &env) == nil && env.OnStop != "" {
 			if _, ok := present[env.OnStop]; ok && env.OnStop != name {
 				out = append(out, name+" -> "+env.OnStop)
