@@ -26,19 +26,15 @@ func Mermaid(w io.Writer, g *Graph) error {
 			fmt.Fprintf(b, "  linkStyle %d stroke:#dc2626,stroke-dasharray:4 3\n", i)
 		}
 	}
-	b.WriteString(`  classDef added fill:#dcfce7,stroke:#16a34a
-  classDef removed fill:#fee2e2,stroke:#dc2626,stroke-dasharray:4 3
-  classDef changed fill:#fef9c3,stroke:#ca8a04
-  classDef maybe stroke-dasharray:5 5
-  classDef manual fill:#eef2ff,stroke:#4f46e5
-  classDef delayed fill:#f5f3ff,stroke:#7c3aed
-  classDef allowfail stroke:#d97706,stroke-width:2px
-`)
+	// Only the classes used are defined: GitLab's Markdown renderer
+	// draws long diagrams only after a click (a character limit in its
+	// render_sandboxed_mermaid), so every line counts.
+	used := map[string]bool{}
 	var classed func(g *Graph)
 	classed = func(g *Graph) {
 		for _, n := range g.Nodes() {
 			for _, c := range classes(n) {
-				fmt.Fprintf(b, "  class %s %s\n", n.ID, c)
+				used[c] = true
 			}
 			if n.Child != nil {
 				classed(n.Child)
@@ -46,7 +42,37 @@ func Mermaid(w io.Writer, g *Graph) error {
 		}
 	}
 	classed(g)
+	for _, c := range mermaidClasses() {
+		if used[c[0]] {
+			fmt.Fprintf(b, "  classDef %s %s\n", c[0], c[1])
+		}
+	}
+	var assign func(g *Graph)
+	assign = func(g *Graph) {
+		for _, n := range g.Nodes() {
+			for _, c := range classes(n) {
+				fmt.Fprintf(b, "  class %s %s\n", n.ID, c)
+			}
+			if n.Child != nil {
+				assign(n.Child)
+			}
+		}
+	}
+	assign(g)
 	return b.Flush()
+}
+
+// mermaidClasses are the node styles, by class name (see classes).
+func mermaidClasses() [][2]string {
+	return [][2]string{
+		{"added", "fill:#dcfce7,stroke:#16a34a"},
+		{"removed", "fill:#fee2e2,stroke:#dc2626,stroke-dasharray:4 3"},
+		{"changed", "fill:#fef9c3,stroke:#ca8a04"},
+		{"maybe", "stroke-dasharray:5 5"},
+		{"manual", "fill:#eef2ff,stroke:#4f46e5"},
+		{"delayed", "fill:#f5f3ff,stroke:#7c3aed"},
+		{"allowfail", "stroke:#d97706,stroke-width:2px"},
+	}
 }
 
 // mermaidBody writes g's stages, its children and its edges; edges
