@@ -91,7 +91,12 @@ func runGraph(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	}
 	if *base != "" || *baseFile != "" {
 		bg, bcode := d.drawBase(path, *base, *baseFile)
-		if bg == nil {
+		switch {
+		case bg == nil && bcode == exitFindings:
+			// The base's configuration could not be built (said above):
+			// against nothing, every job is added.
+			bg = &graph.Graph{Title: path, Created: true}
+		case bg == nil:
 			return bcode
 		}
 		g = graph.Compare(bg, g)

@@ -522,3 +522,14 @@ func expectedEdges(t *testing.T, config map[string]json.RawMessage, stages [][]s
 	}
 	return out
 }
+
+// A base whose configuration cannot be built counts as empty: every job
+// is added.
+func TestGraphBaseBroken(t *testing.T) {
+	broken := write(t, "base.yml", "build: [unclosed\n")
+	head := write(t, "head.yml", "build:\n  script: make\n")
+	code, out, errOut := runCLI([]string{"graph", "--offline", "--event", "push", "--base-file", broken, head}, nil)
+	if code != exitOK || !strings.Contains(out, `["build<br/>added"]`) || !strings.Contains(errOut, "1 added") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}
