@@ -44,6 +44,7 @@ Usage:
   cilint lint [flags] FILE...   lint pipeline files
   cilint render [flags] FILE    print the merged configuration (includes, extends, !reference)
   cilint jobs [flags] FILE      which jobs a merge request, push, tag or schedule pipeline gets
+  cilint graph [flags] FILE     draw the pipeline as Mermaid, DOT or SVG (with --base: what a change does)
   cilint catalog list|show|docs browse a component catalog, keep README inputs tables current
   cilint catalog lint [DIR]     lint every component of a catalog across its inputs
   cilint impact [flags] ...     which consumer pipelines a catalog change breaks ('cilint impact -h')
@@ -84,6 +85,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (c
 		return runRender(args[1:], stdout, stderr, getenv)
 	case "jobs":
 		return runJobs(args[1:], stdout, stderr, getenv)
+	case "graph":
+		return runGraph(args[1:], stdout, stderr, getenv)
 	case "catalog":
 		return runCatalog(args[1:], stdout, stderr, getenv)
 	case "impact":
