@@ -5,6 +5,8 @@ go 1.24.0
 require (
 	github.com/bmatcuk/doublestar/v4 v4.10.4
 	github.com/santhosh-tekuri/jsonschema/v5 v5.3.1
+	github.com/sourcegraph/jsonrpc2 v0.2.3
+	github.com/tliron/glsp v0.2.2
 	gitlab.com/gitlab-org/api/client-go v1.46.0
 	golang.org/x/mod v0.29.0
 	gopkg.in/yaml.v3 v3.0.1

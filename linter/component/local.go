@@ -51,7 +51,10 @@ const maxTemplateBytes = 2 << 20
 // development.
 type Local struct {
 	Dir string
-	git *gitInfo // nil: asked afresh at each use
+	// ReadFile reads the templates (nil: tree.ReadRegular), after the
+	// check that they lie inside Dir.
+	ReadFile tree.ReadFunc
+	git      *gitInfo // nil: asked afresh at each use
 }
 
 // TemplatePath returns the template file of component name, or "".
@@ -118,7 +121,7 @@ func (l Local) Template(name, version string) (*Template, error) {
 	if err := tree.Within(l.Dir, p); err != nil {
 		return nil, fmt.Errorf("component %s: %w", name, err)
 	}
-	src, err := tree.ReadRegular(p, maxTemplateBytes)
+	src, err := l.ReadFile.Read(p, maxTemplateBytes)
 	if err != nil {
 		return nil, fmt.Errorf("component %s: %w", name, err)
 	}

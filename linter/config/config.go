@@ -7,6 +7,8 @@
 //	catalogs:                  # component catalogs: PREFIX -> directory
 //	  gitlab.com/group/components: ./components
 //	gitlab_version: "17.5"     # lint against this GitLab release's features
+//	pipelines:                 # the root pipelines (cilint lsp); default:
+//	  - .gitlab-ci.yml         # every .gitlab-ci.yml and *.gitlab-ci.yml
 //
 // In a pipeline file, `# cilint-disable-next-line RULE[, RULE]` silences
 // those rules on the next line, and `# cilint-disable RULE[, RULE]` from
@@ -48,6 +50,10 @@ type Config struct {
 	// VersionProblem is the finding that makes gitlab_version: unusable
 	// (nil when it is fine): like a bad --gitlab-version, a usage error.
 	VersionProblem *finding.Finding
+	// Pipelines are the repository's root pipeline files, joined to the
+	// configuration file's folder (nil when not set): the files cilint
+	// lsp re-lints when a file they include changes.
+	Pipelines []string
 }
 
 // Load reads path; a missing file is an empty configuration.
@@ -95,15 +101,38 @@ func Load(path string) (*Config, []finding.Finding, error) {
 			}
 		case GitLabVersionKey:
 			c.readGitLabVersion(p, &fs)
+		case "pipelines":
+			c.readPipelines(path, p, report)
 		default:
-			msg := fmt.Sprintf("unknown setting `%s` in %s; the settings are rules, catalogs and gitlab_version", p.Key.Name(), FileName)
-			if s := suggest.Closest(p.Key.Name(), []string{"rules", "catalogs", "gitlab_version"}); s != "" {
+			msg := fmt.Sprintf("unknown setting `%s` in %s; the settings are rules, catalogs, gitlab_version and pipelines", p.Key.Name(), FileName)
+			if s := suggest.Closest(p.Key.Name(), []string{"rules", "catalogs", "gitlab_version", "pipelines"}); s != "" {
 				msg += fmt.Sprintf("; did you mean `%s`?", s)
 			}
 			report(p.Key, "%s", msg)
 		}
 	}
 	return c, fs, nil
+}
+
+// readPipelines reads pipelines: a list of file paths relative to the
+// settings file.
+func (c *Config) readPipelines(path string, p load.Pair, report func(*load.Node, string, ...any)) {
+	if p.Value == nil || p.Value.Kind != load.Seq {
+		report(p.Key, "pipelines: must list the root pipeline files, such as .gitlab-ci.yml")
+		return
+	}
+	c.Pipelines = []string{}
+	for _, item := range p.Value.Items {
+		if item == nil || item.Kind != load.String || item.Text == "" {
+			report(posNode(item, p.Key), "pipelines: each entry must be a file path")
+			continue
+		}
+		f := filepath.FromSlash(item.Text)
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(filepath.Dir(path), f)
+		}
+		c.Pipelines = append(c.Pipelines, f)
+	}
 }
 
 func (c *Config) readRules(n *load.Node, report func(*load.Node, string, ...any)) {

@@ -10,6 +10,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/repo"
+	"gitlab.com/trustci/cicd/linter/tree"
 )
 
 // Cache holds what several resolutions of one lint share: the files read
@@ -23,12 +24,61 @@ import (
 // use; local files named by one include: list are read and parsed at the
 // same time, up to GOMAXPROCS at once.
 type Cache struct {
+	shared *Parses // nil: parses live as long as the Cache
 	mu     sync.Mutex
 	reads  map[readKey]*readEntry
 	parses map[parseKey]*parsed
 	repos  map[string]*repo.Checkout
 	sem    chan struct{}
 	exprs  *expr.Memo
+}
+
+// Parses keeps parsed files by name and content across lints (a
+// long-lived Linter's, cilint lsp's): an unchanged file is not parsed
+// again. Loaded files are never changed after loading, so sharing them
+// between lints is as safe as within one. Sweep drops what the lints
+// since the previous sweep did not use, so an edited buffer's old texts
+// do not pile up.
+type Parses struct {
+	mu        sync.Mutex
+	cur, prev map[parseKey]*parsed
+}
+
+// NewParses makes an empty Parses.
+func NewParses() *Parses {
+	return &Parses{cur: map[parseKey]*parsed{}, prev: map[parseKey]*parsed{}}
+}
+
+func (p *Parses) get(k parseKey) (*parsed, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e, ok := p.cur[k]
+	if !ok {
+		if e, ok = p.prev[k]; ok {
+			p.cur[k] = e
+		}
+	}
+	return e, ok
+}
+
+func (p *Parses) put(k parseKey, e *parsed) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cur[k] = e
+}
+
+// Sweep forgets the files no lint used since the previous Sweep.
+func (p *Parses) Sweep() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.prev, p.cur = p.cur, map[parseKey]*parsed{}
+}
+
+// NewCacheWith makes an empty Cache whose parses are kept in shared.
+func NewCacheWith(shared *Parses) *Cache {
+	c := NewCache()
+	c.shared = shared
+	return c
 }
 
 // NewCache makes an empty Cache.
@@ -94,14 +144,24 @@ func (c *Cache) entry(k readKey) (*readEntry, bool) {
 	return e, true
 }
 
-func (e *readEntry) fill(k readKey) {
+func (e *readEntry) fill(c *Cache, k readKey, read tree.ReadFunc) {
 	defer close(e.done)
-	e.file, e.found, e.err = load.Read(k.display, k.lim)
+	if c.shared == nil {
+		e.file, e.found, e.err = load.ReadVia(read, k.display, k.lim)
+		return
+	}
+	// Read as load.ReadVia does, then parse through the shared parses.
+	src, err := read.Read(k.display, k.lim.MaxBytes)
+	if err != nil {
+		e.err = err
+		return
+	}
+	e.file, e.found = c.parse(k.display, src, k.lim)
 }
 
 // prefetch starts reading abs in the background, unless it is read or
 // being read already, or ctx is done.
-func (c *Cache) prefetch(ctx context.Context, abs, display string, lim load.Limits) {
+func (c *Cache) prefetch(ctx context.Context, read tree.ReadFunc, abs, display string, lim load.Limits) {
 	if ctx.Err() != nil {
 		return
 	}
@@ -114,7 +174,7 @@ func (c *Cache) prefetch(ctx context.Context, abs, display string, lim load.Limi
 		select {
 		case c.sem <- struct{}{}:
 			defer func() { <-c.sem }()
-			e.fill(k)
+			e.fill(c, k, read)
 		case <-ctx.Done():
 			e.err = fmt.Errorf("read %s: %w", display, ctx.Err())
 			close(e.done)
@@ -124,11 +184,11 @@ func (c *Cache) prefetch(ctx context.Context, abs, display string, lim load.Limi
 
 // read returns the file at abs loaded, reading it now unless it was read
 // (or is being read) already.
-func (c *Cache) read(abs, display string, lim load.Limits) (*load.File, []finding.Finding, error) {
+func (c *Cache) read(read tree.ReadFunc, abs, display string, lim load.Limits) (*load.File, []finding.Finding, error) {
 	k := readKey{abs, display, lim}
 	e, mine := c.entry(k)
 	if mine {
-		e.fill(k)
+		e.fill(c, k, read)
 	} else {
 		<-e.done
 	}
@@ -144,7 +204,18 @@ func (c *Cache) parse(name string, src []byte, lim load.Limits) (*load.File, []f
 	if ok {
 		return p.file, p.found
 	}
+	if c.shared != nil {
+		if p, ok := c.shared.get(k); ok {
+			c.mu.Lock()
+			c.parses[k] = p
+			c.mu.Unlock()
+			return p.file, p.found
+		}
+	}
 	f, fs := load.Parse(name, src, lim)
+	if c.shared != nil {
+		c.shared.put(k, &parsed{f, fs})
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if p, ok := c.parses[k]; ok {

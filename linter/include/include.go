@@ -20,6 +20,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/repo"
 	"gitlab.com/trustci/cicd/linter/rules"
+	"gitlab.com/trustci/cicd/linter/tree"
 	"gitlab.com/trustci/cicd/linter/unresolved"
 )
 
@@ -59,6 +60,10 @@ type Options struct {
 	// Context stops the reading of files started ahead of need; nil
 	// means context.Background().
 	Context context.Context
+	// ReadFile reads include:local files (nil: tree.ReadRegular); the
+	// checks that a path stays inside the repository come first either
+	// way.
+	ReadFile tree.ReadFunc
 }
 
 // DefaultOptions returns GitLab's defaults for a repository at root.

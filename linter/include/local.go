@@ -146,7 +146,7 @@ func (r *Resolver) localFile(p string, given, at *load.Node, depth int, chain []
 				return nil
 			}
 		}
-		loaded, found, err := r.opts.Cache.read(abs, r.display(abs), r.opts.Limits)
+		loaded, found, err := r.opts.Cache.read(r.opts.ReadFile, abs, r.display(abs), r.opts.Limits)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				r.report(at.Pos, rules.IncludeNotFound, "include:local %s does not exist in the repository", p)
@@ -202,7 +202,7 @@ func (r *Resolver) prefetch(p string) {
 			return
 		}
 	}
-	r.opts.Cache.prefetch(r.opts.Context, abs, r.display(abs), r.opts.Limits)
+	r.opts.Cache.prefetch(r.opts.Context, r.opts.ReadFile, abs, r.display(abs), r.opts.Limits)
 }
 
 // realRoot is the root with links resolved, to compare resolved paths.

@@ -67,6 +67,16 @@ type Options struct {
 	// project, template and (if allowed) remote includes, be read from
 	// their GitLab instance. Nil means offline.
 	Remote *Remote
+	// ReadFile reads the linted file, its include:local files and local
+	// catalogs' templates (nil: tree.ReadRegular), within the same
+	// bounds. cilint lsp passes one that answers with the editor's
+	// unsaved buffers.
+	ReadFile tree.ReadFunc
+	// ReuseParses keeps each lint's parsed files (by name and content) for
+	// the next lint of the Linter: a Linter that lints the same files
+	// again and again (cilint lsp, on every change) parses only what
+	// changed. What neither of the last two lints used is dropped.
+	ReuseParses bool
 }
 
 // Remote configures reading catalogs through the GitLab API.
@@ -96,6 +106,28 @@ type Linter struct {
 	shellcheck string // ShellCheck's path, when asked for
 	instance   *instanceVersion
 	roots      *rootCache
+	locals     *localCatalogs
+	parses     *include.Parses // with ReuseParses
+}
+
+// localCatalogs are the local catalogs the Linter has read, by directory:
+// each asks git for its tags and commit once per Linter, not once per
+// lint (a long-lived Linter, cilint lsp's, lints on every change).
+type localCatalogs struct {
+	mu sync.Mutex
+	m  map[string]component.Local
+}
+
+func (c *localCatalogs) get(dir string, read tree.ReadFunc) component.Local {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.m[dir]
+	if !ok {
+		l = component.NewLocal(dir)
+		l.ReadFile = read
+		c.m[dir] = l
+	}
+	return l
 }
 
 // rootCache remembers each folder's repository root: finding it asks git.
@@ -118,7 +150,11 @@ func New(opts Options) (*Linter, error) {
 		}
 		target = &t
 	}
-	l := &Linter{opts: opts, version: target, schema: prepareSchema(), instance: &instanceVersion{}, roots: &rootCache{dirs: map[string]string{}}}
+	l := &Linter{opts: opts, version: target, schema: prepareSchema(), instance: &instanceVersion{}, roots: &rootCache{dirs: map[string]string{}},
+		locals: &localCatalogs{m: map[string]component.Local{}}}
+	if opts.ReuseParses {
+		l.parses = include.NewParses()
+	}
 	if opts.Shellcheck {
 		if l.shellcheck, err = exec.LookPath("shellcheck"); err != nil {
 			return nil, fmt.Errorf("--shellcheck needs shellcheck on PATH (for example apt-get install shellcheck): %w", err)
@@ -229,7 +265,7 @@ func (r *Result) Sources() map[string][]byte {
 // File reads and lints the pipeline at path. The error is for a file that
 // cannot be read at all.
 func (l *Linter) File(path string) (*Result, error) {
-	file, fs, err := load.Read(path, l.opts.Limits)
+	file, fs, err := load.ReadVia(l.opts.ReadFile, path, l.opts.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -313,6 +349,10 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 	opts := l.includeOptions(file.Path, cfg)
 	rn := &lintRun{children: map[string]*Result{}, parts: map[*load.File][]finding.Finding{}}
 	opts.Cache = include.NewCache()
+	if l.parses != nil {
+		l.parses.Sweep()
+		opts.Cache = include.NewCacheWith(l.parses)
+	}
 	l.resolveAndCheck(res, file, opts, rn)
 	if res.Pipeline != nil {
 		l.children(res, opts, 1, rn)
@@ -340,6 +380,7 @@ func (l *Linter) includeOptions(path string, cfg *config.Config) include.Options
 	opts.Catalogs = l.catalogs(cfg)
 	opts.Fetch = l.fetcher()
 	opts.Vars = l.opts.Vars
+	opts.ReadFile = l.opts.ReadFile
 	if rm := l.opts.Remote; rm != nil && rm.Context != nil {
 		opts.Context = rm.Context
 	}
@@ -383,19 +424,13 @@ func (l *Linter) resolveAndCheck(res *Result, file *load.File, opts include.Opti
 // .cilint.yml, then (unless offline) the GitLab instance of the prefix.
 func (l *Linter) catalogs(cfg *config.Config) include.CatalogSource {
 	remotes := map[string]*component.Remote{}
-	locals := map[string]component.Local{}
 	return func(prefix string) (component.Catalog, string) {
 		dir, ok := l.opts.Catalogs[prefix]
 		if !ok {
 			dir, ok = cfg.Catalogs[prefix]
 		}
 		if ok {
-			c, seen := locals[dir]
-			if !seen {
-				c = component.NewLocal(dir)
-				locals[dir] = c
-			}
-			return c, dir
+			return l.locals.get(dir, l.opts.ReadFile), dir
 		}
 		rm := l.opts.Remote
 		if rm == nil {

@@ -54,9 +54,15 @@ type File struct {
 // Read reads and parses path. Only a failure to read the file is an error;
 // everything wrong with its content is a finding.
 func Read(path string, lim Limits) (*File, []finding.Finding, error) {
+	return ReadVia(nil, path, lim)
+}
+
+// ReadVia is Read with the bytes read by read (nil: tree.ReadRegular),
+// parsed with the same limits.
+func ReadVia(read tree.ReadFunc, path string, lim Limits) (*File, []finding.Finding, error) {
 	// Only regular files, and one byte past the limit so an oversized
 	// file is noticed without reading all of it.
-	src, err := tree.ReadRegular(path, lim.MaxBytes)
+	src, err := read.Read(path, lim.MaxBytes)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -22,6 +22,20 @@ var (
 	ErrOutside    = errors.New("outside the tree it belongs to")
 )
 
+// ReadFunc reads a file a pipeline names, as ReadRegular does: at most
+// max+1 bytes. Callers that hold files not yet on disk (an editor's
+// unsaved buffers, for cilint lsp) pass one that answers for those and
+// calls ReadRegular for the rest; nil means ReadRegular.
+type ReadFunc func(path string, max int64) ([]byte, error)
+
+// Read calls read, or ReadRegular when read is nil.
+func (read ReadFunc) Read(path string, max int64) ([]byte, error) {
+	if read == nil {
+		return ReadRegular(path, max)
+	}
+	return read(path, max)
+}
+
 // ReadRegular reads at most max+1 bytes of path (one more than the limit,
 // so a caller can tell an oversized file), refusing anything but a
 // regular file. The type is checked before the file is opened, and again

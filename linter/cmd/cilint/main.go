@@ -48,6 +48,7 @@ Usage:
   cilint catalog list|show|docs browse a component catalog, keep README inputs tables current
   cilint catalog lint [DIR]     lint every component of a catalog across its inputs
   cilint impact [flags] ...     which consumer pipelines a catalog change breaks ('cilint impact -h')
+  cilint lsp [flags]            serve the Language Server Protocol on stdin/stdout (docs/lsp.md)
   cilint rules                  list the rules and their IDs
   cilint version                print the version
 
@@ -90,6 +91,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (c
 		return runCatalog(args[1:], stdout, stderr, getenv)
 	case "impact":
 		return runImpact(args[1:], stdout, stderr, getenv)
+	case "lsp":
+		return runLSP(args[1:], stderr, getenv)
 	case "rules":
 		for _, r := range rules.All() {
 			fmt.Fprintf(stdout, "%-20s %-8s %s\n", r.ID, r.Severity, r.Summary)
