@@ -27,10 +27,17 @@ include:
       base_domain: review.example.com
   - component: gitlab.com/trustci/components/cilint@1.0.0
   - component: gitlab.com/trustci/components/image-promote@1.0.0
+  - component: gitlab.com/trustci/components/deploy@1.0.0
+    inputs:
+      agent: agency/k8s-agents:staging
+      environment_name: staging
+      host: staging.example.com
+      namespace: staging
+      release: shop
 `
 
 // fullPipeline sets every input of every component.
-const fullPipeline = `stages: [lint, test, build, scan, review]
+const fullPipeline = `stages: [lint, test, build, scan, review, deploy]
 include:
   - component: gitlab.com/trustci/components/django-test@1.0.0
     inputs:
@@ -195,12 +202,39 @@ include:
       needs: []
       rules:
         - if: $CI_COMMIT_TAG
+  - component: gitlab.com/trustci/components/deploy@1.0.0
+    inputs:
+      stage: deploy
+      job_name: deploy-production
+      image: alpine/k8s:1.31.4
+      agent: agency/k8s-agents:production
+      environment_name: production
+      deployment_tier: production
+      host: app.example.com
+      namespace: production
+      release: shop
+      needs: [promote-release, {job: scan, artifacts: false}]
+      chart: django-app
+      chart_repository: https://charts.example.com
+      chart_version: 1.0.0
+      values_file: deploy/production.yaml
+      existing_secret: shop-env
+      set_values: |
+        replicaCount=3
+      helm_timeout: 5m
+      history_max: 5
+      manual_confirmation: Deploy $CI_COMMIT_TAG to production?
+      retry: 0
+      timeout: 20m
+      rules:
+        - if: $CI_COMMIT_TAG
+          when: manual
 `
 
 func TestTemplatesLintCleanAlone(t *testing.T) {
 	templates, _ := filepath.Glob(filepath.Join(runner.RepoRoot(), "components", "templates", "*", "template.yml"))
-	if len(templates) != 8 {
-		t.Fatalf("want the eight components, found %d", len(templates))
+	if len(templates) != 9 {
+		t.Fatalf("want the nine components, found %d", len(templates))
 	}
 	l, err := lint.New(lint.Options{Root: filepath.Join(runner.RepoRoot(), "components")})
 	if err != nil {
@@ -221,11 +255,11 @@ func TestTemplatesLintCleanAlone(t *testing.T) {
 
 func TestPipelinesWithDefaultsAndEveryInputLintClean(t *testing.T) {
 	def := runner.Render(t, defaultsPipeline)
-	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "buildah-build", "trivy-scan", "review-deploy", "review-stop", "cilint", "image-promote"} {
+	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "buildah-build", "trivy-scan", "review-deploy", "review-stop", "cilint", "image-promote", "deploy", "deploy-rollback"} {
 		job(t, def, name)
 	}
 	full := runner.Render(t, fullPipeline)
-	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "image-buildah", "scan", "preview-deploy", "preview-stop", "lint-ci", "promote-release"} {
+	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "image-buildah", "scan", "preview-deploy", "preview-stop", "lint-ci", "promote-release", "deploy-production", "deploy-production-rollback"} {
 		job(t, full, name)
 	}
 	// The whole-value inputs keep their types.
