@@ -27,6 +27,7 @@ include:
       base_domain: review.example.com
   - component: gitlab.com/trustci/components/cilint@1.0.0
   - component: gitlab.com/trustci/components/image-promote@1.0.0
+  - component: gitlab.com/trustci/components/django-lint@1.0.0
   - component: gitlab.com/trustci/components/deploy@1.0.0
     inputs:
       agent: agency/k8s-agents:staging
@@ -229,12 +230,27 @@ include:
       rules:
         - if: $CI_COMMIT_TAG
           when: manual
+  - component: gitlab.com/trustci/components/django-lint@1.0.0
+    inputs:
+      stage: lint
+      job_name: ruff
+      image: ghcr.io/astral-sh/ruff:0.16.4-alpine
+      project_dir: src
+      paths: app tests
+      lint: true
+      format_check: false
+      allow_failure: true
+      needs: []
+      retry: 1
+      timeout: 5m
+      rules:
+        - if: $CI_PIPELINE_SOURCE == "merge_request_event"
 `
 
 func TestTemplatesLintCleanAlone(t *testing.T) {
 	templates, _ := filepath.Glob(filepath.Join(runner.RepoRoot(), "components", "templates", "*", "template.yml"))
-	if len(templates) != 9 {
-		t.Fatalf("want the nine components, found %d", len(templates))
+	if len(templates) != 10 {
+		t.Fatalf("want the ten components, found %d", len(templates))
 	}
 	l, err := lint.New(lint.Options{Root: filepath.Join(runner.RepoRoot(), "components")})
 	if err != nil {
@@ -255,11 +271,11 @@ func TestTemplatesLintCleanAlone(t *testing.T) {
 
 func TestPipelinesWithDefaultsAndEveryInputLintClean(t *testing.T) {
 	def := runner.Render(t, defaultsPipeline)
-	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "buildah-build", "trivy-scan", "review-deploy", "review-stop", "cilint", "image-promote", "deploy", "deploy-rollback"} {
+	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "buildah-build", "trivy-scan", "review-deploy", "review-stop", "cilint", "image-promote", "django-lint", "deploy", "deploy-rollback"} {
 		job(t, def, name)
 	}
 	full := runner.Render(t, fullPipeline)
-	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "image-buildah", "scan", "preview-deploy", "preview-stop", "lint-ci", "promote-release", "deploy-production", "deploy-production-rollback"} {
+	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "image-buildah", "scan", "preview-deploy", "preview-stop", "lint-ci", "promote-release", "deploy-production", "deploy-production-rollback", "ruff"} {
 		job(t, full, name)
 	}
 	// The whole-value inputs keep their types.
