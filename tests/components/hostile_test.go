@@ -19,9 +19,10 @@ import (
 // what they say (each says so in its description). Every other string
 // input is data and must never run.
 var commandInputs = map[string]bool{
-	"django-test/install_command": true,
-	"django-test/test_command":    true,
-	"review-app/migrate_command":  true,
+	"django-test/install_command":       true,
+	"django-test/test_command":          true,
+	"review-app/migrate_command":        true,
+	"django-migrations/install_command": true,
 }
 
 // hostileValues try every way a value spliced into a script could become

@@ -28,6 +28,7 @@ include:
   - component: gitlab.com/trustci/components/cilint@1.0.0
   - component: gitlab.com/trustci/components/image-promote@1.0.0
   - component: gitlab.com/trustci/components/django-lint@1.0.0
+  - component: gitlab.com/trustci/components/django-migrations@1.0.0
   - component: gitlab.com/trustci/components/deploy@1.0.0
     inputs:
       agent: agency/k8s-agents:staging
@@ -245,12 +246,40 @@ include:
       timeout: 5m
       rules:
         - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+  - component: gitlab.com/trustci/components/django-migrations@1.0.0
+    inputs:
+      stage: test
+      job_name: migrations
+      image: python:3.12-slim-bookworm
+      project_dir: src
+      requirements_file: requirements/local.txt
+      install_command: pip install -r requirements/local.txt
+      settings_module: config.settings.test
+      services:
+        - name: postgres:16-alpine
+          alias: db
+      postgres_db: shop
+      postgres_user: shop
+      postgres_password: shop
+      db_host: db
+      db_port: 5432
+      database_url_variable: DATABASE_URL
+      env: |
+        USE_DOCKER=no
+      base: $CI_MERGE_REQUEST_DIFF_BASE_SHA
+      dangerous_operations: warn
+      allowed_migrations: shop.0007_backfill
+      retry: 1
+      timeout: 20m
+      needs: []
+      rules:
+        - if: $CI_PIPELINE_SOURCE == "merge_request_event"
 `
 
 func TestTemplatesLintCleanAlone(t *testing.T) {
 	templates, _ := filepath.Glob(filepath.Join(runner.RepoRoot(), "components", "templates", "*", "template.yml"))
-	if len(templates) != 10 {
-		t.Fatalf("want the ten components, found %d", len(templates))
+	if len(templates) != 11 {
+		t.Fatalf("want the eleven components, found %d", len(templates))
 	}
 	l, err := lint.New(lint.Options{Root: filepath.Join(runner.RepoRoot(), "components")})
 	if err != nil {
@@ -271,11 +300,11 @@ func TestTemplatesLintCleanAlone(t *testing.T) {
 
 func TestPipelinesWithDefaultsAndEveryInputLintClean(t *testing.T) {
 	def := runner.Render(t, defaultsPipeline)
-	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "buildah-build", "trivy-scan", "review-deploy", "review-stop", "cilint", "image-promote", "django-lint", "deploy", "deploy-rollback"} {
+	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "buildah-build", "trivy-scan", "review-deploy", "review-stop", "cilint", "image-promote", "django-lint", "django-migrations", "deploy", "deploy-rollback"} {
 		job(t, def, name)
 	}
 	full := runner.Render(t, fullPipeline)
-	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "image-buildah", "scan", "preview-deploy", "preview-stop", "lint-ci", "promote-release", "deploy-production", "deploy-production-rollback", "ruff"} {
+	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "image-buildah", "scan", "preview-deploy", "preview-stop", "lint-ci", "promote-release", "deploy-production", "deploy-production-rollback", "ruff", "migrations"} {
 		job(t, full, name)
 	}
 	// The whole-value inputs keep their types.
