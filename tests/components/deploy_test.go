@@ -55,14 +55,14 @@ func TestDeploy(t *testing.T) {
 	}{
 		{"defaults", nil, nil, 0, []string{
 			"kubectl config use-context agency/k8s-agents:staging\n",
-			"helm upgrade --install shop ./chart --namespace staging --atomic --wait --timeout 10m --history-max 10 " +
+			"helm upgrade --install shop ./chart --namespace staging --atomic --wait --timeout 10m " +
 				"--set image.repository=registry.example.com/agency/shop --set image.digest=" + digest + " --set ingress.host=staging.example.com\n"}},
 		{"every input", []string{
 			"chart: django-app", "chart_repository: https://charts.example.com", "chart_version: 1.2.3",
 			"values_file: deploy/staging.yaml", "existing_secret: shop-env", "helm_timeout: 5m", "history_max: 3",
 			`set_values: "replicaCount=3\nenv.DJANGO_LOG_LEVEL=$LOG_LEVEL\n"`,
 		}, map[string]string{"LOG_LEVEL": "DEBUG"}, 0, []string{
-			"helm upgrade --install shop django-app --namespace staging --atomic --wait --timeout 5m --history-max 3 " +
+			"helm upgrade --install shop django-app --namespace staging --atomic --wait --timeout 5m " +
 				"--set image.repository=registry.example.com/agency/shop --set image.digest=" + digest + " --set ingress.host=staging.example.com " +
 				"--set existingSecret=shop-env --repo https://charts.example.com --version 1.2.3 --values deploy/staging.yaml " +
 				"--set replicaCount=3 --set env.DJANGO_LOG_LEVEL=DEBUG\n"}},
@@ -111,6 +111,11 @@ func TestDeployJobs(t *testing.T) {
 			t.Errorf("rollback %s = %v, want %s", key, got, want)
 		}
 	}
+	for _, j := range []*load.Node{deploy, rollback} {
+		if h := j.Get("variables").Get("HELM_MAX_HISTORY"); h == nil || h.Text != "10" {
+			t.Errorf("HELM_MAX_HISTORY (helm's default for --history-max) = %v, want history_max", h)
+		}
+	}
 	if got := deploy.Get("resource_group"); got == nil || got.Text != "staging" {
 		t.Errorf("deploy resource_group = %v", got)
 	}
@@ -131,8 +136,8 @@ func TestDeployRollback(t *testing.T) {
 		code           int
 		want           string
 	}{
-		{"previous", "", 0, "helm rollback shop --namespace staging --wait --timeout 4m --cleanup-on-fail --history-max 10\n"},
-		{"given", "7", 0, "helm rollback shop 7 --namespace staging --wait --timeout 4m --cleanup-on-fail --history-max 10\n"},
+		{"previous", "", 0, "helm rollback shop --namespace staging --wait --timeout 4m --cleanup-on-fail\n"},
+		{"given", "7", 0, "helm rollback shop 7 --namespace staging --wait --timeout 4m --cleanup-on-fail\n"},
 		{"zero", "0", 1, ""},
 		{"not a number", "7; touch x", 1, ""},
 	} {
