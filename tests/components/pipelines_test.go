@@ -29,6 +29,7 @@ include:
   - component: gitlab.com/trustci/components/image-promote@1.0.0
   - component: gitlab.com/trustci/components/django-lint@1.0.0
   - component: gitlab.com/trustci/components/django-migrations@1.0.0
+  - component: gitlab.com/trustci/components/pip-audit@1.0.0
   - component: gitlab.com/trustci/components/deploy@1.0.0
     inputs:
       agent: agency/k8s-agents:staging
@@ -274,12 +275,29 @@ include:
       needs: []
       rules:
         - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+  - component: gitlab.com/trustci/components/pip-audit@1.0.0
+    inputs:
+      stage: scan
+      job_name: audit
+      image: python:3.12-slim-bookworm
+      pip_audit_version: 2.10.1
+      project_dir: src
+      requirements_files: requirements/production.txt requirements/local.txt
+      vulnerability_service: pypi
+      osv_url: https://osv.mirror.example.com/v1/query
+      fail_on: fixable
+      ignore_vulns: PYSEC-2024-1 GHSA-aaaa-bbbb-cccc
+      retry: 1
+      timeout: 10m
+      needs: []
+      rules:
+        - if: $CI_PIPELINE_SOURCE == "schedule"
 `
 
 func TestTemplatesLintCleanAlone(t *testing.T) {
 	templates, _ := filepath.Glob(filepath.Join(runner.RepoRoot(), "components", "templates", "*", "template.yml"))
-	if len(templates) != 11 {
-		t.Fatalf("want the eleven components, found %d", len(templates))
+	if len(templates) != 12 {
+		t.Fatalf("want the twelve components, found %d", len(templates))
 	}
 	l, err := lint.New(lint.Options{Root: filepath.Join(runner.RepoRoot(), "components")})
 	if err != nil {
@@ -300,11 +318,11 @@ func TestTemplatesLintCleanAlone(t *testing.T) {
 
 func TestPipelinesWithDefaultsAndEveryInputLintClean(t *testing.T) {
 	def := runner.Render(t, defaultsPipeline)
-	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "buildah-build", "trivy-scan", "review-deploy", "review-stop", "cilint", "image-promote", "django-lint", "django-migrations", "deploy", "deploy-rollback"} {
+	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "buildah-build", "trivy-scan", "review-deploy", "review-stop", "cilint", "image-promote", "django-lint", "django-migrations", "pip-audit", "deploy", "deploy-rollback"} {
 		job(t, def, name)
 	}
 	full := runner.Render(t, fullPipeline)
-	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "image-buildah", "scan", "preview-deploy", "preview-stop", "lint-ci", "promote-release", "deploy-production", "deploy-production-rollback", "ruff", "migrations"} {
+	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "image-buildah", "scan", "preview-deploy", "preview-stop", "lint-ci", "promote-release", "deploy-production", "deploy-production-rollback", "ruff", "migrations", "audit"} {
 		job(t, full, name)
 	}
 	// The whole-value inputs keep their types.
