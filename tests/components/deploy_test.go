@@ -179,7 +179,7 @@ func TestExampleDeploysWithTheComponent(t *testing.T) {
 	if c := prod.Get("manual_confirmation"); c == nil || c.Text == "" {
 		t.Error("production asks before deploying")
 	}
-	if n := prod.Get("needs"); n.Items[0].Get("job").Text != "image-promote" {
-		t.Errorf("production deploys the promoted digest: needs %v", n)
+	if n := prod.Get("needs"); n.Items[0].Get("job").Text != "image-promote" || n.Items[2].Get("job").Text != "db-backup" {
+		t.Errorf("production deploys the promoted digest after the backup: needs %v", n)
 	}
 }

@@ -30,6 +30,13 @@ include:
   - component: gitlab.com/trustci/components/django-lint@1.0.0
   - component: gitlab.com/trustci/components/django-migrations@1.0.0
   - component: gitlab.com/trustci/components/pip-audit@1.0.0
+  - component: gitlab.com/trustci/components/db-backup@1.0.0
+    inputs:
+      agent: agency/k8s-agents:production
+      environment_name: production
+      namespace: production
+      database_secret: shop-env
+      pvc: shop-backups
   - component: gitlab.com/trustci/components/deploy@1.0.0
     inputs:
       agent: agency/k8s-agents:staging
@@ -292,12 +299,33 @@ include:
       needs: []
       rules:
         - if: $CI_PIPELINE_SOURCE == "schedule"
+  - component: gitlab.com/trustci/components/db-backup@1.0.0
+    inputs:
+      stage: deploy
+      job_name: backup-production
+      image: alpine/k8s:1.31.4
+      agent: agency/k8s-agents:production
+      environment_name: production
+      namespace: production
+      database_secret: shop-env
+      database_url_key: DATABASE_URL
+      pvc: shop-backups
+      prefix: shop
+      keep: 30
+      db_image: postgres:16-alpine
+      deadline_seconds: 3600
+      retry: 0
+      timeout: 1h 30m
+      needs: []
+      rules:
+        - if: $CI_COMMIT_TAG
+          when: manual
 `
 
 func TestTemplatesLintCleanAlone(t *testing.T) {
 	templates, _ := filepath.Glob(filepath.Join(runner.RepoRoot(), "components", "templates", "*", "template.yml"))
-	if len(templates) != 12 {
-		t.Fatalf("want the twelve components, found %d", len(templates))
+	if len(templates) != 13 {
+		t.Fatalf("want the thirteen components, found %d", len(templates))
 	}
 	l, err := lint.New(lint.Options{Root: filepath.Join(runner.RepoRoot(), "components")})
 	if err != nil {
@@ -318,11 +346,11 @@ func TestTemplatesLintCleanAlone(t *testing.T) {
 
 func TestPipelinesWithDefaultsAndEveryInputLintClean(t *testing.T) {
 	def := runner.Render(t, defaultsPipeline)
-	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "buildah-build", "trivy-scan", "review-deploy", "review-stop", "cilint", "image-promote", "django-lint", "django-migrations", "pip-audit", "deploy", "deploy-rollback"} {
+	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "buildah-build", "trivy-scan", "review-deploy", "review-stop", "cilint", "image-promote", "django-lint", "django-migrations", "pip-audit", "db-backup", "deploy", "deploy-rollback"} {
 		job(t, def, name)
 	}
 	full := runner.Render(t, fullPipeline)
-	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "image-buildah", "scan", "preview-deploy", "preview-stop", "lint-ci", "promote-release", "deploy-production", "deploy-production-rollback", "ruff", "migrations", "audit"} {
+	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "image-buildah", "scan", "preview-deploy", "preview-stop", "lint-ci", "promote-release", "deploy-production", "deploy-production-rollback", "ruff", "migrations", "audit", "backup-production"} {
 		job(t, full, name)
 	}
 	// The whole-value inputs keep their types.
