@@ -208,6 +208,7 @@ func TestPipAuditForReal(t *testing.T) {
 		{"a fixed pin", "5.0.9", "", 0, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // each case has its own OSV API and folder
 			api, url := newOSVAPI(t)
 			res := runner.Render(t, `stages: [test]
 include:
