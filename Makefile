@@ -9,6 +9,7 @@ FUZZ_LINT ?= 30000x
 FUZZ_PARSE ?= 800000x
 FUZZ_INTERPOLATE ?= 300000x
 FUZZ_BUILD ?= 150000x
+FUZZ_VALIDATE ?= 30000x
 
 VENV ?= .venv
 PYTHON ?= python3
@@ -45,7 +46,7 @@ unit:
 
 # Every pipeline this repository ships must lint clean with cilint itself.
 lint-examples:
-	$(GO) run ./linter/cmd/cilint lint --offline .gitlab-ci.yml components/.gitlab-ci.yml examples/django/.gitlab-ci.yml examples/cookiecutter-django/.gitlab-ci.yml
+	$(GO) run ./linter/cmd/cilint lint --offline .gitlab-ci.yml components/.gitlab-ci.yml components/impact.gitlab-ci.yml examples/django/.gitlab-ci.yml examples/cookiecutter-django/.gitlab-ci.yml
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzLoad -fuzztime=$(FUZZ_LOAD) ./linter/load
@@ -53,6 +54,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZ_PARSE) ./linter/expr
 	$(GO) test -run='^$$' -fuzz=FuzzInterpolate -fuzztime=$(FUZZ_INTERPOLATE) ./linter/inputs
 	$(GO) test -run='^$$' -fuzz=FuzzBuild -fuzztime=$(FUZZ_BUILD) ./linter/pipeline
+	$(GO) test -run='^$$' -fuzz=FuzzValidate -fuzztime=$(FUZZ_VALIDATE) ./linter/validate
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./linter/...
@@ -96,8 +98,10 @@ component-test: $(VENV)/.installed $(TOOLS_VENV)/.installed
 		$(GO) test -count=1 ./tests/components/
 
 # Every component README's inputs table must match its spec:inputs.
+# The catalog as its own pipeline checks it: every component across its
+# inputs, README inputs tables (what catalog docs --check did), layout.
 catalog-docs:
-	$(GO) run ./linter/cmd/cilint catalog docs --check components
+	$(GO) run ./linter/cmd/cilint catalog lint components
 
 # Rewrites the Output block under each rule's Bad example in docs/rules.md
 # from what cilint prints (TestRuleDocsOutput checks them in make test).

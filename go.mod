@@ -3,6 +3,7 @@ module gitlab.com/trustci/cicd
 go 1.24.0
 
 require (
+	github.com/bmatcuk/doublestar/v4 v4.10.4
 	github.com/santhosh-tekuri/jsonschema/v5 v5.3.1
 	gitlab.com/gitlab-org/api/client-go v1.46.0
 	golang.org/x/mod v0.29.0

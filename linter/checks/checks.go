@@ -29,8 +29,7 @@ type Context struct {
 
 // Report adds a finding with the rule's default severity.
 func (c *Context) Report(pos finding.Pos, rule, format string, args ...any) {
-	r, _ := rules.Lookup(rule)
-	c.findings = append(c.findings, finding.Finding{Pos: pos, Severity: r.Severity, Rule: rule, Message: fmt.Sprintf(format, args...)})
+	c.findings = append(c.findings, rules.Newf(rule, pos, format, args...))
 }
 
 // Missing reports a reference to something that does not exist: an

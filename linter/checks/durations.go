@@ -2,7 +2,6 @@ package checks
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/duration"
@@ -40,6 +39,15 @@ type durationKind struct {
 	// expire_in as one), so this check says GitLab refuses it; elsewhere
 	// the schema already does.
 	numbers bool
+	// chronic: read by ChronicDuration alone (start_in), where `never` is
+	// a word like any other; the others by DurationParser.
+	chronic bool
+	rule    string // the rule reporting it; rules.Duration when empty
+	// examples of what to write instead; empty: by never.
+	examples string
+	// overLimit is the message for a value past limit, given the job and
+	// the value; empty: "`key` is X; GitLab allows at most Y".
+	overLimit string
 }
 
 func checkDurations(c *Context) {
@@ -47,12 +55,12 @@ func checkDurations(c *Context) {
 	for _, j := range c.P.Jobs {
 		n := j.Node
 		if a := n.Get("artifacts"); a != nil && a.Kind == load.Map {
-			checkDuration(c, seen, j, a.Get("expire_in"), durationKind{key: "artifacts:expire_in", never: true, numbers: true})
+			checkDuration(c, seen, j.Name, a.Get("expire_in"), durationKind{key: "artifacts:expire_in", never: true, numbers: true})
 		}
 		if pg := n.Get("pages"); pg != nil && pg.Kind == load.Map {
-			checkDuration(c, seen, j, pg.Get("expire_in"), durationKind{key: "pages:expire_in", never: true, numbers: true})
+			checkDuration(c, seen, j.Name, pg.Get("expire_in"), durationKind{key: "pages:expire_in", never: true, numbers: true})
 		}
-		checkDuration(c, seen, j, n.Get("timeout"), durationKind{key: "timeout", limit: duration.MaxTimeout})
+		checkDuration(c, seen, j.Name, n.Get("timeout"), durationKind{key: "timeout", limit: duration.MaxTimeout})
 		if env := n.Get("environment"); env != nil && env.Kind == load.Map {
 			checkAutoStopIn(c, seen, j, env.Get("auto_stop_in"))
 		}
@@ -64,39 +72,58 @@ func opaque(v *load.Node) bool {
 	return v.Kind == load.Reference || v.Kind == load.String && hasInterpolation(v.Text)
 }
 
-func checkDuration(c *Context, seen map[*load.Node]bool, j *pipeline.Job, v *load.Node, k durationKind) {
+// checkDuration checks one duration value of job; seen (nil: none) holds
+// the values already checked, shared by several jobs.
+func checkDuration(c *Context, seen map[*load.Node]bool, job string, v *load.Node, k durationKind) {
 	if v == nil || v.Kind == load.Null || seen[v] || opaque(v) {
 		return
 	}
-	seen[v] = true
+	if seen != nil {
+		seen[v] = true
+	}
+	rule := k.rule
+	if rule == "" {
+		rule = rules.Duration
+	}
 	switch v.Kind {
 	case load.String:
 	case load.Int, load.Float:
 		if !k.numbers {
 			return
 		}
-		c.Report(v.Pos, rules.Duration, "job `%s`: `%s` must be text such as `%s seconds` or `1 hour`; GitLab does not read a bare number as a duration",
-			j.Name, k.key, v.Name())
+		c.Report(v.Pos, rule, "job `%s`: `%s` must be text such as `%s seconds` or `1 hour`; GitLab does not read a bare number as a duration",
+			job, k.key, v.Name())
 		return
 	default:
 		return // the schema reports the type
 	}
-	secs, never, err := duration.ParseOrNever(v.Text)
-	if never && !k.never {
-		err = &duration.Error{Word: v.Text}
+	var secs float64
+	var err error
+	if k.chronic {
+		secs, err = duration.Parse(v.Text)
+	} else {
+		var never bool
+		secs, never, err = duration.ParseOrNever(v.Text)
+		if never && !k.never {
+			err = &duration.Error{Word: v.Text}
+		}
 	}
 	if err != nil {
 		if maybeNumber(err) {
 			return
 		}
-		c.Report(v.Pos, rules.Duration, "job `%s`: `%s: %s` is not a duration GitLab can read: %s; write it like %s",
-			j.Name, k.key, v.Text, durationProblem(err), examples(k))
+		c.Report(v.Pos, rule, "job `%s`: `%s: %s` is not a duration GitLab can read: %s; write it like %s",
+			job, k.key, v.Text, durationProblem(err), examples(k))
 		return
 	}
 	// GitLab's limit check is `value.from_now < limit.from_now`, the
 	// second clock read coming later: the limit itself passes.
 	if k.limit > 0 && secs > k.limit {
-		c.Report(v.Pos, rules.Duration, "job `%s`: `%s` is %s; GitLab allows at most %s", j.Name, k.key, duration.Format(secs), duration.Format(k.limit))
+		if k.overLimit != "" {
+			c.Report(v.Pos, rule, k.overLimit, job, v.Text)
+			return
+		}
+		c.Report(v.Pos, rule, "job `%s`: `%s` is %s; GitLab allows at most %s", job, k.key, duration.Format(secs), duration.Format(k.limit))
 	}
 }
 
@@ -112,9 +139,9 @@ func checkAutoStopIn(c *Context, seen map[*load.Node]bool, j *pipeline.Job, v *l
 	// (spec/lib/gitlab/ci/build/duration_parser_spec.rb, "with an empty string").
 	var de *duration.Error
 	if _, _, err := duration.ParseOrNever(v.Text); errors.As(err, &de) && de.Word != "" && !de.MaybeNumber {
-		c.findings = append(c.findings, finding.Finding{Pos: v.Pos, Severity: finding.Warning, Rule: rules.Duration,
-			Message: fmt.Sprintf("job `%s`: `environment:auto_stop_in: %s` is not a duration GitLab can read: %s; its deployment will fail; write it like `1 week` or `never`",
-				j.Name, v.Text, durationProblem(err))})
+		c.findings = append(c.findings, rules.Soften(rules.Newf(rules.Duration, v.Pos,
+			"job `%s`: `environment:auto_stop_in: %s` is not a duration GitLab can read: %s; its deployment will fail; write it like `1 week` or `never`",
+			j.Name, v.Text, durationProblem(err)), finding.Warning, rules.Accepted))
 	}
 }
 
@@ -134,6 +161,9 @@ func durationProblem(err error) string {
 }
 
 func examples(k durationKind) string {
+	if k.examples != "" {
+		return k.examples
+	}
 	if k.never {
 		return "`30 days`, `1 week 2 days` or `never`"
 	}

@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"fmt"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/expr"
@@ -63,9 +62,9 @@ func checkExpression(c *Context, n *load.Node, what string) {
 		if m.Kind == expr.NoMatch {
 			op, means = "!~", "that the left side does not occur in %q (so an empty or undefined left side never passes)"
 		}
-		c.findings = append(c.findings, finding.Finding{Pos: n.TextPos(m.Right.Offset), Severity: finding.Warning, Rule: rules.Expression,
-			Message: fmt.Sprintf("%s: the quoted string after %s is not a pattern; GitLab checks "+means+"; write /%s/ to match a pattern, or compare with == or !=",
-				what, op, m.Right.Text, m.Right.Text)})
+		c.findings = append(c.findings, rules.Soften(rules.Newf(rules.Expression, n.TextPos(m.Right.Offset),
+			"%s: the quoted string after %s is not a pattern; GitLab checks "+means+"; write /%s/ to match a pattern, or compare with == or !=",
+			what, op, m.Right.Text, m.Right.Text), finding.Warning, rules.Accepted))
 	}
 }
 

@@ -146,20 +146,8 @@ func blank(n *load.Node) bool {
 // checkStartIn reads a start_in with ChronicDuration (no `never`): at
 // most one week.
 func checkStartIn(c *Context, job, key string, v *load.Node) {
-	if opaque(v) {
-		return
-	}
-	if v.Kind != load.String {
-		return // the schema says it must be a string
-	}
-	d, err := duration.Parse(v.Text)
-	switch {
-	case maybeNumber(err):
-	case err != nil:
-		c.Report(v.Pos, rules.Delayed, "job `%s`: `%s: %s` is not a duration GitLab can read: %s; write it like `30 minutes` or `2 hours`", job, key, v.Text, durationProblem(err))
-	case d > duration.MaxStartIn:
-		c.Report(v.Pos, rules.Delayed, "job `%s` starts in %s; GitLab allows at most one week", job, v.Text)
-	}
+	checkDuration(c, nil, job, v, durationKind{key: key, chronic: true, limit: duration.MaxStartIn, rule: rules.Delayed,
+		examples: "`30 minutes` or `2 hours`", overLimit: "job `%s` starts in %s; GitLab allows at most one week"})
 }
 
 // misspeltScript reports a key that is a typo of script, run or trigger:

@@ -2,10 +2,10 @@ package checks
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/matrixref"
 	"gitlab.com/trustci/cicd/linter/pipeline"
 	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/suggest"
@@ -170,18 +170,13 @@ func checkNeedNameLength(c *Context, j *pipeline.Job, n pipeline.Need, target *p
 	}
 }
 
-// matrixExpression is GitLab's $[[ matrix.NAME ]] in needs
-// (lib/gitlab/ci/config/interpolation/matrix_interpolator.rb,
-// MATRIX_EXPRESSION_REGEXP; GitLab 18.6).
-var matrixExpression = regexp.MustCompile(`\$\[\[\s*matrix\.([a-zA-Z0-9_-]+)\s*\]\]`)
-
 func usesMatrixExpressions(n pipeline.Need) bool {
-	if matrixExpression.MatchString(n.Name) {
+	if matrixref.In(n.Name) {
 		return true
 	}
 	for _, combo := range pipeline.MatrixCombinations(n.Matrix) {
 		for _, kv := range combo {
-			if matrixExpression.MatchString(kv[1]) {
+			if matrixref.In(kv[1]) {
 				return true
 			}
 		}
@@ -194,15 +189,14 @@ func usesMatrixExpressions(n pipeline.Need) bool {
 // did not find.
 func interpolateMatrix(s string, vars pipeline.Combination) (string, []string) {
 	var missing []string
-	out := matrixExpression.ReplaceAllStringFunc(s, func(m string) string {
-		name := matrixExpression.FindStringSubmatch(m)[1]
+	out := matrixref.Replace(s, func(name string) (string, bool) {
 		for _, kv := range vars {
 			if kv[0] == name {
-				return kv[1]
+				return kv[1], true
 			}
 		}
 		missing = append(missing, name)
-		return m
+		return "", false
 	})
 	return out, missing
 }

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
 )
@@ -109,8 +108,7 @@ func Shellcheck(ctx context.Context, c *Context, binary string) error {
 					continue // a default script shared by many jobs
 				}
 				seen[key] = true
-				c.findings = append(c.findings, finding.Finding{Pos: pos, Severity: finding.Warning, Rule: rules.Shellcheck,
-					Message: fmt.Sprintf("SC%d: %s", cm.Code, cm.Message)})
+				c.Report(pos, rules.Shellcheck, "SC%d: %s", cm.Code, cm.Message)
 			}
 		}
 	}

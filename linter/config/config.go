@@ -42,9 +42,12 @@ type Config struct {
 	// catalog directory, relative to the configuration file.
 	Catalogs map[string]string
 	Source   []byte
-	// GitLabVersion is the GitLab release to lint against ("" when not
-	// set), already checked: see gitlabversion.Resolve.
-	GitLabVersion string
+	// GitLabVersion is the GitLab release to lint against (nil when not
+	// set), resolved here once: see gitlabversion.Resolve.
+	GitLabVersion *gitlabversion.Version
+	// VersionProblem is the finding that makes gitlab_version: unusable
+	// (nil when it is fine): like a bad --gitlab-version, a usage error.
+	VersionProblem *finding.Finding
 }
 
 // Load reads path; a missing file is an empty configuration.
@@ -59,7 +62,7 @@ func Load(path string) (*Config, []finding.Finding, error) {
 	}
 	c.Path, c.Source = path, f.Source
 	report := func(n *load.Node, format string, args ...any) {
-		fs = append(fs, finding.Finding{Pos: n.Pos, Severity: finding.Error, Rule: rules.Config, Message: fmt.Sprintf(format, args...)})
+		fs = append(fs, rules.Newf(rules.Config, n.Pos, format, args...))
 	}
 	root := f.Body
 	if root == nil || root.Kind == load.Null {
@@ -146,19 +149,23 @@ const GitLabVersionKey = "gitlab_version"
 func (c *Config) readGitLabVersion(p load.Pair, fs *[]finding.Finding) {
 	v := p.Value
 	if v == nil || (v.Kind != load.String && v.Kind != load.Float && v.Kind != load.Int) {
-		*fs = append(*fs, finding.Finding{Pos: posNode(v, p.Key).Pos, Severity: finding.Error, Rule: rules.Config,
-			Message: `gitlab_version: must be a GitLab release such as "17.5"`})
+		c.versionProblem(fs, rules.New(rules.Config, posNode(v, p.Key).Pos, GitLabVersionKey+`: must be a GitLab release such as "17.5"`))
 		return
 	}
 	t, err := gitlabversion.Resolve(v.Text)
 	if err != nil {
-		*fs = append(*fs, finding.Finding{Pos: v.Pos, Severity: finding.Error, Rule: rules.Config, Message: "gitlab_version: " + err.Error()})
+		c.versionProblem(fs, rules.New(rules.Config, v.Pos, GitLabVersionKey+": "+err.Error()))
 		return
 	}
 	if t.Note != "" {
-		*fs = append(*fs, finding.Finding{Pos: v.Pos, Severity: finding.Info, Rule: rules.Config, Message: t.Note})
+		*fs = append(*fs, rules.Soften(rules.New(rules.Config, v.Pos, t.Note), finding.Info, rules.Note))
 	}
-	c.GitLabVersion = t.Version.String()
+	c.GitLabVersion = &t.Version
+}
+
+func (c *Config) versionProblem(fs *[]finding.Finding, f finding.Finding) {
+	*fs = append(*fs, f)
+	c.VersionProblem = &f
 }
 
 func posNode(v, fallback *load.Node) *load.Node {
@@ -221,8 +228,9 @@ func (c *Config) Apply(fs []finding.Finding, sources map[string][]byte) []findin
 				}
 				if !known(id) {
 					idCol := col + strings.Index(raw, id)
-					out = append(out, finding.Finding{Pos: finding.Pos{File: file, Line: i + 1, Col: idCol + 1}, EndCol: idCol + 1 + len(id),
-						Severity: finding.Error, Rule: rules.Config, Message: unknownRule(id)})
+					f := rules.New(rules.Config, finding.Pos{File: file, Line: i + 1, Col: idCol + 1}, unknownRule(id))
+					f.EndCol = idCol + 1 + len(id)
+					out = append(out, f)
 				}
 				ids[id] = true
 				col += len(raw) + 1

@@ -35,8 +35,15 @@ func TestGitLabVersion(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.GitLabVersion != tt.want {
-				t.Errorf("GitLabVersion = %q, want %q", c.GitLabVersion, tt.want)
+			got := ""
+			if c.GitLabVersion != nil {
+				got = c.GitLabVersion.String()
+			}
+			if got != tt.want {
+				t.Errorf("GitLabVersion = %q, want %q", got, tt.want)
+			}
+			if bad := c.VersionProblem != nil; bad != (tt.sev == finding.Error && tt.msg != "") {
+				t.Errorf("VersionProblem = %v", c.VersionProblem)
 			}
 			if tt.msg == "" {
 				if len(fs) > 0 {

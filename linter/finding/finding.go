@@ -70,6 +70,16 @@ type Finding struct {
 	Severity Severity
 	Rule     string
 	Message  string
+	// Softened says why Severity is below the rule's catalogue severity
+	// (a rules.Softening); empty when it is the rule's. Only rules.Soften
+	// sets it.
+	Softened string
+}
+
+// Until marks where the offending text ends on f's line (exclusive).
+func (f Finding) Until(endCol int) Finding {
+	f.EndCol = endCol
+	return f
 }
 
 // Sort orders findings by file, line, column, then rule and message, so
@@ -92,12 +102,19 @@ func Sort(fs []Finding) {
 func Dedupe(fs []Finding) []Finding {
 	out := fs[:0]
 	for i, f := range fs {
-		if i > 0 && f == fs[i-1] {
+		if i > 0 && same(f, fs[i-1]) {
 			continue
 		}
 		out = append(out, f)
 	}
 	return out
+}
+
+// same compares findings as output shows them: why one was softened is
+// not part of it.
+func same(a, b Finding) bool {
+	a.Softened = b.Softened
+	return a == b
 }
 
 // HasErrors reports whether any finding is an error.

@@ -19,12 +19,12 @@ func Check(target Version, uses []Use) []finding.Finding {
 			continue
 		}
 		msg := fmt.Sprintf("%s (%s) was introduced in GitLab %s, newer than the target GitLab %s", quoteName(f.Name), f.What, f.Since, target)
-		sev := finding.Error
-		if f.Unsure != "" {
-			sev = finding.Warning
-			msg += fmt.Sprintf("; it works on GitLab %s only if %s", target, f.Unsure)
+		if f.Unsure == "" {
+			out = append(out, rules.New(rules.GitLabVersion, u.Pos, msg))
+			continue
 		}
-		out = append(out, finding.Finding{Pos: u.Pos, Severity: sev, Rule: rules.GitLabVersion, Message: msg})
+		msg += fmt.Sprintf("; it works on GitLab %s only if %s", target, f.Unsure)
+		out = append(out, rules.Soften(rules.New(rules.GitLabVersion, u.Pos, msg), finding.Warning, rules.Unconfirmed))
 	}
 	return out
 }

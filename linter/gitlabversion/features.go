@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/matrixref"
 )
 
 // Feature is one keyword, value or syntax that a GitLab release
@@ -275,12 +276,7 @@ func matrixExpression(v, _ *load.Node) bool {
 		if n == nil || n.Kind != load.String {
 			return false
 		}
-		for _, m := range block.FindAllStringSubmatch(n.Text, -1) {
-			if strings.HasPrefix(strings.TrimSpace(m[1]), "matrix.") {
-				return true
-			}
-		}
-		return false
+		return matrixref.In(n.Text)
 	}
 	if v.Kind == load.Seq {
 		for _, it := range v.Items {

@@ -9,6 +9,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/repo"
 )
 
 // Cache holds what several resolutions of one lint share: the files read
@@ -25,14 +26,14 @@ type Cache struct {
 	mu     sync.Mutex
 	reads  map[readKey]*readEntry
 	parses map[parseKey]*parsed
-	repos  map[string]*Repo
+	repos  map[string]*repo.Checkout
 	sem    chan struct{}
 	exprs  *expr.Memo
 }
 
 // NewCache makes an empty Cache.
 func NewCache() *Cache {
-	return &Cache{reads: map[readKey]*readEntry{}, parses: map[parseKey]*parsed{}, repos: map[string]*Repo{},
+	return &Cache{reads: map[readKey]*readEntry{}, parses: map[parseKey]*parsed{}, repos: map[string]*repo.Checkout{},
 		sem: make(chan struct{}, runtime.GOMAXPROCS(0)), exprs: expr.NewMemo()}
 }
 
@@ -61,20 +62,20 @@ type parsed struct {
 }
 
 // repo returns the repository rooted at dir, listing its files once.
-func (c *Cache) repo(dir string) *Repo {
+func (c *Cache) repo(dir string) *repo.Checkout {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	rp, ok := c.repos[dir]
 	if !ok {
-		rp = NewRepo(dir)
+		rp = repo.NewCheckout(dir)
 		c.repos[dir] = rp
 	}
 	return rp
 }
 
-// Repo is the repository rooted at dir, shared with every resolution
-// that uses the cache.
-func (c *Cache) Repo(dir string) *Repo { return c.repo(dir) }
+// Repo is the checkout rooted at dir, shared with every resolution that
+// uses the cache.
+func (c *Cache) Repo(dir string) *repo.Checkout { return c.repo(dir) }
 
 // Exprs parses the expressions of include:rules (and whatever else the
 // lint using the cache reads) once.

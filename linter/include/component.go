@@ -44,7 +44,7 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 		var err error
 		ref, err = component.ParseRef(loc, r.opts.ServerFQDN)
 		if err != nil {
-			r.report(at.Pos, finding.Error, rules.ComponentRef, "%v", err)
+			r.report(at.Pos, rules.ComponentRef, "%v", err)
 			return nil
 		}
 		if r.opts.Catalogs != nil {
@@ -68,7 +68,7 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 		return nil
 	}
 	if err != nil {
-		r.report(at.Pos, finding.Warning, rules.ComponentNotFound, "cannot list the releases of %s: %v", ref.Prefix(), err)
+		r.add(rules.Soften(rules.Newf(rules.ComponentNotFound, at.Pos, "cannot list the releases of %s: %v", ref.Prefix(), err), finding.Warning, rules.Unconfirmed))
 	}
 	kind := component.KindOf(ref.Version)
 	if strings.Contains(ref.Version, "$") {
@@ -78,7 +78,7 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 	if len(releases) > 0 {
 		resolved, ok := component.Resolve(ref.Version, releases)
 		if !ok {
-			r.report(at.Pos, finding.Error, rules.ComponentNotFound, "%s has no release matching %s; its releases are %s",
+			r.report(at.Pos, rules.ComponentNotFound, "%s has no release matching %s; its releases are %s",
 				ref.Prefix(), ref.Version, strings.Join(lastN(releases, 8), ", "))
 			return nil
 		}
@@ -88,13 +88,13 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 			if latest == "" {
 				latest = releases[len(releases)-1]
 			}
-			r.report(at.Pos, finding.Warning, rules.ComponentVersion, "%s is used at %s, which moves; pin a release such as %s so the pipeline does not change under you",
+			r.report(at.Pos, rules.ComponentVersion, "%s is used at %s, which moves; pin a release such as %s so the pipeline does not change under you",
 				ref.Name, ref.Version, latest)
 		}
 	}
 	tmpl, err := cat.Template(ref.Name, version)
 	if errors.Is(err, component.ErrNoCatalog) {
-		r.report(at.Pos, finding.Error, rules.ComponentNotFound, "cannot read %s from its local catalog: %v", ref, err)
+		r.report(at.Pos, rules.ComponentNotFound, "cannot read %s from its local catalog: %v", ref, err)
 		return nil
 	}
 	if errors.Is(err, component.ErrNotFound) {
@@ -106,7 +106,7 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 				msg += "; it has " + strings.Join(names, ", ")
 			}
 		}
-		r.report(at.Pos, finding.Error, rules.ComponentNotFound, "%s", msg)
+		r.report(at.Pos, rules.ComponentNotFound, "%s", msg)
 		return nil
 	}
 	if errors.Is(err, component.ErrUnavailable) {
@@ -114,12 +114,12 @@ func (r *Resolver) component(item *load.Node, loc string, at *load.Node, depth i
 		return nil
 	}
 	if err != nil {
-		r.report(at.Pos, finding.Error, rules.ComponentNotFound, "cannot read component %s: %v", ref, err)
+		r.report(at.Pos, rules.ComponentNotFound, "cannot read component %s: %v", ref, err)
 		return nil
 	}
 	key := "component:" + ref.String() + "|" + load.Canonical(item.Get("inputs"))
 	if r.seen[key] {
-		r.report(at.Pos, finding.Info, rules.IncludeDuplicate, "%s is already included with the same inputs; GitLab ignores the repeat", ref)
+		r.report(at.Pos, rules.IncludeDuplicate, "%s is already included with the same inputs; GitLab ignores the repeat", ref)
 		return nil
 	}
 	r.seen[key] = true

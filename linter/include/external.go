@@ -81,16 +81,16 @@ func (r *Resolver) external(x fetched, item, at *load.Node, depth int, chain []s
 func (r *Resolver) enter(name, key string, at *load.Node, depth int, chain []string) bool {
 	if i := slices.Index(chain, name); i >= 0 {
 		loop := append(slices.Clone(chain[i:]), name)
-		r.report(at.Pos, finding.Warning, rules.IncludeCycle, "%s includes itself (%s); GitLab ignores the repeated include", name, strings.Join(loop, " -> "))
+		r.report(at.Pos, rules.IncludeCycle, "%s includes itself (%s); GitLab ignores the repeated include", name, strings.Join(loop, " -> "))
 		return false
 	}
 	if r.seen[key] {
-		r.report(at.Pos, finding.Info, rules.IncludeDuplicate, "%s is already included; GitLab ignores the repeat", name)
+		r.report(at.Pos, rules.IncludeDuplicate, "%s is already included; GitLab ignores the repeat", name)
 		return false
 	}
 	r.seen[key] = true
 	if depth > r.opts.MaxDepth {
-		r.report(at.Pos, finding.Error, rules.IncludeLimit, "includes are nested more than %d levels deep; GitLab refuses the pipeline", r.opts.MaxDepth)
+		r.report(at.Pos, rules.IncludeLimit, "includes are nested more than %d levels deep; GitLab refuses the pipeline", r.opts.MaxDepth)
 		return false
 	}
 	return true
@@ -115,7 +115,7 @@ func (r *Resolver) fetchFailed(kind, loc string, at, item *load.Node, err error)
 		return
 	}
 	if errors.Is(err, ErrNotFound) {
-		r.report(at.Pos, finding.Error, rules.IncludeNotFound, "include:%s %s does not exist; GitLab refuses the pipeline", kind, unresolved.Shown(kind, loc))
+		r.report(at.Pos, rules.IncludeNotFound, "include:%s %s does not exist; GitLab refuses the pipeline", kind, unresolved.Shown(kind, loc))
 		return
 	}
 	r.unread(kind, loc, at, item, fmt.Sprintf("could not be read (%v)", err))

@@ -18,6 +18,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/repo"
 	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/unresolved"
 )
@@ -95,9 +96,9 @@ type Result struct {
 // Resolver resolves the includes of one pipeline. Use it once.
 type Resolver struct {
 	opts     Options
-	repo     *Repo    // the repository include:local reads from now
-	proj     *project // or, inside a project include, that project
-	repos    map[string]*Repo
+	repo     *repo.Checkout // the repository include:local reads from now
+	proj     *project       // or, inside a project include, that project
+	repos    map[string]*repo.Checkout
 	cache    map[string]*load.File
 	locals   map[string]component.Local // the project's own catalog, by folder
 	seen     map[string]bool
@@ -115,7 +116,7 @@ func Resolve(main *load.File, opts Options) *Result {
 	if opts.Context == nil {
 		opts.Context = context.Background()
 	}
-	r := &Resolver{opts: opts, cache: map[string]*load.File{}, seen: map[string]bool{}, repos: map[string]*Repo{}, locals: map[string]component.Local{}}
+	r := &Resolver{opts: opts, cache: map[string]*load.File{}, seen: map[string]bool{}, repos: map[string]*repo.Checkout{}, locals: map[string]component.Local{}}
 	r.repo = r.repoAt(opts.Root)
 	r.res.Files = append(r.res.Files, main)
 	if body := r.body(main, nil); body != nil {
@@ -127,12 +128,15 @@ func Resolve(main *load.File, opts Options) *Result {
 	return &r.res
 }
 
-func (r *Resolver) report(pos finding.Pos, sev finding.Severity, rule, format string, args ...any) {
-	r.res.Findings = append(r.res.Findings, finding.Finding{Pos: pos, Severity: sev, Rule: rule, Message: fmt.Sprintf(format, args...)})
+func (r *Resolver) report(pos finding.Pos, rule, format string, args ...any) {
+	r.res.Findings = append(r.res.Findings, rules.Newf(rule, pos, format, args...))
 }
 
+// add reports a finding made elsewhere (a softened one).
+func (r *Resolver) add(f finding.Finding) { r.res.Findings = append(r.res.Findings, f) }
+
 // repoAt returns the repository rooted at dir, listing its files once.
-func (r *Resolver) repoAt(dir string) *Repo {
+func (r *Resolver) repoAt(dir string) *repo.Checkout {
 	if rp, ok := r.repos[dir]; ok {
 		return rp
 	}
@@ -156,7 +160,7 @@ func (r *Resolver) body(f *load.File, at *load.Node) *load.Node {
 func Body(f *load.File, at *load.Node, lim load.Limits) (*load.Node, []finding.Finding) {
 	var fs []finding.Finding
 	report := func(pos finding.Pos, rule, format string, args ...any) {
-		fs = append(fs, finding.Finding{Pos: pos, Severity: finding.Error, Rule: rule, Message: fmt.Sprintf(format, args...)})
+		fs = append(fs, rules.Newf(rule, pos, format, args...))
 	}
 	b := f.Body
 	switch {
@@ -249,7 +253,7 @@ func (r *Resolver) one(item *load.Node, depth int, chain []string) []*load.Node 
 			} else if d == undecided {
 				key := fmt.Sprintf("%s:%d:%d", locNode.Pos.File, locNode.Pos.Line, locNode.Pos.Col)
 				r.res.Conditional = append(r.res.Conditional, Conditional{Key: key, Location: loc, Pos: locNode.Pos, Rules: rl, Parent: r.under})
-				r.report(locNode.Pos, finding.Info, rules.IncludeRules,
+				r.report(locNode.Pos, rules.IncludeRules,
 					"whether %s is included depends on the pipeline (%s); cilint checks the pipeline with and without it", loc, why)
 				if in, ok := r.opts.Assume[key]; ok && !in {
 					return nil
@@ -331,7 +335,7 @@ func (r *Resolver) countOne(at *load.Node) bool {
 	if r.count > r.opts.MaxIncludes {
 		if !r.limitHit {
 			r.limitHit = true
-			r.report(at.Pos, finding.Error, rules.IncludeLimit,
+			r.report(at.Pos, rules.IncludeLimit,
 				"more than %d files are included (nested includes and repeats count); GitLab refuses the pipeline", r.opts.MaxIncludes)
 		}
 		return false

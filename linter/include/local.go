@@ -32,9 +32,9 @@ func (r *Resolver) local(item *load.Node, loc string, at *load.Node, depth int, 
 	}
 	paths := []string{loc}
 	if strings.Contains(loc, "*") {
-		matched, err := r.match(loc)
+		matched, err := r.repo.Wildcard(loc)
 		if err != nil {
-			r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:local pattern %s is not valid: %v", loc, err)
+			r.report(at.Pos, rules.IncludeInvalid, "include:local pattern %s is not valid: %v", loc, err)
 			return nil
 		}
 		var yml []string
@@ -44,7 +44,7 @@ func (r *Resolver) local(item *load.Node, loc string, at *load.Node, depth int, 
 			}
 		}
 		if len(yml) == 0 {
-			r.report(at.Pos, finding.Warning, rules.IncludeNotFound, "include:local pattern %s matches no .yml or .yaml file in the repository", loc)
+			r.add(rules.Soften(rules.Newf(rules.IncludeNotFound, at.Pos, "include:local pattern %s matches no .yml or .yaml file in the repository", loc), finding.Warning, rules.Accepted))
 			return nil
 		}
 		paths = yml
@@ -116,11 +116,11 @@ func repoPath(p string) string { return path.Clean(strings.TrimLeft(p, "/")) }
 func (r *Resolver) localFile(p string, given, at *load.Node, depth int, chain []string) *load.Node {
 	rel := repoPath(p)
 	if rel == ".." || strings.HasPrefix(rel, "../") || filepath.IsAbs(rel) {
-		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:local %s leaves the repository; GitLab only includes files inside it", p)
+		r.report(at.Pos, rules.IncludeInvalid, "include:local %s leaves the repository; GitLab only includes files inside it", p)
 		return nil
 	}
 	if !yamlName(p) {
-		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:local %s %s; GitLab refuses it", p, notYAML(p))
+		r.report(at.Pos, rules.IncludeInvalid, "include:local %s %s; GitLab refuses it", p, notYAML(p))
 		return nil
 	}
 	if dotted(p) {
@@ -128,36 +128,36 @@ func (r *Resolver) localFile(p string, given, at *load.Node, depth int, chain []
 		// the repository for the path as written; `./ci/a.yml` has been
 		// seen to fail on gitlab.com. Not certain, so a warning; the file
 		// is still read so the rest can be checked.
-		r.report(at.Pos, finding.Warning, rules.IncludeNotFound,
-			"include:local %s has `.` or `..` in its path; GitLab looks the path up as written, without resolving them, and likely does not find it: write %s", p, rel)
+		r.add(rules.Soften(rules.Newf(rules.IncludeNotFound, at.Pos,
+			"include:local %s has `.` or `..` in its path; GitLab looks the path up as written, without resolving them, and likely does not find it: write %s", p, rel), finding.Warning, rules.Unconfirmed))
 	}
 	if !r.countOne(at) {
 		return nil
 	}
-	if !r.enter(rel, "local:"+r.repo.root+":"+rel+"|"+load.Canonical(given), at, depth, chain) {
+	if !r.enter(rel, "local:"+r.repo.Root()+":"+rel+"|"+load.Canonical(given), at, depth, chain) {
 		return nil
 	}
-	f, ok := r.cache[r.repo.root+":"+rel]
+	f, ok := r.cache[r.repo.Root()+":"+rel]
 	if !ok {
-		abs := filepath.Join(r.repo.root, filepath.FromSlash(rel))
+		abs := filepath.Join(r.repo.Root(), filepath.FromSlash(rel))
 		if real, err := filepath.EvalSymlinks(abs); err == nil {
 			if within, _ := filepath.Rel(r.realRoot(), real); within == ".." || strings.HasPrefix(within, ".."+string(filepath.Separator)) {
-				r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:local %s is a link to a file outside the repository", p)
+				r.report(at.Pos, rules.IncludeInvalid, "include:local %s is a link to a file outside the repository", p)
 				return nil
 			}
 		}
 		loaded, found, err := r.opts.Cache.read(abs, r.display(abs), r.opts.Limits)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				r.report(at.Pos, finding.Error, rules.IncludeNotFound, "include:local %s does not exist in the repository", p)
+				r.report(at.Pos, rules.IncludeNotFound, "include:local %s does not exist in the repository", p)
 			} else {
-				r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:local %s cannot be read: %v", p, err)
+				r.report(at.Pos, rules.IncludeInvalid, "include:local %s cannot be read: %v", p, err)
 			}
 			return nil
 		}
 		r.res.Findings = append(r.res.Findings, found...)
 		r.res.Files = append(r.res.Files, loaded)
-		r.cache[r.repo.root+":"+rel] = loaded
+		r.cache[r.repo.Root()+":"+rel] = loaded
 		f = loaded
 		if finding.HasErrors(found) && f.Body == nil {
 			return nil
@@ -193,10 +193,10 @@ func (r *Resolver) prefetch(p string) {
 	if rel == ".." || strings.HasPrefix(rel, "../") || filepath.IsAbs(rel) || !yamlName(p) || r.count >= r.opts.MaxIncludes {
 		return
 	}
-	if _, ok := r.cache[r.repo.root+":"+rel]; ok {
+	if _, ok := r.cache[r.repo.Root()+":"+rel]; ok {
 		return
 	}
-	abs := filepath.Join(r.repo.root, filepath.FromSlash(rel))
+	abs := filepath.Join(r.repo.Root(), filepath.FromSlash(rel))
 	if real, err := filepath.EvalSymlinks(abs); err == nil {
 		if within, _ := filepath.Rel(r.realRoot(), real); within == ".." || strings.HasPrefix(within, ".."+string(filepath.Separator)) {
 			return
@@ -207,10 +207,10 @@ func (r *Resolver) prefetch(p string) {
 
 // realRoot is the root with links resolved, to compare resolved paths.
 func (r *Resolver) realRoot() string {
-	if real, err := filepath.EvalSymlinks(r.repo.root); err == nil {
+	if real, err := filepath.EvalSymlinks(r.repo.Root()); err == nil {
 		return real
 	}
-	return r.repo.root
+	return r.repo.Root()
 }
 
 // display is how an included file is named in findings: relative to the

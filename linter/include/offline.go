@@ -1,7 +1,6 @@
 package include
 
 import (
-	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/unresolved"
@@ -26,7 +25,7 @@ func (r *Resolver) offline(kind, loc string, at, item *load.Node, why string) {
 // unread is offline for an include already counted.
 func (r *Resolver) unread(kind, loc string, at, item *load.Node, why string) {
 	r.unresolved(kind, loc, at, item)
-	r.report(at.Pos, finding.Info, rules.IncludeOffline,
+	r.report(at.Pos, rules.IncludeOffline,
 		"include:%s %s %s; checks that its content could satisfy are warnings, not errors", kind, unresolved.Shown(kind, loc), why)
 }
 

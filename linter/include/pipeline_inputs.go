@@ -34,12 +34,12 @@ func (r *Resolver) pipelineInputs(main *load.File, body *load.Node) *load.Node {
 			if s := suggest.Closest(name, spec.Names()); s != "" {
 				msg += fmt.Sprintf("; did you mean `%s`?", s)
 			}
-			r.report(at, finding.Error, rules.InputUnknown, "%s", msg)
+			r.report(at, rules.InputUnknown, "%s", msg)
 			continue
 		}
 		v, err := typedValue(in.Type, r.opts.PipelineInputs[name])
 		if err != nil {
-			r.report(at, finding.Error, rules.InputType, "--input %s: %v", name, err)
+			r.report(at, rules.InputType, "--input %s: %v", name, err)
 			continue
 		}
 		v.Pos = at
@@ -54,8 +54,8 @@ func (r *Resolver) pipelineInputs(main *load.File, body *load.Node) *load.Node {
 			continue
 		}
 		if in.Required() {
-			r.report(in.Key.Pos, finding.Info, rules.InputMissing,
-				"input `%s` has no default; its uses are not checked (pass --input %s=VALUE to check them)", in.Name, in.Name)
+			r.add(rules.Soften(rules.Newf(rules.InputMissing, in.Key.Pos,
+				"input `%s` has no default; its uses are not checked (pass --input %s=VALUE to check them)", in.Name, in.Name), finding.Info, rules.Note))
 		}
 	}
 	given := &load.Node{Kind: load.Map}

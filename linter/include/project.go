@@ -3,7 +3,6 @@ package include
 import (
 	"fmt"
 
-	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
 )
@@ -29,7 +28,7 @@ func (r *Resolver) projectInclude(item *load.Node, loc string, at *load.Node, de
 		// GitLab checks each file's name before it reads anything.
 		for _, fn := range files {
 			if fn.Kind == load.String && fn.Text != "" && !hasVariable(fn.Text) && !yamlName(fn.Text) {
-				r.report(fn.Pos, finding.Error, rules.IncludeInvalid, "included file %s %s; GitLab refuses it", fn.Text, notYAML(fn.Text))
+				r.report(fn.Pos, rules.IncludeInvalid, "included file %s %s; GitLab refuses it", fn.Text, notYAML(fn.Text))
 			}
 		}
 		r.offline("project", loc, at, item, r.notFetched(proj, ref))
@@ -56,7 +55,7 @@ func (r *Resolver) projectInclude(item *load.Node, loc string, at *load.Node, de
 func (r *Resolver) projectFile(p project, file string, item, at *load.Node, depth int, chain []string) *load.Node {
 	rel := repoPath(file)
 	if !yamlName(file) {
-		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "included file %s %s; GitLab refuses it", file, notYAML(file))
+		r.report(at.Pos, rules.IncludeInvalid, "included file %s %s; GitLab refuses it", file, notYAML(file))
 		return nil
 	}
 	if !r.countOne(at) {

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"strings"
 
-	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/unresolved"
@@ -23,7 +22,7 @@ func (r *Resolver) remote(item *load.Node, loc string, at *load.Node, depth int,
 		if strings.ContainsAny(loc, "?#") {
 			hint = " (it checks the whole URL: a ?query or #fragment after the file name hides the extension)"
 		}
-		r.report(at.Pos, finding.Error, rules.IncludeInvalid, "include:remote %s %s; GitLab refuses it%s", shown, notYAML(loc), hint)
+		r.report(at.Pos, rules.IncludeInvalid, "include:remote %s %s; GitLab refuses it%s", shown, notYAML(loc), hint)
 		return nil
 	}
 	if r.opts.Fetch == nil || hasVariable(loc) {
@@ -33,7 +32,7 @@ func (r *Resolver) remote(item *load.Node, loc string, at *load.Node, depth int,
 	if !strings.HasPrefix(loc, "https://") {
 		if r.countOne(at) {
 			r.unresolved("remote", loc, at, item)
-			r.report(at.Pos, finding.Warning, rules.IncludeOffline,
+			r.report(at.Pos, rules.IncludeOffline,
 				"include:remote %s is fetched over plain HTTP, which anyone on the way can change; cilint reads only https:// URLs", shown)
 		}
 		return nil

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/cond"
-	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
 )
@@ -28,8 +27,8 @@ func (r *Resolver) decide(list *load.Node) (decision, string) {
 	d := cond.Rules(list, cond.Facts{Vars: r.opts.Vars, Exists: r.repo.Exists, Exprs: r.opts.Cache.exprs}, "always")
 	switch {
 	case d.IfError != nil:
-		r.res.Findings = append(r.res.Findings, finding.Finding{Pos: d.IfNode.TextPos(d.IfError.Offset), Severity: finding.Error,
-			Rule: rules.Expression, Message: "include:rules:if is not a valid expression: " + d.IfError.Msg})
+		r.res.Findings = append(r.res.Findings, rules.New(rules.Expression, d.IfNode.TextPos(d.IfError.Offset),
+			"include:rules:if is not a valid expression: "+d.IfError.Msg))
 		return included, ""
 	case d.Outcome == cond.In:
 		return included, ""

@@ -10,6 +10,7 @@ import (
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/matrixref"
 	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/suggest"
 )
@@ -22,12 +23,6 @@ var blockPattern = regexp.MustCompile(`\$\[\[\s*(\S.*?\S)\s*\]\]`)
 
 // maxAccessBytes is Interpolation::Access::MAX_ACCESS_BYTESIZE.
 const maxAccessBytes = 1024
-
-// matrixPattern is a `$[[ matrix.NAME ]]` block
-// (interpolation/matrix_interpolator.rb MATRIX_EXPRESSION_REGEXP), which
-// GitLab interpolates in needs:parallel:matrix when it expands jobs, not
-// with the inputs.
-var matrixPattern = regexp.MustCompile(`^\s*matrix\.[a-zA-Z0-9_-]+\s*$`)
 
 var accessPattern = regexp.MustCompile(`^\s*(inputs|component)\.([A-Za-z0-9_-]+)((?:\[\d+\]|\.[A-Za-z0-9_-]+)*)\s*$`)
 
@@ -233,7 +228,7 @@ func (in *interpolator) report(n *load.Node, offset int, perInclude bool, format
 		}
 		pos.Col += len([]rune(n.Text[:offset]))
 	}
-	in.res.Findings = append(in.res.Findings, finding.Finding{Pos: pos, Severity: finding.Error, Rule: rules.Interpolation, Message: fmt.Sprintf(format, args...)})
+	in.res.Findings = append(in.res.Findings, rules.Newf(rules.Interpolation, pos, format, args...))
 }
 
 // scalar interpolates one string.
@@ -281,7 +276,7 @@ func (in *interpolator) typed(v, at *load.Node) *load.Node {
 // left as written (an error was reported, or a required input has no
 // value).
 func (in *interpolator) value(n *load.Node, loc []int) (*load.Node, bool) {
-	if matrixPattern.MatchString(n.Text[loc[2]:loc[3]]) {
+	if matrixref.Block(n.Text[loc[2]:loc[3]]) {
 		return nil, false // needs:parallel:matrix blocks, for the pipeline's matrix interpolation
 	}
 	b, err := parseBlock(n.Text[loc[2]:loc[3]])
@@ -454,8 +449,7 @@ func Unused(spec *Spec, used map[string]bool) []finding.Finding {
 	var fs []finding.Finding
 	for _, in := range spec.Inputs {
 		if !used[in.Name] {
-			fs = append(fs, finding.Finding{Pos: in.Key.Pos, Severity: finding.Warning, Rule: rules.InputUnused,
-				Message: fmt.Sprintf("input `%s` is declared but never used in the file", in.Name)})
+			fs = append(fs, rules.Newf(rules.InputUnused, in.Key.Pos, "input `%s` is declared but never used in the file", in.Name))
 		}
 	}
 	return fs

@@ -5,7 +5,6 @@
 package inputs
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -133,8 +132,7 @@ func ParseSpec(header *load.Node) (*Spec, []finding.Finding) {
 				in.RegexText = r.Text
 				re, err := regexp.Compile(r.Text)
 				if err != nil {
-					fs = append(fs, finding.Finding{Pos: r.Pos, Severity: finding.Error, Rule: rules.InputSpec,
-						Message: fmt.Sprintf("input `%s`: regex %q is not a valid RE2 regular expression: %v", in.Name, r.Text, err)})
+					fs = append(fs, rules.Newf(rules.InputSpec, r.Pos, "input `%s`: regex %q is not a valid RE2 regular expression: %v", in.Name, r.Text, err))
 				} else {
 					in.Regex = re
 				}
@@ -191,14 +189,12 @@ func checkRuleReferences(s *Spec) []finding.Finding {
 				}
 			}
 			if len(undefined) > 0 {
-				fs = append(fs, finding.Finding{Pos: r.If.Pos, Severity: finding.Error, Rule: rules.InputSpec,
-					Message: fmt.Sprintf("rule %d of input `%s` names inputs that are not declared: %s", i+1, in.Name, strings.Join(undefined, ", "))})
+				fs = append(fs, rules.Newf(rules.InputSpec, r.If.Pos, "rule %d of input `%s` names inputs that are not declared: %s", i+1, in.Name, strings.Join(undefined, ", ")))
 			}
 		}
 	}
 	if cycle := findCycle(s, deps); len(cycle) > 0 {
-		fs = append(fs, finding.Finding{Pos: s.Lookup(cycle[0]).Key.Pos, Severity: finding.Error, Rule: rules.InputSpec,
-			Message: "the rules of these inputs depend on each other in a circle: " + strings.Join(cycle, " → ")})
+		fs = append(fs, rules.New(rules.InputSpec, s.Lookup(cycle[0]).Key.Pos, "the rules of these inputs depend on each other in a circle: "+strings.Join(cycle, " → ")))
 	}
 	return fs
 }
@@ -265,7 +261,7 @@ func checkDeclaration(in *Input, d *load.Node) []finding.Finding {
 	}
 	var fs []finding.Finding
 	report := func(at *load.Node, format string, args ...any) {
-		fs = append(fs, finding.Finding{Pos: at.Pos, Severity: finding.Error, Rule: rules.InputSpec, Message: fmt.Sprintf(format, args...)})
+		fs = append(fs, rules.Newf(rules.InputSpec, at.Pos, format, args...))
 	}
 	known := in.Type == "string" || in.Type == "number" || in.Type == "boolean" || in.Type == "array"
 	if dp := d.Pair("default"); known && dp != nil && (dp.Value == nil || dp.Value.Kind == load.Null) && in.Type != "string" {
@@ -308,8 +304,7 @@ func checkDeclaration(in *Input, d *load.Node) []finding.Finding {
 			if n := r.Get("if"); n != nil && n.Kind == load.String && strings.TrimSpace(n.Text) != "" {
 				if _, err := expr.Parse(n.Text); err != nil {
 					se := err.(*expr.SyntaxError)
-					fs = append(fs, finding.Finding{Pos: n.TextPos(se.Offset), Severity: finding.Error, Rule: rules.Expression,
-						Message: fmt.Sprintf("input `%s`: rules:if is not a valid expression: %s", in.Name, se.Msg)})
+					fs = append(fs, rules.Newf(rules.Expression, n.TextPos(se.Offset), "input `%s`: rules:if is not a valid expression: %s", in.Name, se.Msg))
 				}
 			}
 		}

@@ -24,7 +24,7 @@ type Values map[string]*load.Node
 func Resolve(spec *Spec, given *load.Node, at finding.Pos, what string) (Values, []finding.Finding) {
 	var fs []finding.Finding
 	report := func(pos finding.Pos, rule, format string, args ...any) {
-		fs = append(fs, finding.Finding{Pos: pos, Severity: finding.Error, Rule: rule, Message: fmt.Sprintf(format, args...)})
+		fs = append(fs, rules.Newf(rule, pos, format, args...))
 	}
 	vals := Values{}
 	provided := map[string]*load.Node{}
@@ -180,7 +180,7 @@ func checkValue(in *Input, v *load.Node, options []*load.Node, what string) []fi
 		rule = rules.InputSpec
 	}
 	report := func(r, format string, args ...any) {
-		fs = append(fs, finding.Finding{Pos: v.Pos, Severity: finding.Error, Rule: r, Message: fmt.Sprintf(format, args...)})
+		fs = append(fs, rules.Newf(r, v.Pos, format, args...))
 	}
 	if strings.Contains(v.Text, "$[[") && v.Kind == load.String {
 		return nil // an input passed on from the including file's own inputs
@@ -199,7 +199,7 @@ func checkValue(in *Input, v *load.Node, options []*load.Node, what string) []fi
 			// string input, JSON for the others); the older input classes
 			// of lib/gitlab/ci/config/interpolation/inputs/ refuse it.
 			msg += "; newer GitLab versions convert it, older ones refuse it"
-			fs = append(fs, finding.Finding{Pos: v.Pos, Severity: finding.Warning, Rule: rule, Message: msg})
+			fs = append(fs, rules.Soften(rules.New(rule, v.Pos, msg), finding.Warning, rules.Unconfirmed))
 			return fs
 		}
 		report(rule, "%s", msg)

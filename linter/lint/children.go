@@ -53,8 +53,8 @@ func (l *Linter) children(res *Result, opts include.Options, depth int, rn *lint
 		child, done := rn.children[cacheKey]
 		if !done {
 			if len(rn.children) >= maxChildren {
-				res.Findings = append(res.Findings, finding.Finding{Pos: j.Key.Pos, Severity: finding.Info, Rule: rules.IncludeLimit,
-					Message: fmt.Sprintf("more than %d child pipelines: this one and the rest are not linted", maxChildren)})
+				res.Findings = append(res.Findings, rules.Soften(rules.Newf(rules.IncludeLimit, j.Key.Pos,
+					"more than %d child pipelines: this one and the rest are not linted", maxChildren), finding.Info, rules.Note))
 				return
 			}
 			synth := &load.File{Path: parent.Path, Source: parent.Source, Body: &load.Node{Kind: load.Map, Pos: j.Key.Pos, Pairs: []load.Pair{{
@@ -81,31 +81,23 @@ func (l *Linter) children(res *Result, opts include.Options, depth int, rn *lint
 		// A file of both pipelines (a pipeline that starts itself as a
 		// child): what this pipeline reports at a place, under a rule, it
 		// does not report again as the child's unless the child's is worse.
-		type at struct {
-			pos  finding.Pos
-			rule string
-		}
-		own := map[at]finding.Severity{}
+		own := map[placeRule]finding.Severity{}
 		for _, f := range res.Findings {
-			if sev, ok := own[at{f.Pos, f.Rule}]; !ok || f.Severity > sev {
-				own[at{f.Pos, f.Rule}] = f.Severity
+			if sev, ok := own[placeOf(f)]; !ok || f.Severity > sev {
+				own[placeOf(f)] = f.Severity
 			}
 		}
 		for _, f := range child.Findings {
 			if f.Pos == j.Key.Pos && unread && f.Rule == rules.NoVisibleJob {
 				continue // the include error says why
 			}
-			if sev, ok := own[at{f.Pos, f.Rule}]; ok && sev >= f.Severity {
+			if sev, ok := own[placeOf(f)]; ok && sev >= f.Severity {
 				continue
 			}
 			res.Findings = append(res.Findings, childFinding(f, j.Name, allowed, parent.Path))
 		}
 		res.uses = append(res.uses, child.uses...)
-		for _, f := range child.Files {
-			if !slices.ContainsFunc(res.Files, func(g *load.File) bool { return g.Path == f.Path }) {
-				res.Files = append(res.Files, f)
-			}
-		}
+		res.addFiles(child.Files)
 	}
 }
 
@@ -186,8 +178,8 @@ func childFinding(f finding.Finding, job string, allowed bool, parentFile string
 		f.Message += triggerFails
 	}
 	if allowed {
-		f.Severity = finding.Warning
 		f.Message += allowedSuffix
+		f = rules.Soften(f, finding.Warning, rules.AllowedToFail)
 	}
 	return f
 }
@@ -244,8 +236,7 @@ func artifactJobs(res *Result, inc *load.Node) []finding.Finding {
 			out = append(out, res.Pipeline.Missing(name.Pos, rules.IncludeNotFound,
 				fmt.Sprintf("include:artifact takes its file from job `%s`, which is not a job of this pipeline", name.Text)))
 		case found.Get("artifacts") == nil:
-			out = append(out, finding.Finding{Pos: name.Pos, Severity: finding.Error, Rule: rules.IncludeNotFound,
-				Message: fmt.Sprintf("include:artifact takes its file from job `%s`, which keeps no artifacts", name.Text)})
+			out = append(out, rules.Newf(rules.IncludeNotFound, name.Pos, "include:artifact takes its file from job `%s`, which keeps no artifacts", name.Text))
 		}
 	}
 	return out
@@ -265,14 +256,41 @@ func unlabelled(msg string) string {
 
 // stripLabels is a message without its leading child labels.
 func stripLabels(msg string) string {
-	for strings.HasPrefix(msg, childLabel) {
-		_, rest, ok := strings.Cut(msg, "`: ")
+	for {
+		rest, ok := peelLabel(msg)
 		if !ok {
-			break
+			return msg
 		}
 		msg = rest
 	}
-	return msg
+}
+
+// peelLabel removes msg's outermost child label, if it has one.
+func peelLabel(msg string) (string, bool) {
+	if !strings.HasPrefix(msg, childLabel) {
+		return msg, false
+	}
+	_, rest, ok := strings.Cut(msg, "`: ")
+	return rest, ok
+}
+
+// placeRule is where a finding is and under which rule: the findings of
+// a pipeline and of its children that say the same thing share it.
+type placeRule struct {
+	pos  finding.Pos
+	rule string
+}
+
+func placeOf(f finding.Finding) placeRule { return placeRule{f.Pos, f.Rule} }
+
+// addFiles adds the files of a child pipeline or a variant that res does
+// not have yet.
+func (res *Result) addFiles(files []*load.File) {
+	for _, f := range files {
+		if !slices.ContainsFunc(res.Files, func(g *load.File) bool { return g.Path == f.Path }) {
+			res.Files = append(res.Files, f)
+		}
+	}
 }
 
 // dropRepeats keeps, of the findings at one place under one rule, the
@@ -281,23 +299,19 @@ func stripLabels(msg string) string {
 // deeper ones that are no more severe: one problem, reported once, as
 // the nearest pipeline's.
 func dropRepeats(fs []finding.Finding) []finding.Finding {
-	type at struct {
-		pos  finding.Pos
-		rule string
-	}
 	depth := func(f finding.Finding) int {
 		return strings.Count(f.Message[:len(f.Message)-len(stripLabels(f.Message))], childLabel)
 	}
-	best := map[at]finding.Finding{}
+	best := map[placeRule]finding.Finding{}
 	for _, f := range fs {
-		k := at{f.Pos, f.Rule}
+		k := placeOf(f)
 		if b, ok := best[k]; !ok || depth(f) < depth(b) || depth(f) == depth(b) && f.Severity > b.Severity {
 			best[k] = f
 		}
 	}
 	out := fs[:0:0]
 	for _, f := range fs {
-		b := best[at{f.Pos, f.Rule}]
+		b := best[placeOf(f)]
 		if depth(f) > depth(b) && f.Severity <= b.Severity {
 			continue
 		}
@@ -319,8 +333,8 @@ func DedupeChildren(runs [][]finding.Finding) []finding.Finding {
 			// Every shorter form of a labelled message: a grandchild's
 			// finding is also the child's.
 			msg := f.Message
-			for strings.HasPrefix(msg, childLabel) {
-				_, rest, ok := strings.Cut(msg, "`: ")
+			for {
+				rest, ok := peelLabel(msg)
 				if !ok {
 					break
 				}

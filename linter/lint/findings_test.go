@@ -96,6 +96,7 @@ func TestFindingsUnchanged(t *testing.T) {
 // configuration.
 func writeFindings(t *testing.T, w *bytes.Buffer, name, root string, res *Result) {
 	t.Helper()
+	checkSeverities(t, res)
 	fmt.Fprintf(w, "== %s\n", name)
 	var b bytes.Buffer
 	report.Text(&b, res.Findings, nil, report.TextOptions{OneLine: true})

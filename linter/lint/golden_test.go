@@ -104,10 +104,29 @@ func goldenFile(t *testing.T, path string, got []byte, writeWith string) (want [
 	return want, false
 }
 
+// lintPipeline lints .gitlab-ci.yml in the working folder and returns the
+// result and its one-line report, checking every finding's severity.
+func lintPipeline(t *testing.T, opts Options) (*Result, string) {
+	t.Helper()
+	l, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.File(".gitlab-ci.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSeverities(t, res)
+	var out bytes.Buffer
+	report.Text(&out, res.Findings, nil, report.TextOptions{OneLine: true})
+	return res, out.String()
+}
+
 // golden compares the one-line report with the file at outPath, or rewrites
 // it with -update.
 func golden(t *testing.T, outPath string, res *Result, mustFind bool) {
 	t.Helper()
+	checkSeverities(t, res)
 	var got bytes.Buffer
 	report.Text(&got, res.Findings, nil, report.TextOptions{OneLine: true})
 	want, updated := goldenFile(t, outPath, got.Bytes(), "go test ./linter/lint -update")

@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"bytes"
 	"encoding/pem"
 	"fmt"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"gitlab.com/trustci/cicd/linter/internal/fakegitlab"
-	"gitlab.com/trustci/cicd/linter/report"
 )
 
 // Project, template and remote includes are read through the instance's
@@ -62,20 +60,11 @@ func TestExternalIncludes(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte(pipeline), 0o644)
 	t.Chdir(dir)
 	remote := &Remote{GitLabURL: f.URL, Token: token, CacheDir: t.TempDir(), Timeout: 2 * time.Second, CAFile: ca, AllowRemote: true}
-	l, err := New(Options{Root: ".", Remote: remote})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := l.File(".gitlab-ci.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	report.Text(&out, res.Findings, nil, report.TextOptions{OneLine: true})
-	got := strings.ReplaceAll(out.String(), srv.URL, "SRV")
+	res, out := lintPipeline(t, Options{Root: ".", Remote: remote})
+	got := strings.ReplaceAll(out, srv.URL, "SRV")
 	want := `.gitlab-ci.yml:3:25: error: include:project /missing.yml (in agency/templates at HEAD) does not exist; GitLab refuses the pipeline [include-not-found]
 .gitlab-ci.yml:8:15: error: include:template Nope.gitlab-ci.yml does not exist; GitLab refuses the pipeline [include-not-found]
-.gitlab-ci.yml:10:13: warning: include:remote http://example.com/ci.yml is fetched over plain HTTP, which anyone on the way can change; cilint reads only https:// URLs [include-offline]
+.gitlab-ci.yml:10:13: info: include:remote http://example.com/ci.yml is fetched over plain HTTP, which anyone on the way can change; cilint reads only https:// URLs [include-offline]
 agency/templates/-/blob/HEAD/loop.yml:2:12: warning: agency/templates/-/blob/HEAD/loop.yml includes itself (agency/templates/-/blob/HEAD/loop.yml -> agency/templates/-/blob/HEAD/loop.yml); GitLab ignores the repeated include [include-cycle]
 agency/templates/-/blob/v1/python.yml:3:10: warning: job ` + "`test` uses stage `tests`, which is not defined; the stages are .pre, build, test, deploy, .post; did you mean `test`?" + ` (it may come from include:remote http://example.com/ci.yml, which cilint did not read) [stage-undefined]
 SRV/ci/lint.yml:3:11: warning: job ` + "`ruff` needs `nope`" + `, which is not a job of this pipeline; mark the need ` + "`optional: true`" + ` if the job only exists sometimes (it may come from include:remote http://example.com/ci.yml, which cilint did not read) [needs-unknown]
@@ -83,7 +72,7 @@ SRV/ci/lint.yml:3:11: warning: job ` + "`ruff` needs `nope`" + `, which is not a
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
-	if strings.Contains(out.String(), token) {
+	if strings.Contains(out, token) {
 		t.Error("the token leaked into the output")
 	}
 	for _, job := range []string{"test", "build", "ruff"} {

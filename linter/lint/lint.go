@@ -91,6 +91,7 @@ type Remote struct {
 // Linter lints files. Create it once: it compiles the schema.
 type Linter struct {
 	opts       Options
+	version    *gitlabversion.Target // Options.GitLabVersion, resolved in New
 	schema     *schemaPrep
 	shellcheck string // ShellCheck's path, when asked for
 	instance   *instanceVersion
@@ -109,18 +110,30 @@ func New(opts Options) (*Linter, error) {
 		opts.Limits = load.DefaultLimits()
 	}
 	var err error
+	var target *gitlabversion.Target
 	if opts.GitLabVersion != "" {
-		if _, err := gitlabversion.Resolve(opts.GitLabVersion); err != nil {
+		t, err := gitlabversion.Resolve(opts.GitLabVersion)
+		if err != nil {
 			return nil, fmt.Errorf("--gitlab-version: %w", err)
 		}
+		target = &t
 	}
-	l := &Linter{opts: opts, schema: prepareSchema(), instance: &instanceVersion{}, roots: &rootCache{dirs: map[string]string{}}}
+	l := &Linter{opts: opts, version: target, schema: prepareSchema(), instance: &instanceVersion{}, roots: &rootCache{dirs: map[string]string{}}}
 	if opts.Shellcheck {
 		if l.shellcheck, err = exec.LookPath("shellcheck"); err != nil {
 			return nil, fmt.Errorf("--shellcheck needs shellcheck on PATH (for example apt-get install shellcheck): %w", err)
 		}
 	}
 	return l, nil
+}
+
+// GitLabVersionNote is what resolving Options.GitLabVersion noted (a
+// release newer than cilint knows is linted as the newest), or "".
+func (l *Linter) GitLabVersionNote() string {
+	if l.version == nil {
+		return ""
+	}
+	return l.version.Note
 }
 
 // schemaPrep is the schema being compiled: in the background, from New
@@ -187,12 +200,21 @@ type Result struct {
 // --remote cross-check's and cilint jobs'. Every command's findings go
 // through the same settings.
 func (r *Result) Settle(fs []finding.Finding) []finding.Finding {
-	if r.settings == nil || len(fs) == 0 {
+	if len(fs) == 0 {
 		return fs
 	}
-	out := r.settings.Apply(fs, r.Sources())
-	finding.Sort(out)
-	return out
+	return exit(r.settings, fs, r.Sources())
+}
+
+// BadGitLabVersion is the finding that makes the run's gitlab_version:
+// (in .cilint.yml) unusable, if any: like a bad --gitlab-version it is a
+// usage error, since linting against a release nobody meant would
+// mislead.
+func (r *Result) BadGitLabVersion() (finding.Finding, bool) {
+	if r.settings == nil || r.settings.VersionProblem == nil {
+		return finding.Finding{}, false
+	}
+	return *r.settings.VersionProblem, true
 }
 
 // Sources maps each file's path to its text.
@@ -223,7 +245,8 @@ func (l *Linter) Source(path string, src []byte) *Result {
 	file, fs := load.Parse(path, src, l.opts.Limits)
 	res := l.run(file, fs)
 	if _, err := l.schema.get(); err != nil {
-		res.Findings = append(res.Findings, finding.Finding{Pos: finding.Pos{File: path}, Severity: finding.Error, Rule: rules.Schema, Message: err.Error()})
+		res.Findings = append(res.Findings, res.Settle([]finding.Finding{rules.New(rules.Schema, finding.Pos{File: path}, err.Error())})...)
+		finding.Sort(res.Findings)
 	}
 	return res
 }
@@ -244,8 +267,8 @@ func (l *Linter) run(file *load.File, fs []finding.Finding) *Result {
 		cfg, cfs, err = config.Load(path)
 	}
 	if err != nil {
-		res := &Result{Files: []*load.File{file}, Findings: append(fs, finding.Finding{Pos: finding.Pos{File: path}, Severity: finding.Error, Rule: rules.Config, Message: err.Error()})}
-		finding.Sort(res.Findings)
+		res := &Result{Files: []*load.File{file}}
+		res.Findings = exit(nil, append(fs, rules.New(rules.Config, finding.Pos{File: path}, err.Error())), nil)
 		return res
 	}
 	res := l.collect(file, fs, cfg)
@@ -253,9 +276,7 @@ func (l *Linter) run(file *load.File, fs []finding.Finding) *Result {
 		res.Files = append(res.Files, &load.File{Path: cfg.Path, Source: cfg.Source})
 	}
 	res.settings = cfg
-	res.Findings = cfg.Apply(append(res.Findings, cfs...), res.Sources())
-	finding.Sort(res.Findings)
-	res.Findings = finding.Dedupe(res.Findings)
+	res.Findings = exit(cfg, append(res.Findings, cfs...), res.Sources())
 	return res
 }
 
@@ -270,11 +291,11 @@ func displayPath(abs string) string {
 	return abs
 }
 
-// collect runs the stages and gathers their findings, unfiltered.
+// collect runs the stages and gathers their findings, unfiltered and in
+// the order the stages made them: run's exit sorts them.
 func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Config) *Result {
 	res := &Result{Files: []*load.File{file}, Findings: fs}
 	if file.Body == nil && finding.HasErrors(fs) {
-		finding.Sort(res.Findings)
 		return res
 	}
 	if l.opts.SchemaOnly {
@@ -285,7 +306,6 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 		if body != nil {
 			res.Findings = append(res.Findings, l.validate(load.Without(body, "include"))...)
 		}
-		finding.Sort(res.Findings)
 		return res
 	}
 	// One set of options, so child pipelines share the catalogs and the
@@ -302,7 +322,6 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 	}
 	res.Findings = append(res.Findings, l.versionFindings(res, cfg)...)
 	res.Findings = dropRepeats(res.Findings)
-	finding.Sort(res.Findings)
 	return res
 }
 
@@ -356,8 +375,7 @@ func (l *Linter) resolveAndCheck(res *Result, file *load.File, opts include.Opti
 	res.Findings = append(res.Findings, found...)
 	res.uses = append(res.uses, gitlabversion.Detect(inc.Files, p)...)
 	if err != nil {
-		res.Findings = append(res.Findings, finding.Finding{Pos: finding.Pos{File: file.Path}, Severity: finding.Warning,
-			Rule: rules.Shellcheck, Message: "ShellCheck could not run: " + err.Error()})
+		res.Findings = append(res.Findings, rules.New(rules.Shellcheck, finding.Pos{File: file.Path}, "ShellCheck could not run: "+err.Error()))
 	}
 }
 

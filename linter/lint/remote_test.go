@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"bytes"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/internal/fakegitlab"
-	"gitlab.com/trustci/cicd/linter/report"
 )
 
 // TestRemoteComponents lints a pipeline whose component lives on a (fake)
@@ -41,17 +39,8 @@ func TestRemoteComponents(t *testing.T) {
 		"  - component: $CI_SERVER_FQDN/agency/catalog/dpeloy@1.0.0\n"
 	os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte(pipeline), 0o644)
 	t.Chdir(dir)
-	l, err := New(Options{Root: ".", ServerFQDN: host, Remote: &Remote{GitLabURL: f.URL, Token: token, CacheDir: t.TempDir(), Timeout: 2 * time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := l.File(".gitlab-ci.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	report.Text(&out, res.Findings, nil, report.TextOptions{OneLine: true})
-	got := strings.ReplaceAll(out.String(), host, "HOST")
+	res, out := lintPipeline(t, Options{Root: ".", ServerFQDN: host, Remote: &Remote{GitLabURL: f.URL, Token: token, CacheDir: t.TempDir(), Timeout: 2 * time.Second}})
+	got := strings.ReplaceAll(out, host, "HOST")
 	want := `.gitlab-ci.yml:5:16: warning: deploy is used at ~latest, which moves; pin a release such as 1.1.0 so the pipeline does not change under you [component-version]
 .gitlab-ci.yml:7:12: error: input ` + "`env`" + ` must be one of staging, production; the value is "prod" [input-options]
 .gitlab-ci.yml:8:16: error: HOST/agency/catalog has no release matching 2.0.0; its releases are 1.0.0, 1.1.0 [component-not-found]
@@ -63,7 +52,7 @@ func TestRemoteComponents(t *testing.T) {
 	if res.Pipeline == nil || res.Pipeline.Job("deploy-staging") == nil {
 		t.Errorf("the remote component's job must be in the pipeline")
 	}
-	if strings.Contains(out.String(), token) {
+	if strings.Contains(out, token) {
 		t.Error("the token leaked into the output")
 	}
 

@@ -9,6 +9,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/rules"
 )
 
 // maxVariants bounds how many configurations one file is linted as when
@@ -77,11 +78,7 @@ func (l *Linter) variants(res *Result, file *load.File, loadFindings []finding.F
 			v.files[f.Path] = true
 		}
 		vs = append(vs, v)
-		for _, f := range r.Files {
-			if !slices.ContainsFunc(res.Files, func(g *load.File) bool { return g.Path == f.Path }) {
-				res.Files = append(res.Files, f)
-			}
-		}
+		res.addFiles(r.Files)
 	}
 	res.Findings = mergeVariants(vs, conds, exact)
 }
@@ -192,8 +189,8 @@ func mergeVariants(vs []variant, conds []include.Conditional, exact bool) []find
 		}
 		for _, f := range members[k] {
 			if !certain && f.Severity != finding.Info {
-				f.Severity = finding.Warning
 				f.Message += "; " + describeVariants(vs, in[k], home, conds, exact)
+				f = rules.Soften(f, finding.Warning, rules.Conditional)
 			}
 			out = append(out, f)
 		}

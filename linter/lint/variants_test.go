@@ -2,11 +2,12 @@ package lint
 
 import (
 	"fmt"
-	"gitlab.com/trustci/cicd/linter/finding"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gitlab.com/trustci/cicd/linter/finding"
 
 	"gitlab.com/trustci/cicd/linter/internal/corpus"
 	"gitlab.com/trustci/cicd/linter/simulate"

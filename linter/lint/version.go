@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"fmt"
 	"sync"
 
 	"gitlab.com/trustci/cicd/linter/config"
@@ -33,13 +32,12 @@ func (l *Linter) versionFindings(res *Result, cfg *config.Config) []finding.Find
 // user named (online only), then the newest release cilint knows. Either of the last
 // two may be newer than cilint knows: that is said once, as info.
 func (l *Linter) target(path string, cfg *config.Config) (gitlabversion.Version, []finding.Finding) {
-	for _, s := range []string{l.opts.GitLabVersion, cfg.GitLabVersion} {
-		if s == "" {
-			continue
-		}
-		if t, err := gitlabversion.Resolve(s); err == nil {
-			return t.Version, nil // New and config.Load reported the note or the error
-		}
+	// New and config.Load resolved these and reported their notes.
+	if l.version != nil {
+		return l.version.Version, nil
+	}
+	if cfg.GitLabVersion != nil {
+		return *cfg.GitLabVersion, nil
 	}
 	// The environment is free to read; the instance is asked only when it
 	// does not say.
@@ -69,8 +67,8 @@ func (l *Linter) target(path string, cfg *config.Config) (gitlabversion.Version,
 		}
 		var notes []finding.Finding
 		if t.Note != "" {
-			notes = append(notes, finding.Finding{Pos: finding.Pos{File: path}, Severity: finding.Info, Rule: rules.GitLabVersion,
-				Message: fmt.Sprintf("%s %s: %s", src.from, v, t.Note)})
+			notes = append(notes, rules.Soften(rules.Newf(rules.GitLabVersion, finding.Pos{File: path}, "%s %s: %s", src.from, v, t.Note),
+				finding.Info, rules.Note))
 		}
 		return t.Version, notes
 	}

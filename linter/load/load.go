@@ -9,7 +9,6 @@ package load
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"unicode/utf8"
 
@@ -70,19 +69,17 @@ func Parse(path string, src []byte, lim Limits) (*File, []finding.Finding) {
 	file := &File{Path: path, Source: src}
 	at := func(line, col int) finding.Pos { return finding.Pos{File: path, Line: line, Col: col} }
 	if int64(len(src)) > lim.MaxBytes {
-		return file, []finding.Finding{{Pos: at(1, 1), Severity: finding.Error, Rule: rules.YAMLLimit,
-			Message: fmt.Sprintf("file is larger than %d bytes, the most GitLab accepts (max_yaml_size_bytes)", lim.MaxBytes)}}
+		return file, []finding.Finding{rules.Newf(rules.YAMLLimit, at(1, 1),
+			"file is larger than %d bytes, the most GitLab accepts (max_yaml_size_bytes)", lim.MaxBytes)}
 	}
 	if i := bytes.IndexByte(src, 0); i >= 0 {
 		l, c := lineCol(src, i)
-		return file, []finding.Finding{{Pos: at(l, c), Severity: finding.Error, Rule: rules.YAMLSyntax,
-			Message: "file is binary, not YAML text (NUL byte)"}}
+		return file, []finding.Finding{rules.New(rules.YAMLSyntax, at(l, c), "file is binary, not YAML text (NUL byte)")}
 	}
 	if !utf8.Valid(src) {
 		i := firstInvalidUTF8(src)
 		l, c := lineCol(src, i)
-		return file, []finding.Finding{{Pos: at(l, c), Severity: finding.Error, Rule: rules.YAMLSyntax,
-			Message: "file is not valid UTF-8 text"}}
+		return file, []finding.Finding{rules.New(rules.YAMLSyntax, at(l, c), "file is not valid UTF-8 text")}
 	}
 
 	c := &converter{path: path, lim: lim, lines: bytes.Count(src, []byte{'\n'}) + 1, memo: map[*yaml.Node]converted{}, busy: map[*yaml.Node]bool{}}
@@ -96,15 +93,13 @@ func Parse(path string, src []byte, lim Limits) (*File, []finding.Finding) {
 		}
 		if err != nil {
 			l, col, msg := syntaxPos(err.Error(), src)
-			c.findings = append(c.findings, finding.Finding{Pos: at(l, col), Severity: finding.Error,
-				Rule: rules.YAMLSyntax, Message: msg})
+			c.findings = append(c.findings, rules.New(rules.YAMLSyntax, at(l, col), msg))
 			return file, c.findings
 		}
 		docs = append(docs, &doc)
 		if len(docs) > lim.MaxDocuments {
-			c.findings = append(c.findings, finding.Finding{Pos: c.docPos(&doc), Severity: finding.Error,
-				Rule: rules.YAMLDocuments, Message: fmt.Sprintf(
-					"file has more than %d YAML documents; GitLab allows a spec: header document and one body", lim.MaxDocuments)})
+			c.findings = append(c.findings, rules.Newf(rules.YAMLDocuments, c.docPos(&doc),
+				"file has more than %d YAML documents; GitLab allows a spec: header document and one body", lim.MaxDocuments))
 			return file, c.findings
 		}
 	}
@@ -123,8 +118,8 @@ func Parse(path string, src []byte, lim Limits) (*File, []finding.Finding) {
 	case len(roots) == 2:
 		// GitLab reads only the first document when it is not a header.
 		file.Body = roots[0]
-		c.findings = append(c.findings, finding.Finding{Pos: c.docPos(docs[1]), Severity: finding.Warning,
-			Rule: rules.YAMLDocuments, Message: "GitLab ignores this second YAML document, because the first one is not a spec: header"})
+		c.findings = append(c.findings, rules.Soften(rules.New(rules.YAMLDocuments, c.docPos(docs[1]),
+			"GitLab ignores this second YAML document, because the first one is not a spec: header"), finding.Warning, rules.Accepted))
 	}
 	return file, c.findings
 }
@@ -164,12 +159,12 @@ func (c *converter) pos(y *yaml.Node) finding.Pos {
 	return finding.Pos{File: c.path, Line: y.Line, Col: y.Column}
 }
 
-func (c *converter) report(y *yaml.Node, sev finding.Severity, rule, format string, args ...any) {
-	c.findings = append(c.findings, finding.Finding{Pos: c.pos(y), Severity: sev, Rule: rule, Message: fmt.Sprintf(format, args...)})
+func (c *converter) report(y *yaml.Node, rule, format string, args ...any) {
+	c.findings = append(c.findings, rules.Newf(rule, c.pos(y), format, args...))
 }
 
 func (c *converter) abort(y *yaml.Node, rule, format string, args ...any) {
-	c.report(y, finding.Error, rule, format, args...)
+	c.report(y, rule, format, args...)
 	c.aborted = true
 }
 
@@ -236,7 +231,7 @@ func (c *converter) node(y *yaml.Node, depth int) (*Node, int, int) {
 		if explicitTag && y.Tag == "!reference" {
 			c.reference(y, n)
 		} else if explicitTag && y.Tag != "!!seq" {
-			c.report(y, finding.Warning, rules.YAMLTag, "GitLab ignores the YAML tag %s here", y.Tag)
+			c.report(y, rules.YAMLTag, "GitLab ignores the YAML tag %s here", y.Tag)
 		}
 	case yaml.MappingNode:
 		size, height = c.mapping(y, n, depth)
@@ -245,9 +240,9 @@ func (c *converter) node(y *yaml.Node, depth int) (*Node, int, int) {
 		}
 		if explicitTag && y.Tag != "!!map" {
 			if y.Tag == "!reference" {
-				c.report(y, finding.Error, rules.YAMLReference, "!reference takes a list of names, such as !reference [.setup, script]; got a mapping")
+				c.report(y, rules.YAMLReference, "!reference takes a list of names, such as !reference [.setup, script]; got a mapping")
 			} else {
-				c.report(y, finding.Warning, rules.YAMLTag, "GitLab ignores the YAML tag %s here", y.Tag)
+				c.report(y, rules.YAMLTag, "GitLab ignores the YAML tag %s here", y.Tag)
 			}
 		}
 	}
@@ -276,7 +271,7 @@ func (c *converter) scalar(y *yaml.Node, n *Node, explicitTag bool) {
 	default:
 		n.Plain = true
 		if kind := resolvePlain(n); kind != "" {
-			c.report(y, finding.Error, rules.YAMLType,
+			c.report(y, rules.YAMLType,
 				"GitLab's YAML loader refuses the unquoted %s %q; quote it to make it a string", kind, y.Value)
 			n.Kind = String
 		}
@@ -297,15 +292,15 @@ func (c *converter) taggedScalar(y *yaml.Node, n *Node) {
 			n.Kind, n.Float = Float, float64(n.Int)
 		}
 		if n.Kind != want {
-			c.report(y, finding.Error, rules.YAMLSyntax, "%q is not a valid %s value", y.Value, y.Tag)
+			c.report(y, rules.YAMLSyntax, "%q is not a valid %s value", y.Value, y.Tag)
 			n.Kind = String
 		}
 		n.Plain = false
 	case "!reference":
 		n.Kind = Reference
-		c.report(y, finding.Error, rules.YAMLReference, "!reference takes a list of names, such as !reference [.setup, script]; got %q", y.Value)
+		c.report(y, rules.YAMLReference, "!reference takes a list of names, such as !reference [.setup, script]; got %q", y.Value)
 	default:
-		c.report(y, finding.Warning, rules.YAMLTag, "GitLab ignores the YAML tag %s here", y.Tag)
+		c.report(y, rules.YAMLTag, "GitLab ignores the YAML tag %s here", y.Tag)
 		n.Plain = true
 		resolvePlain(n)
 	}
@@ -314,12 +309,12 @@ func (c *converter) taggedScalar(y *yaml.Node, n *Node) {
 func (c *converter) reference(y *yaml.Node, n *Node) {
 	n.Kind = Reference
 	if len(n.Items) == 0 {
-		c.report(y, finding.Error, rules.YAMLReference, "!reference needs at least one name, such as !reference [.setup, script]")
+		c.report(y, rules.YAMLReference, "!reference needs at least one name, such as !reference [.setup, script]")
 		return
 	}
 	for i, item := range n.Items {
 		if item == nil || item.Kind == Seq || item.Kind == Map || item.Kind == Reference || item.Kind == Null {
-			c.report(y.Content[i], finding.Error, rules.YAMLReference, "!reference takes names (job or key names); element %d is not a name", i+1)
+			c.report(y.Content[i], rules.YAMLReference, "!reference takes names (job or key names); element %d is not a name", i+1)
 			return
 		}
 	}
@@ -351,7 +346,7 @@ func (c *converter) mapping(y *yaml.Node, n *Node, depth int) (int, int) {
 			return 0, 0
 		}
 		if key == nil || !key.IsScalar() {
-			c.report(ky, finding.Error, rules.YAMLSyntax, "a mapping key must be a plain value such as a name, not a list or mapping")
+			c.report(ky, rules.YAMLSyntax, "a mapping key must be a plain value such as a name, not a list or mapping")
 			continue
 		}
 		val, vs, vh := c.node(vy, depth+1)
@@ -371,7 +366,7 @@ func (c *converter) mapping(y *yaml.Node, n *Node, depth int) (int, int) {
 		name := key.Name()
 		if j, ok := index[name]; ok && !fromMerge[name] {
 			first := n.Pairs[j].Key.Pos
-			c.report(ky, finding.Warning, rules.YAMLDuplicateKey,
+			c.report(ky, rules.YAMLDuplicateKey,
 				"key %q is already defined at line %d; GitLab keeps only this last value", name, first.Line)
 		}
 		set(Pair{Key: key, Value: val}, false)

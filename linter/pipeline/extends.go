@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
 )
@@ -94,7 +93,7 @@ func (x *extender) resolve(name string, chain []string) resolved {
 	at := ext.Pos
 	for i, c := range chain {
 		if c == name {
-			x.b.report(at, finding.Error, rules.Extends, "`%s` extends itself through %s", name, strings.Join(append(chain[i:], name), " -> "))
+			x.b.report(at, rules.Extends, "`%s` extends itself through %s", name, strings.Join(append(chain[i:], name), " -> "))
 			x.failed[name] = true
 			x.b.p.ExtendsFailed[name] = true
 			return resolved{}
@@ -127,7 +126,7 @@ func (x *extender) resolve(name string, chain []string) resolved {
 			ok = false
 			continue
 		case base == nil || base.Kind != load.Map:
-			x.b.report(bn.Pos, finding.Error, rules.Extends, "`%s` extends `%s`, which is not a mapping of keywords", name, bn.Text)
+			x.b.report(bn.Pos, rules.Extends, "`%s` extends `%s`, which is not a mapping of keywords", name, bn.Text)
 			ok = false
 			continue
 		}
@@ -150,7 +149,7 @@ func (x *extender) resolve(name string, chain []string) resolved {
 	}
 	full := append([]string{name}, deepest...)
 	if len(full)-1 > maxExtendsDepth {
-		x.b.report(at, finding.Error, rules.Extends, "`%s` extends through %d levels (%s); GitLab allows %d", name, len(full)-1, strings.Join(full, " -> "), maxExtendsDepth)
+		x.b.report(at, rules.Extends, "`%s` extends through %d levels (%s); GitLab allows %d", name, len(full)-1, strings.Join(full, " -> "), maxExtendsDepth)
 		x.failed[name] = true
 		x.b.p.ExtendsFailed[name] = true
 		return resolved{}

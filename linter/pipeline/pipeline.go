@@ -136,24 +136,23 @@ type builder struct {
 	p *Pipeline
 }
 
-func (b *builder) report(pos finding.Pos, sev finding.Severity, rule, format string, args ...any) {
-	b.p.Findings = append(b.p.Findings, finding.Finding{Pos: pos, Severity: sev, Rule: rule, Message: fmt.Sprintf(format, args...)})
+func (b *builder) report(pos finding.Pos, rule, format string, args ...any) {
+	b.p.Findings = append(b.p.Findings, rules.Newf(rule, pos, format, args...))
 }
 
 // Missing reports that name, which something refers to, does not exist.
 // It is an error unless an unresolved include could define it: then it is a
 // warning that names those includes.
 func (p *Pipeline) Missing(pos finding.Pos, rule, msg string) finding.Finding {
-	f := finding.Finding{Pos: pos, Severity: finding.Error, Rule: rule, Message: msg}
+	f := rules.New(rule, pos, msg)
 	if p.Template {
 		// A template linted on its own refers to what the pipelines that
 		// include it define.
-		f.Severity = finding.Warning
 		f.Message += " (pipelines that include this file must define it)"
-		return f
+		return rules.Soften(f, finding.Warning, rules.Unresolved)
 	}
 	if len(p.Unresolved) > 0 {
-		f.Severity = finding.Warning
+		f = rules.Soften(f, finding.Warning, rules.Unresolved)
 		names := make([]string, 0, len(p.Unresolved))
 		for _, u := range p.Unresolved {
 			names = append(names, u.String())
@@ -227,7 +226,7 @@ func (b *builder) jobs() {
 		// Every check walks every job: jobs that share one large base
 		// through extends would make that work grow with jobs × base.
 		if total += size.of(j.Node); total > maxJobsSize {
-			b.report(pair.Key.Pos, finding.Error, rules.Extends,
+			b.report(pair.Key.Pos, rules.Extends,
 				"with `%s`, the jobs expand to more than %d values (through extends, !reference and default:), more than GitLab can build a pipeline from; cilint checks only the jobs before it", name, maxJobsSize)
 			return
 		}

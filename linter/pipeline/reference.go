@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
 )
@@ -76,7 +75,7 @@ func (r *referencer) walk(n *load.Node, depth int, chain []string) *load.Node {
 		if r.outer != nil {
 			at = r.outer
 		}
-		r.b.report(at.Pos, finding.Error, rules.Reference, "%s expands the configuration past %d values, more than GitLab can build a pipeline from (the expansion stops here)", refText(at), r.budget)
+		r.b.report(at.Pos, rules.Reference, "%s expands the configuration past %d values, more than GitLab can build a pipeline from (the expansion stops here)", refText(at), r.budget)
 		return n
 	}
 	out := n
@@ -139,12 +138,12 @@ func (r *referencer) resolve(ref *load.Node, depth int, chain []string) *load.No
 	}
 	for i, c := range chain {
 		if c == text {
-			r.b.report(ref.Pos, finding.Error, rules.Reference, "%s is part of a circular chain: %s", text, strings.Join(append(chain[i:], text), " -> "))
+			r.b.report(ref.Pos, rules.Reference, "%s is part of a circular chain: %s", text, strings.Join(append(chain[i:], text), " -> "))
 			return ref
 		}
 	}
 	if depth >= maxReferenceDepth {
-		r.b.report(ref.Pos, finding.Error, rules.Reference, "!reference tags are nested more than %d levels deep", maxReferenceDepth)
+		r.b.report(ref.Pos, rules.Reference, "!reference tags are nested more than %d levels deep", maxReferenceDepth)
 		return ref
 	}
 	cur := r.config
@@ -162,7 +161,7 @@ func (r *referencer) resolve(ref *load.Node, depth int, chain []string) *load.No
 				}
 				r.b.p.Findings = append(r.b.p.Findings, r.b.p.Missing(ref.Pos, rules.Reference, msg))
 			} else {
-				r.b.report(ref.Pos, finding.Error, rules.Reference, "%s", msg)
+				r.b.report(ref.Pos, rules.Reference, "%s", msg)
 			}
 			return ref
 		}

@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"regexp"
 	"sort"
@@ -141,7 +140,7 @@ func merge(res *lint.Result, path string, answer *gitlabapi.LintResult) []findin
 		if sev == finding.Error {
 			text += " (cilint did not find this: one of the two is wrong, please report it)"
 		}
-		out = append(out, finding.Finding{Pos: pos, Severity: sev, Rule: rules.GitLabLint, Message: text})
+		out = append(out, rules.Soften(rules.New(rules.GitLabLint, pos, text), sev, rules.GitLabWarning))
 	}
 	for _, e := range answer.Errors {
 		place(e, finding.Error)
@@ -150,8 +149,7 @@ func merge(res *lint.Result, path string, answer *gitlabapi.LintResult) []findin
 		place(w, finding.Warning)
 	}
 	if answer.Valid && localErrors > 0 {
-		out = append(out, finding.Finding{Pos: fileStart, Severity: finding.Warning, Rule: rules.RemoteDisagreement,
-			Message: fmt.Sprintf("GitLab accepts this configuration, but cilint reports %d error(s): one of the two is wrong, please report it", localErrors)})
+		out = append(out, rules.Newf(rules.RemoteDisagreement, fileStart, "GitLab accepts this configuration, but cilint reports %d error(s): one of the two is wrong, please report it", localErrors))
 	}
 	return out
 }

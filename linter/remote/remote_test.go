@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/gitlabapi"
 	"gitlab.com/trustci/cicd/linter/internal/fakegitlab"
 	"gitlab.com/trustci/cicd/linter/lint"
+	"gitlab.com/trustci/cicd/linter/rules"
 )
 
 const token = "glpat-remote-lint-secret-1"
@@ -91,6 +93,12 @@ func TestServerFindingsArePlacedAndDeduplicated(t *testing.T) {
 	var got []string
 	for _, f := range out.Findings {
 		got = append(got, f.Rule+" "+f.Severity.String()+" "+filepath.Base(f.Pos.File)+":"+itoa(f.Pos.Line))
+		if rules.Departs(f) {
+			t.Errorf("%s finding of %s neither its catalogue severity nor softened", f.Severity, f.Rule)
+		}
+		if f.Severity == finding.Warning && f.Softened != string(rules.GitLabWarning) {
+			t.Errorf("GitLab's warning not marked as such: %+v", f)
+		}
 	}
 	want := []string{
 		// lint's bad `when` is already a cilint error: dropped.

@@ -16,6 +16,10 @@ import (
 // so carets stay aligned; machine formats keep the data but write those
 // characters as escapes.
 
+// Clean is clean, for the command's own messages on a terminal: the
+// paths and errors they quote come from the command line and the files.
+func Clean(s string) string { return clean(s) }
+
 // clean replaces control characters (C0, DEL, C1) and the bidirectional
 // overrides that reorder what a terminal shows with visible stand-ins:
 // the Unicode control pictures for C0 and DEL, U+FFFD for the rest.

@@ -3,7 +3,11 @@
 // ID with a bad and a good example; a test keeps the two in step.
 package rules
 
-import "gitlab.com/trustci/cicd/linter/finding"
+import (
+	"fmt"
+
+	"gitlab.com/trustci/cicd/linter/finding"
+)
 
 // Rule describes one check.
 type Rule struct {
@@ -81,6 +85,14 @@ const (
 	RemoteDisagreement = "remote-disagreement"
 
 	GitLabVersion = "gitlab-version"
+
+	// cilint catalog lint: the catalog project itself.
+	CatalogLayout           = "catalog-layout"
+	CatalogLimit            = "catalog-limit"
+	CatalogREADME           = "catalog-readme"
+	CatalogNoREADME         = "catalog-no-readme"
+	CatalogInputDescription = "catalog-input-description"
+	CatalogPlaceholder      = "catalog-placeholder"
 )
 
 // All returns every rule, in the order the docs list them. It builds a new
@@ -149,15 +161,104 @@ func All() []Rule {
 		{GitLabLint, finding.Error, "a problem GitLab's lint API reports (with --remote) that cilint did not find itself"},
 		{RemoteDisagreement, finding.Warning, "GitLab's lint API and cilint disagree about the configuration (with --remote)"},
 		{GitLabVersion, finding.Error, "a keyword, value or syntax newer than the GitLab version linted for (--gitlab-version, gitlab_version:)"},
+		{CatalogLayout, finding.Error, "(cilint catalog lint) a catalog project without a root README.md, or a template GitLab does not take as a component"},
+		{CatalogLimit, finding.Error, "(cilint catalog lint) more components than GitLab releases from one project (30)"},
+		{CatalogREADME, finding.Error, "(cilint catalog lint) a component README whose inputs table is out of date with its spec:inputs"},
+		{CatalogNoREADME, finding.Warning, "(cilint catalog lint) a component folder without a README.md"},
+		{CatalogInputDescription, finding.Warning, "(cilint catalog lint) a component input without a description"},
+		{CatalogPlaceholder, finding.Info, "(cilint catalog lint) a required input cilint could not make a matching value for (its regex), so the component is linted with a value GitLab would refuse"},
 	}
 }
 
+// catalogue is All() by ID, built once and only read afterwards.
+var catalogue = func() map[string]Rule {
+	m := map[string]Rule{}
+	for _, r := range All() {
+		m[r.ID] = r
+	}
+	return m
+}()
+
 // Lookup returns the rule with the given ID.
 func Lookup(id string) (Rule, bool) {
-	for _, r := range All() {
-		if r.ID == id {
-			return r, true
-		}
+	r, ok := catalogue[id]
+	return r, ok
+}
+
+// SeverityOf is the catalogue severity of the rule id; an ID that is not
+// in the catalogue (a programming error, caught by the tests) is an error.
+func SeverityOf(id string) finding.Severity {
+	if r, ok := catalogue[id]; ok {
+		return r.Severity
 	}
-	return Rule{}, false
+	return finding.Error
+}
+
+// New is how every stage reports a finding: the rule, where, and what;
+// the severity is the rule's, from the catalogue. A stage that must report
+// it lower says why with Soften.
+func New(rule string, pos finding.Pos, msg string) finding.Finding {
+	return finding.Finding{Pos: pos, Severity: SeverityOf(rule), Rule: rule, Message: msg}
+}
+
+// Newf is New with a formatted message.
+func Newf(rule string, pos finding.Pos, format string, args ...any) finding.Finding {
+	return New(rule, pos, fmt.Sprintf(format, args...))
+}
+
+// Softening names why a finding is reported below its rule's severity.
+// Soften is the one way to do it, so every softening is found by
+// searching for it.
+type Softening string
+
+// The reasons a finding is softened.
+const (
+	// Unresolved: what seems missing may be defined by a file cilint did
+	// not read: an include it could not follow (offline, variables, no
+	// access), or the pipeline that includes a template linted alone.
+	Unresolved Softening = "unresolved"
+	// Conditional: the finding holds only for some outcomes of include:rules
+	// cilint cannot decide, not for every pipeline.
+	Conditional Softening = "conditional"
+	// Note: an informational remark filed under the rule it is about (the
+	// GitLab version assumed, a default taken), not a problem.
+	Note Softening = "note"
+	// Unconfirmed: the problem could not be confirmed (a catalog that could
+	// not be listed, a wildcard that matches nothing) and GitLab may accept
+	// the pipeline.
+	Unconfirmed Softening = "unconfirmed"
+	// Accepted: GitLab creates the pipeline (it ignores the offending
+	// part, reads it otherwise than meant, or fails only when the job
+	// runs), where the rule's other cases make it refuse the pipeline.
+	Accepted Softening = "accepted"
+	// AllowedToFail: the job the finding makes fail is allowed to fail, so
+	// GitLab shows a warning and the pipeline passes.
+	AllowedToFail Softening = "allowed-to-fail"
+	// GitLabWarning: GitLab itself reports it as a warning, not an error.
+	GitLabWarning Softening = "gitlab-warning"
+)
+
+// Departs reports whether f's severity is neither its rule's nor lowered
+// from it through Soften (or its rule is not in the catalogue): what the
+// tests check every emitted finding against, before .cilint.yml.
+func Departs(f finding.Finding) bool {
+	r, ok := catalogue[f.Rule]
+	switch {
+	case !ok:
+		return true
+	case f.Severity == r.Severity:
+		return false
+	default:
+		return f.Softened == "" || f.Severity > r.Severity
+	}
+}
+
+// Soften lowers f to sev, for the reason why. Raising is not softening:
+// a severity at or above f's leaves f as it is.
+func Soften(f finding.Finding, sev finding.Severity, why Softening) finding.Finding {
+	if sev < f.Severity {
+		f.Severity = sev
+		f.Softened = string(why)
+	}
+	return f
 }

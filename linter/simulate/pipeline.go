@@ -1,7 +1,6 @@
 package simulate
 
 import (
-	"fmt"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/cond"
@@ -63,9 +62,8 @@ func Run(p *pipeline.Pipeline, event string, vars Variables) *Result {
 			if target == nil || n.Optional || byName[target].Outcome != cond.Out {
 				continue
 			}
-			res.Findings = append(res.Findings, finding.Finding{Pos: n.Node.Pos, Severity: finding.Error, Rule: rules.NeedsNotInPipeline,
-				Message: fmt.Sprintf("in a %s pipeline, job `%s` needs `%s`, which is not in it (%s); GitLab refuses to create the pipeline: add the same rules to both, or mark the need `optional: true`",
-					event, j.Name, n.Name, byName[target].Why)})
+			res.Findings = append(res.Findings, rules.Newf(rules.NeedsNotInPipeline, n.Node.Pos, "in a %s pipeline, job `%s` needs `%s`, which is not in it (%s); GitLab refuses to create the pipeline: add the same rules to both, or mark the need `optional: true`",
+				event, j.Name, n.Name, byName[target].Why))
 		}
 	}
 	return res

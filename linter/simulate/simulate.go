@@ -70,13 +70,13 @@ type Variables struct {
 }
 
 // WithChanges lets rules:changes be decided by changes: files changed in
-// the merge request or push, matched by include.MatchAny.
+// the merge request or push, matched by repo.Changes.
 func (v Variables) WithChanges(changes func(*load.Node) expr.Truth) Variables {
 	v.changes = changes
 	return v
 }
 
-// WithFiles lets rules:exists be decided by exists (include.Repo.Exists).
+// WithFiles lets rules:exists be decided by exists (repo.Checkout.Exists).
 func (v Variables) WithFiles(exists func(*load.Node) expr.Truth) Variables {
 	v.exists = exists
 	return v

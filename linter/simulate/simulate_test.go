@@ -9,6 +9,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/include"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
+	"gitlab.com/trustci/cicd/linter/repo"
 )
 
 func build(t *testing.T, src string) *pipeline.Pipeline {
@@ -217,7 +218,7 @@ docs:
         compare_to: refs/heads/main
 `)
 	changed := func(files ...string) func(*load.Node) expr.Truth {
-		return func(n *load.Node) expr.Truth { return include.MatchAny(n, func() []string { return files }) }
+		return repo.Changes(files)
 	}
 	mr, tag := Events()["merge_request"], Events()["tag"]
 	for _, tt := range []struct {

@@ -9,30 +9,13 @@ import (
 	"gitlab.com/trustci/cicd/linter/load"
 )
 
-// toJSON turns a Node tree into the values the JSON Schema validator
-// takes. Shared (aliased) subtrees are converted once.
-//
-// A key written without a value (null) is left out: GitLab builds no entry
-// for a nil value (lib/gitlab/config/entry/factory.rb makes it Unspecified,
-// so a default applies) and its attribute validations allow nil, so null
-// means "not given" nearly everywhere. The exceptions keep their null, for
-// the schema to refuse it: see nullMode. At the top level only global
-// keywords lose a null; a job written without a value is an error.
-func toJSON(root *load.Node, memo map[*load.Node]any) any {
-	c := &converter{memo: [4]map[*load.Node]any{memo, {}, {}, {}}}
-	if root == nil || root.Kind != load.Map {
-		return c.value(root, dropNulls)
-	}
-	m := make(map[string]any, len(root.Pairs))
-	for _, p := range root.Pairs {
-		name := p.Key.Name()
-		if isNull(p.Value) && isGlobal(name) {
-			continue
-		}
-		m[name] = c.value(p.Value, nullMode(name))
-	}
-	return m
-}
+// How the schema sees a Node tree: a key written without a value (null)
+// is left out. GitLab builds no entry for a nil value
+// (lib/gitlab/config/entry/factory.rb makes it Unspecified, so a default
+// applies) and its attribute validations allow nil, so null means "not
+// given" nearly everywhere. The exceptions keep their null, for the schema
+// to refuse it: see nullMode. At the top level only global keywords lose a
+// null; a job written without a value is an error (topEntries).
 
 // nulls says which nulls a value keeps.
 type nulls int
@@ -70,65 +53,6 @@ func nullMode(name string) nulls {
 
 func isNull(n *load.Node) bool { return n == nil || n.Kind == load.Null }
 
-type converter struct {
-	memo [4]map[*load.Node]any // per nulls mode
-}
-
-func (c *converter) value(n *load.Node, mode nulls) any {
-	if n == nil {
-		return nil
-	}
-	memo := c.memo[mode]
-	if v, ok := memo[n]; ok {
-		return v
-	}
-	below := mode
-	if mode == keepChildren || mode == existsPaths {
-		below = dropNulls
-	}
-	var v any
-	switch n.Kind {
-	case load.Null, load.Reference:
-		// A !reference is unresolved here: it is opaque, and errors at it
-		// are dropped (see opaque).
-		v = nil
-	case load.Bool:
-		v = n.Bool
-	case load.Int:
-		v = n.Int
-	case load.Float:
-		v = finite(n.Float)
-	case load.String:
-		v = n.Text
-	case load.Seq:
-		items := make([]any, len(n.Items))
-		for i, item := range n.Items {
-			items[i] = c.value(item, mode)
-		}
-		v = items
-	case load.Map:
-		m := make(map[string]any, len(n.Pairs))
-		for _, p := range n.Pairs {
-			name := p.Key.Name()
-			if isNull(p.Value) && mode == existsPaths && name == "paths" {
-				m[name] = []any{}
-				continue
-			}
-			if isNull(p.Value) && (mode == dropNulls || mode == existsPaths) && !keepsNull(name) {
-				continue
-			}
-			sub := below
-			if sub == dropNulls {
-				sub = nullMode(name)
-			}
-			m[name] = c.value(p.Value, sub)
-		}
-		v = m
-	}
-	memo[n] = v
-	return v
-}
-
 // opaque reports whether the schema cannot judge n before later stages
 // run: an unresolved !reference, or a string that still holds an input
 // interpolation ($[[ inputs.x ]]) or a job input (${{ inputs.x }}).
@@ -165,7 +89,7 @@ func walk(root *load.Node, ptr string) ([]step, bool) {
 		if u, err := url.PathUnescape(tok); err == nil {
 			tok = u
 		}
-		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		tok = unescapeToken(tok)
 		if cur == nil || opaque(cur) {
 			return steps, false
 		}

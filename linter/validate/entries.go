@@ -92,7 +92,7 @@ func emptyRules(list *load.Node, job, path string) []finding.Finding {
 				if job != "" {
 					msg = fmt.Sprintf("job `%s`: %s", job, msg)
 				}
-				out = append(out, finding.Finding{Pos: it.Pos, Severity: finding.Error, Rule: rules.Schema, Message: msg})
+				out = append(out, rules.New(rules.Schema, it.Pos, msg))
 			}
 		}
 	}
@@ -136,8 +136,8 @@ func publishOutsidePages(name string, job *load.Node) []finding.Finding {
 	if present(pages) || (name == "pages" && !(pages != nil && pages.Kind == load.Bool && !pages.Bool)) {
 		return nil
 	}
-	return []finding.Finding{{Pos: p.Key.Pos, EndCol: spanEnd(p.Key), Severity: finding.Error, Rule: rules.Schema,
-		Message: fmt.Sprintf("job `%s`: `publish` only works in a pages job; name the job pages or set `pages:` (or use `pages:publish`)", name)}}
+	return []finding.Finding{rules.Newf(rules.Schema, p.Key.Pos,
+		"job `%s`: `publish` only works in a pages job; name the job pages or set `pages:` (or use `pages:publish`)", name).Until(spanEnd(p.Key))}
 }
 
 // valuesInOptions reports global variables whose value is not one of their
@@ -177,8 +177,7 @@ next:
 		if vp := v.Pair("value"); vp != nil && !isNull(vp.Value) {
 			at, got = vp.Value, valueText(vp.Value)
 		}
-		out = append(out, finding.Finding{Pos: at.Pos, EndCol: spanEnd(at), Severity: finding.Error, Rule: rules.Schema,
-			Message: fmt.Sprintf("`variables:%s:value` must be one of its options (%s); got %s", p.Key.Name(), strings.Join(texts, ", "), got)})
+		out = append(out, rules.Newf(rules.Schema, at.Pos, "`variables:%s:value` must be one of its options (%s); got %s", p.Key.Name(), strings.Join(texts, ", "), got).Until(spanEnd(at)))
 	}
 	return out
 }
@@ -190,8 +189,8 @@ func scriptAndRun(name string, job *load.Node) []finding.Finding {
 	if run == nil || job.Pair("script") == nil {
 		return nil
 	}
-	return []finding.Finding{{Pos: run.Key.Pos, EndCol: spanEnd(run.Key), Severity: finding.Error, Rule: rules.Schema,
-		Message: fmt.Sprintf("job `%s`: `run` and `script` cannot be used together; a job runs either steps or a script", name)}}
+	return []finding.Finding{rules.Newf(rules.Schema, run.Key.Pos,
+		"job `%s`: `run` and `script` cannot be used together; a job runs either steps or a script", name).Until(spanEnd(run.Key))}
 }
 
 // present is Ruby's present? for a keyword value: not nil, false, an empty

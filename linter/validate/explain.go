@@ -6,10 +6,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/santhosh-tekuri/jsonschema/v5"
-
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/suggest"
 )
 
@@ -35,10 +34,10 @@ type explainer struct {
 // collect flattens the validator's error tree into leaves. For anyOf and
 // oneOf it keeps only the branch that explains the failure best, so one
 // problem gives one finding instead of a cascade.
-func (e *explainer) collect(ve *jsonschema.ValidationError) []leaf {
-	kw, sp := keywordOf(ve.AbsoluteKeywordLocation)
-	if len(ve.Causes) == 0 {
-		l := leaf{keyword: kw, schemaPtr: sp, instPtr: ve.InstanceLocation}
+func (e *explainer) collect(ve *failure) []leaf {
+	kw, sp := keywordOf(ve.abs)
+	if len(ve.causes) == 0 {
+		l := leaf{keyword: kw, schemaPtr: sp, instPtr: ve.inst}
 		if e.dropped(l) {
 			return nil
 		}
@@ -48,15 +47,15 @@ func (e *explainer) collect(ve *jsonschema.ValidationError) []leaf {
 		return e.bestBranch(ve)
 	}
 	var out []leaf
-	for _, c := range ve.Causes {
+	for _, c := range ve.causes {
 		out = append(out, e.collect(c)...)
 	}
 	return out
 }
 
-func (e *explainer) bestBranch(ve *jsonschema.ValidationError) []leaf {
+func (e *explainer) bestBranch(ve *failure) []leaf {
 	var branches [][]leaf
-	for _, c := range ve.Causes {
+	for _, c := range ve.causes {
 		ls := e.collect(c)
 		if len(ls) == 0 {
 			// This branch fails only at opaque values: it may well pass
@@ -65,7 +64,7 @@ func (e *explainer) bestBranch(ve *jsonschema.ValidationError) []leaf {
 		}
 		branches = append(branches, ls)
 	}
-	at := ve.InstanceLocation
+	at := ve.inst
 	onlyAt := func(ls []leaf, kw string) bool {
 		for _, l := range ls {
 			if l.keyword != kw || l.instPtr != at {
@@ -79,7 +78,7 @@ func (e *explainer) bestBranch(ve *jsonschema.ValidationError) []leaf {
 		allRequired = allRequired && onlyAt(b, "required")
 		allType = allType && onlyAt(b, "type")
 	}
-	kw, sp := keywordOf(ve.AbsoluteKeywordLocation)
+	kw, sp := keywordOf(ve.abs)
 	switch {
 	case allRequired:
 		var names []string
@@ -148,7 +147,15 @@ func GlobalKeywords() []string {
 		"image", "services", "cache", "before_script", "after_script"}
 }
 
-func isGlobal(name string) bool { return slices.Contains(GlobalKeywords(), name) }
+// isGlobal reports whether name is one of GlobalKeywords.
+func isGlobal(name string) bool {
+	switch name {
+	case "default", "include", "stages", "variables", "workflow", "spec",
+		"image", "services", "cache", "before_script", "after_script":
+		return true
+	}
+	return false
+}
 
 func (e *explainer) findings(leaves []leaf) []finding.Finding {
 	var out []finding.Finding
@@ -235,7 +242,7 @@ func (v *violation) at(n *load.Node, endCol int, msg string) finding.Finding {
 	if n != nil {
 		pos = n.Pos
 	}
-	return finding.Finding{Pos: pos, EndCol: endCol, Severity: finding.Error, Rule: "schema", Message: v.subj.prefix() + msg}
+	return rules.New(rules.Schema, pos, v.subj.prefix()+msg).Until(endCol)
 }
 
 // one is the usual single finding, spanning n.

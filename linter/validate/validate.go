@@ -4,9 +4,7 @@
 package validate
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"runtime"
@@ -14,53 +12,34 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/santhosh-tekuri/jsonschema/v5"
-
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/schema"
 )
 
 // Validator holds the compiled schema. Compile it once per process with
 // New; it is safe for concurrent use.
 type Validator struct {
-	compiled *jsonschema.Schema
-	doc      any // the schema as plain JSON, to explain violations
-	// globals are the top-level keywords; every other non-hidden entry is
-	// a job.
-	globals map[string]bool
+	root *subschema // the compiled schema (compile.go)
+	doc  any        // the schema as plain JSON, to explain violations
 	// explanations is explain's table from schema keyword to message,
 	// never written after New.
 	explanations map[string]explanation
 }
 
-// New compiles the embedded schema.
+// New compiles the embedded schema. It is not checked against its
+// metaschema here: a test does that (schema_test.go).
 func New() (*Validator, error) {
 	var doc any
 	if err := json.Unmarshal(schema.JSON, &doc); err != nil {
 		return nil, fmt.Errorf("embedded schema is not JSON: %w", err)
 	}
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft2019
-	if err := c.AddResource(schema.URL, bytes.NewReader(schema.JSON)); err != nil {
-		return nil, fmt.Errorf("load embedded schema: %w", err)
-	}
-	compiled, err := c.Compile(schema.URL)
+	root, err := compileSchema(doc)
 	if err != nil {
 		return nil, fmt.Errorf("compile embedded schema: %w", err)
 	}
-	globals := map[string]bool{}
-	if top, ok := doc.(map[string]any); ok {
-		if props, ok := top["properties"].(map[string]any); ok {
-			for k := range props {
-				globals[k] = true
-			}
-		}
-	}
-	if !plainJobSchema(doc) {
-		globals = nil // no dedupe: see plan
-	}
-	return &Validator{compiled: compiled, doc: doc, globals: globals, explanations: explanations()}, nil
+	return &Validator{root: root, doc: doc, explanations: explanations()}, nil
 }
 
 // Validate checks root, the body (or header) of one configuration file,
@@ -75,8 +54,8 @@ func (v *Validator) Validate(root *load.Node) []finding.Finding {
 
 // validate checks root against the schema. The top-level schema has no
 // constraint that spans two keys, so each top-level entry is validated on
-// its own, in parallel on large files: the validator allocates per value,
-// and a pipeline of thousands of jobs is where that shows.
+// its own, in parallel on large files: a pipeline of thousands of jobs is
+// where validation shows.
 func (v *Validator) validate(root *load.Node) []finding.Finding {
 	if root.Kind == load.Map {
 		if fs, rest := jobsNamedLikeKeywords(root); fs != nil {
@@ -86,7 +65,6 @@ func (v *Validator) validate(root *load.Node) []finding.Finding {
 	if root.Kind != load.Map || len(root.Pairs) < parallelThreshold {
 		return v.validateDoc(root, root)
 	}
-	plans := v.plan(root)
 	workers := min(runtime.GOMAXPROCS(0), len(root.Pairs)/parallelThreshold+1)
 	results := make([][]finding.Finding, len(root.Pairs))
 	next := make(chan int)
@@ -96,7 +74,8 @@ func (v *Validator) validate(root *load.Node) []finding.Finding {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = v.validateDoc(plans[i].doc, root)
+				one := &load.Node{Kind: load.Map, Pos: root.Pos, Pairs: root.Pairs[i : i+1]}
+				results[i] = v.validateDoc(one, root)
 			}
 		}()
 	}
@@ -106,39 +85,10 @@ func (v *Validator) validate(root *load.Node) []finding.Finding {
 	close(next)
 	wg.Wait()
 	var out []finding.Finding
-	for i, r := range results {
-		for _, rep := range plans[i].reps {
-			if len(results[rep]) > 0 {
-				// A value this entry skipped may be what failed there.
-				r = v.validateDoc(plans[i].full, root)
-				break
-			}
-		}
+	for _, r := range results {
 		out = append(out, r...)
 	}
 	return out
-}
-
-// plainJobSchema reports whether jobs are validated by a schema of
-// independent keywords (`properties`, `additionalProperties: false`),
-// which is what validating each distinct keyword value once relies on. A
-// schema edit that adds a constraint spanning keywords turns it off.
-func plainJobSchema(doc any) bool {
-	top, _ := doc.(map[string]any)
-	addl, _ := top["additionalProperties"].(map[string]any)
-	defs, _ := top["$defs"].(map[string]any)
-	job, _ := defs["job"].(map[string]any)
-	if addl == nil || addl["$ref"] != "#/$defs/job" || len(addl) != 1 || job == nil || job["additionalProperties"] != false {
-		return false
-	}
-	for k := range job {
-		switch k {
-		case "type", "properties", "additionalProperties", "description", "$comment":
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // jobsNamedLikeKeywords finds top-level global keywords written as jobs
@@ -152,8 +102,7 @@ func jobsNamedLikeKeywords(root *load.Node) ([]finding.Finding, *load.Node) {
 		if !slices.Contains([]string{"image", "cache", "workflow", "include", "spec"}, name) || p.Value == nil || p.Value.Kind != load.Map || p.Value.Get("script") == nil {
 			continue
 		}
-		fs = append(fs, finding.Finding{Pos: p.Key.Pos, EndCol: spanEnd(p.Key), Severity: finding.Error, Rule: "schema",
-			Message: fmt.Sprintf("`%s` is a global keyword, so GitLab does not read it as a job (it has a script); rename the job", name)})
+		fs = append(fs, rules.Newf(rules.Schema, p.Key.Pos, "`%s` is a global keyword, so GitLab does not read it as a job (it has a script); rename the job", name).Until(spanEnd(p.Key)))
 		rest = load.Without(rest, name)
 	}
 	return fs, rest
@@ -167,17 +116,33 @@ const parallelThreshold = 64
 // document the instance locations are walked in (doc, or the file's
 // mapping when doc holds one of its entries).
 func (v *Validator) validateDoc(doc, root *load.Node) []finding.Finding {
-	err := v.compiled.Validate(toJSON(doc, map[*load.Node]any{}))
-	if err == nil {
+	top := v.check(doc)
+	if top == nil {
 		return nil
 	}
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return []finding.Finding{{Pos: root.Pos, Severity: finding.Error, Rule: "schema",
-			Message: "internal error while validating: " + err.Error()}}
-	}
 	e := &explainer{doc: v.doc, root: root, explanations: v.explanations}
-	return e.findings(e.collect(ve))
+	return e.findings(e.collect(top))
+}
+
+// check validates doc and returns the tree of violations under a root
+// failure for the whole document, or nil when doc is valid. The first
+// pass allocates nothing; only an invalid document is checked again to
+// build the tree.
+func (v *Validator) check(doc *load.Node) *failure {
+	in := documentOf(doc)
+	var e evaluator
+	if ok, _ := e.check(v.root, in); ok {
+		return nil
+	}
+	e.explain = true
+	_, f := e.check(v.root, in)
+	top := &failure{abs: v.root.loc}
+	if f.group {
+		top.causes = f.causes
+	} else {
+		top.causes = []*failure{f}
+	}
+	return top
 }
 
 // keywordOf splits an absolute keyword location into the failing keyword and
@@ -246,7 +211,7 @@ func schemaAt(doc any, ptr string) any {
 		if u, err := url.PathUnescape(tok); err == nil {
 			tok = u
 		}
-		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		tok = unescapeToken(tok)
 		switch c := cur.(type) {
 		case map[string]any:
 			cur = c[tok]

@@ -45,7 +45,7 @@ func variableValueFindings(root *load.Node) []finding.Finding {
 			if job != "" {
 				msg = fmt.Sprintf("job `%s`: %s", job, msg)
 			}
-			out = append(out, finding.Finding{Pos: v.Pos, EndCol: spanEnd(v), Severity: finding.Warning, Rule: rules.VariableValue, Message: msg})
+			out = append(out, rules.New(rules.VariableValue, v.Pos, msg).Until(spanEnd(v)))
 		}
 	}
 	rulesOf := func(n *load.Node, job string) {

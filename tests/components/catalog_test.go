@@ -200,7 +200,7 @@ func TestCatalogPipelineTestsItself(t *testing.T) {
 		}
 	}
 	res := runner.RenderRepoFile(t, "components/.gitlab-ci.yml")
-	for _, name := range []string{"lint-pipeline", "catalog-docs", "example-django-test", "example-kaniko", "example-buildkit", "example-buildah",
+	for _, name := range []string{"lint-pipeline", "example-django-test", "example-kaniko", "example-buildkit", "example-buildah",
 		"example-scan", "example-promote", "review-deploy", "review-stop", "create-release"} {
 		job(t, res, name)
 	}

@@ -21,6 +21,7 @@ const catalogUsage = `Usage:
                       [--gitlab-url URL] [--ca-file FILE] for a PREFIX read through GitLab
   cilint catalog show [--dir DIR] NAME      a component's inputs
   cilint catalog docs [--check] [DIR]       write (or check) each component README's inputs table
+  cilint catalog lint [flags] [DIR]         lint every component across its inputs (cilint catalog lint -h)
 
 DIR is a catalog project (with templates/); PREFIX is a catalog configured in
 .cilint.yml. The default is ./components, else the first catalog in .cilint.yml.
@@ -30,6 +31,9 @@ func runCatalog(args []string, stdout, stderr io.Writer, getenv func(string) str
 	if len(args) == 0 {
 		fmt.Fprint(stderr, catalogUsage)
 		return exitUsage
+	}
+	if args[0] == "lint" {
+		return runCatalogLint(args[1:], stdout, stderr, getenv)
 	}
 	fl := flag.NewFlagSet("cilint catalog "+args[0], flag.ContinueOnError)
 	fl.SetOutput(stderr)
@@ -51,7 +55,7 @@ func runCatalog(args []string, stdout, stderr io.Writer, getenv func(string) str
 			return remoteList(fl.Arg(0), runRemote(*gitlabURL, *caFile, getenv), stdout, stderr, getenv)
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
+			say(stderr, "cilint catalog: %v\n", err)
 			return exitUsage
 		}
 		return catalogList(component.Local{Dir: dir}, stdout, stderr)
@@ -62,12 +66,12 @@ func runCatalog(args []string, stdout, stderr io.Writer, getenv func(string) str
 		}
 		dir, err := catalogDir(*dirFlag)
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
+			say(stderr, "cilint catalog: %v\n", err)
 			return exitUsage
 		}
 		info, err := component.Describe(component.Local{Dir: dir}, fl.Arg(0))
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
+			say(stderr, "cilint catalog: %v\n", err)
 			return exitUsage
 		}
 		fmt.Fprintf(stdout, "%s: %s\n\n%s", info.Name, info.Description, component.InputsTable(info.Spec))
@@ -75,12 +79,12 @@ func runCatalog(args []string, stdout, stderr io.Writer, getenv func(string) str
 	case "docs":
 		dir, err := catalogDir(fl.Arg(0))
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
+			say(stderr, "cilint catalog: %v\n", err)
 			return exitUsage
 		}
 		changed, err := component.Docs(component.Local{Dir: dir}, *check)
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint catalog docs: %v\n", err)
+			say(stderr, "cilint catalog docs: %v\n", err)
 			return exitUsage
 		}
 		for _, p := range changed {
@@ -95,7 +99,7 @@ func runCatalog(args []string, stdout, stderr io.Writer, getenv func(string) str
 		}
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "cilint catalog: unknown command %q\n\n%s", args[0], catalogUsage)
+	say(stderr, "cilint catalog: unknown command %q\n\n%s", args[0], catalogUsage)
 	return exitUsage
 }
 
@@ -133,7 +137,7 @@ func catalogDir(arg string) (string, error) {
 func catalogList(l component.Local, stdout, stderr io.Writer) int {
 	names, err := l.Components()
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
+		say(stderr, "cilint catalog: %v\n", err)
 		return exitUsage
 	}
 	latest := "-"
@@ -168,12 +172,12 @@ func looksLikePrefix(s string) bool {
 func remoteList(prefix string, rm *lint.Remote, stdout, stderr io.Writer, getenv func(string) string) int {
 	r, err := rm.Catalog(lint.InstanceURL(rm, serverFQDN("", getenv)), prefix)
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
+		say(stderr, "cilint catalog: %v\n", err)
 		return exitUsage
 	}
 	names, err := r.Components()
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
+		say(stderr, "cilint catalog: %v\n", err)
 		return exitUsage
 	}
 	rel, _ := r.Releases()

@@ -10,10 +10,8 @@ import (
 	"text/tabwriter"
 
 	"gitlab.com/trustci/cicd/linter/cond"
-	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
-	"gitlab.com/trustci/cicd/linter/include"
-	"gitlab.com/trustci/cicd/linter/load"
+	"gitlab.com/trustci/cicd/linter/repo"
 	"gitlab.com/trustci/cicd/linter/report"
 	"gitlab.com/trustci/cicd/linter/simulate"
 )
@@ -43,7 +41,7 @@ func runJobs(args []string, stdout, stderr io.Writer, getenv func(string) string
 	ev, ok := simulate.Events()[*event]
 	if fl.NArg() != 1 || !ok || (*format != "text" && *format != "json") {
 		if !ok {
-			fmt.Fprintf(stderr, "cilint jobs: unknown --event %q (%s)\n", *event, strings.Join(simulate.EventNames(), ", "))
+			say(stderr, "cilint jobs: unknown --event %q (%s)\n", *event, strings.Join(simulate.EventNames(), ", "))
 		}
 		fl.Usage()
 		return exitUsage
@@ -55,9 +53,9 @@ func runJobs(args []string, stdout, stderr io.Writer, getenv func(string) string
 	if res == nil {
 		return code
 	}
-	known := simulate.NewVariables(ev, res.Pipeline.Config, vars.m).WithFiles(include.NewRepo(l.Root(fl.Arg(0))).Exists)
+	known := simulate.NewVariables(ev, res.Pipeline.Config, vars.m).WithFiles(repo.NewCheckout(l.Root(fl.Arg(0))).Exists)
 	if len(changed) > 0 && !ev.ChangesAlways {
-		known = known.WithChanges(func(n *load.Node) expr.Truth { return include.MatchAny(n, func() []string { return changed }) })
+		known = known.WithChanges(repo.Changes(changed))
 	}
 	sim := simulate.Run(res.Pipeline, ev.Name, known)
 	sim.Findings = res.Settle(sim.Findings)
@@ -69,7 +67,7 @@ func runJobs(args []string, stdout, stderr io.Writer, getenv func(string) string
 		report.Text(stdout, sim.Findings, res.Sources(), report.TextOptions{OneLine: true})
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		say(stderr, "cilint: %v\n", err)
 		return exitUsage
 	}
 	if finding.HasErrors(sim.Findings) {

@@ -45,6 +45,8 @@ Usage:
   cilint render [flags] FILE    print the merged configuration (includes, extends, !reference)
   cilint jobs [flags] FILE      which jobs a merge request, push, tag or schedule pipeline gets
   cilint catalog list|show|docs browse a component catalog, keep README inputs tables current
+  cilint catalog lint [DIR]     lint every component of a catalog across its inputs
+  cilint impact [flags] ...     which consumer pipelines a catalog change breaks ('cilint impact -h')
   cilint rules                  list the rules and their IDs
   cilint version                print the version
 
@@ -66,7 +68,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "cilint: internal error: %v\nPlease report this with the file that caused it.\n", r)
+			say(stderr, "cilint: internal error: %v\nPlease report this with the file that caused it.\n", r)
 			code = exitUsage
 		}
 	}()
@@ -83,6 +85,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (c
 		return runJobs(args[1:], stdout, stderr, getenv)
 	case "catalog":
 		return runCatalog(args[1:], stdout, stderr, getenv)
+	case "impact":
+		return runImpact(args[1:], stdout, stderr, getenv)
 	case "rules":
 		for _, r := range rules.All() {
 			fmt.Fprintf(stdout, "%-20s %-8s %s\n", r.ID, r.Severity, r.Summary)
@@ -96,7 +100,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) (c
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "cilint: unknown command %q\n\n%s", args[0], usage)
+	say(stderr, "cilint: unknown command %q\n\n%s", args[0], usage)
 	return exitUsage
 }
 
@@ -226,7 +230,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	}
 	write, ok := formatOf(*format)
 	if !ok {
-		fmt.Fprintf(stderr, "cilint lint: unknown --format %q (%s)\n", *format, formatHelp())
+		say(stderr, "cilint lint: unknown --format %q (%s)\n", *format, formatHelp())
 		return exitUsage
 	}
 	if of.offline && (of.allowRemote || *useRemote) {
@@ -241,7 +245,7 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	case *color == "auto":
 		useColor = getenv("NO_COLOR") == "" && isTerminal(stdout)
 	default:
-		fmt.Fprintf(stderr, "cilint lint: unknown --color %q (auto, always or never)\n", *color)
+		say(stderr, "cilint lint: unknown --color %q (auto, always or never)\n", *color)
 		return exitUsage
 	}
 	opts := of.options(getenv)
@@ -249,22 +253,12 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	if of.root == "" && !repo.Installed() {
 		fmt.Fprintln(stderr, "cilint: info: git is not installed, so each file's folder is taken as its repository root (pass --root)")
 	}
-	if *gitlabVersion != "" {
-		t, err := gitlabversion.Resolve(*gitlabVersion)
-		if err != nil {
-			fmt.Fprintf(stderr, "cilint lint: --gitlab-version: %v\n", err)
-			return exitUsage
-		}
-		if t.Note != "" {
-			fmt.Fprintf(stderr, "cilint: info: %s\n", t.Note)
-		}
-		opts.GitLabVersion = *gitlabVersion
-	}
+	opts.GitLabVersion = *gitlabVersion // lint.New resolves it
 	var remoteOpts *remote.Options
 	if *useRemote {
 		ro, err := remoteOptions(&of, *project, *tokenFile, *dryRun, *ref, getenv)
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint lint: %v\n", err)
+			say(stderr, "cilint lint: %v\n", err)
 			return exitUsage
 		}
 		remoteOpts = ro
@@ -278,15 +272,18 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 		// the user's; what stays unknown is linted both ways.
 		ev, ok := simulate.Events()[*event]
 		if !ok && *event != "" {
-			fmt.Fprintf(stderr, "cilint lint: unknown --event %q (%s)\n", *event, strings.Join(simulate.EventNames(), ", "))
+			say(stderr, "cilint lint: unknown --event %q (%s)\n", *event, strings.Join(simulate.EventNames(), ", "))
 			return exitUsage
 		}
 		opts.Vars = simulate.NewVariables(ev, nil, vars.m).Lookup
 	}
 	l, err := lint.New(opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		say(stderr, "cilint lint: %v\n", err)
 		return exitUsage
+	}
+	if note := l.GitLabVersionNote(); note != "" {
+		say(stderr, "cilint: info: %s\n", note)
 	}
 	var runs [][]finding.Finding
 	sources := report.Sources{}
@@ -296,11 +293,11 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	for i, path := range fl.Args() {
 		res, err := results[i].res, results[i].err
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint: %v\n", err)
+			say(stderr, "cilint: %v\n", err)
 			return exitUsage
 		}
-		if f, bad := badGitLabVersion(res.Findings); bad {
-			fmt.Fprintf(stderr, "cilint lint: %s:%d:%d: %s\n", f.Pos.File, f.Pos.Line, f.Pos.Col, f.Message)
+		if f, bad := res.BadGitLabVersion(); bad {
+			say(stderr, "cilint lint: %s:%d:%d: %s\n", f.Pos.File, f.Pos.Line, f.Pos.Col, f.Message)
 			return exitUsage
 		}
 		for name, src := range res.Sources() {
@@ -323,11 +320,11 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 			if err != nil {
 				// The local findings are still printed; the run says why
 				// GitLab could not be asked, and exits 2.
-				fmt.Fprintf(stderr, "cilint: --remote: %v\n", err)
+				say(stderr, "cilint: --remote: %v\n", err)
 				remoteFailed = true
 				continue
 			}
-			fmt.Fprintf(stderr, "cilint: --remote: %s: GitLab says the configuration is %s\n", out.Mode, map[bool]string{true: "valid", false: "invalid"}[out.Valid])
+			say(stderr, "cilint: --remote: %s: GitLab says the configuration is %s\n", out.Mode, map[bool]string{true: "valid", false: "invalid"}[out.Valid])
 			runs[len(runs)-1] = append(runs[len(runs)-1], res.Settle(out.Findings)...)
 		}
 	}
@@ -339,17 +336,17 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	err = write(stdout, reportInput{findings: all, sources: sources, files: fl.Args(),
 		text: report.TextOptions{Color: useColor, OneLine: *oneLine}})
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint: write report: %v\n", err)
+		say(stderr, "cilint: write report: %v\n", err)
 		return exitUsage
 	}
 	if *format == "text" && isTerminal(stderr) {
 		// A person at a terminal sees that something was checked; scripts
 		// and machine formats get the report alone.
-		fmt.Fprintf(stderr, "cilint: %s\n", summary(len(fl.Args()), len(sources), jobs, all))
+		say(stderr, "cilint: %s\n", summary(len(fl.Args()), len(sources), jobs, all))
 	}
 	if n := unreadComponents(all); n > 0 {
 		// Exit 0 must not read as "checked": say once what was not.
-		fmt.Fprintf(stderr, "cilint: %d component include(s) were not read (pass --catalog PREFIX=DIR, set catalogs: in .cilint.yml, or lint online); the jobs they define were not checked\n", n)
+		say(stderr, "cilint: %d component include(s) were not read (pass --catalog PREFIX=DIR, set catalogs: in .cilint.yml, or lint online); the jobs they define were not checked\n", n)
 	}
 	if remoteFailed {
 		return exitUsage
@@ -595,7 +592,7 @@ func runRender(args []string, stdout, stderr io.Writer, getenv func(string) stri
 		err = render.YAML(stdout, res.Pipeline.Config)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		say(stderr, "cilint: %v\n", err)
 		return exitUsage
 	}
 	return code
@@ -610,17 +607,17 @@ func runRender(args []string, stdout, stderr io.Writer, getenv func(string) stri
 func buildPipeline(cmd string, opts lint.Options, path string, stderr io.Writer) (*lint.Linter, *lint.Result, int) {
 	l, err := lint.New(opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		say(stderr, "cilint: %v\n", err)
 		return nil, nil, exitUsage
 	}
 	res, err := l.File(path)
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint: %v\n", err)
+		say(stderr, "cilint: %v\n", err)
 		return nil, nil, exitUsage
 	}
 	if res.Pipeline == nil || res.Pipeline.Config == nil {
 		report.Text(stderr, res.Findings, res.Sources(), report.TextOptions{OneLine: true})
-		fmt.Fprintf(stderr, "cilint %s: the configuration could not be built\n", cmd)
+		say(stderr, "cilint %s: the configuration could not be built\n", cmd)
 		return nil, nil, exitFindings
 	}
 	if finding.HasErrors(res.Findings) {
@@ -631,7 +628,7 @@ func buildPipeline(cmd string, opts lint.Options, path string, stderr io.Writer)
 			}
 		}
 		report.Text(stderr, errs, res.Sources(), report.TextOptions{OneLine: true})
-		fmt.Fprintf(stderr, "cilint %s: the configuration has the errors above; using what could be built\n", cmd)
+		say(stderr, "cilint %s: the configuration has the errors above; using what could be built\n", cmd)
 		return l, res, exitFindings
 	}
 	return l, res, exitOK

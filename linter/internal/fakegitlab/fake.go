@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -30,6 +31,9 @@ type FakeGitLab struct {
 	// (Auto-DevOps, Jobs/Build), as GET /templates/gitlab_ci_ymls/:key
 	// serves them.
 	Templates map[string]string
+	// Groups maps a group's path to the paths of its projects, subgroups
+	// included, as GET /groups/:id/projects lists them (groups.go).
+	Groups map[string][]string
 }
 
 // FakeProject is one repository.
@@ -43,11 +47,16 @@ type FakeProject struct {
 	Branches    map[string]string            // branch -> commit
 	Files       map[string]map[string]string // commit -> path -> content
 	Private     bool
+	// ID is the project's numeric ID and CIConfigPath its CI/CD
+	// configuration file setting, as the group listing reports them; the
+	// default branch is main.
+	ID           int
+	CIConfigPath string
 }
 
 // NewFakeGitLab starts the server.
 func New(t testing.TB, token string) *FakeGitLab {
-	f := &FakeGitLab{Token: token, Projects: map[string]*FakeProject{}, Fail: map[string][]int{}, Templates: map[string]string{}}
+	f := &FakeGitLab{Token: token, Projects: map[string]*FakeProject{}, Fail: map[string][]int{}, Templates: map[string]string{}, Groups: map[string][]string{}}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
 	return f
@@ -78,6 +87,10 @@ func (f *FakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]string{"name": key, "content": content})
+		return
+	}
+	if rest, ok := strings.CutPrefix(path, "/api/v4/groups/"); ok {
+		f.serveGroup(w, r, rest)
 		return
 	}
 	rest, ok := strings.CutPrefix(path, "/api/v4/projects/")
@@ -120,9 +133,17 @@ func (f *FakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		fmt.Fprint(w, answer)
 	case rest == "repository/tags":
+		// In one order for every page (GitLab's default is by update
+		// time; any fixed order will do): map order would let pages repeat
+		// or skip tags.
+		names := make([]string, 0, len(p.Tags))
+		for name := range p.Tags {
+			names = append(names, name)
+		}
+		sort.Strings(names)
 		var all []map[string]any
-		for name, commit := range p.Tags {
-			all = append(all, map[string]any{"name": name, "commit": map[string]string{"id": commit}})
+		for _, name := range names {
+			all = append(all, map[string]any{"name": name, "commit": map[string]string{"id": p.Tags[name]}})
 		}
 		page, per := 1, 20
 		fmt.Sscan(r.URL.Query().Get("page"), &page)

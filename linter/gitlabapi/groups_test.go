@@ -1,0 +1,58 @@
+package gitlabapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"gitlab.com/trustci/cicd/linter/internal/fakegitlab"
+)
+
+// TestGroupProjects lists a group of 250 projects over three pages, in
+// path order, with each project's configuration path; the listing is
+// cached, and an unknown group is not found.
+func TestGroupProjects(t *testing.T) {
+	f := fakegitlab.New(t, "glpat-secret-token-123")
+	var paths []string
+	for i := 249; i >= 0; i-- {
+		p := fmt.Sprintf("acme/sub/p%03d", i)
+		paths = append(paths, p)
+		f.Projects[p] = &fakegitlab.FakeProject{ID: i + 1}
+	}
+	f.Projects["acme/sub/p007"].CIConfigPath = "ci/main.yml"
+	f.Groups["acme"] = paths
+	c, err := New(Options{BaseURL: f.URL, Token: f.Token, CacheDir: t.TempDir(), Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ps, err := c.GroupProjects(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 250 || ps[0].Path != "acme/sub/p000" || ps[249].Path != "acme/sub/p249" || ps[7].CIConfigPath != "ci/main.yml" || ps[7].ID != 8 || ps[7].DefaultBranch != "main" {
+		t.Fatalf("got %d projects: first %+v, p007 %+v", len(ps), ps[0], ps[7])
+	}
+	pages := 0
+	for _, r := range f.Requests {
+		if strings.HasPrefix(r, "GET /api/v4/groups/acme/projects?") {
+			pages++
+			if !strings.Contains(r, "include_subgroups=true") || !strings.Contains(r, "archived=false") || !strings.Contains(r, "per_page=100") {
+				t.Errorf("request %s: want include_subgroups, archived=false and per_page=100", r)
+			}
+		}
+	}
+	if pages != 3 {
+		t.Errorf("%d pages requested, want 3", pages)
+	}
+	before := len(f.Requests)
+	if _, err := c.GroupProjects(ctx, "acme"); err != nil || len(f.Requests) != before {
+		t.Errorf("second listing made %d requests (%v)", len(f.Requests)-before, err)
+	}
+	if _, err := c.GroupProjects(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown group: %v", err)
+	}
+}
