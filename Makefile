@@ -84,9 +84,18 @@ django-test: $(VENV)/.installed
 		../../scripts/with-postgres ../../$(VENV)/bin/python -m coverage run -m pytest
 	cd examples/django && ../../$(VENV)/bin/python -m coverage report --fail-under=90
 
+# The tools the component tests run for real at their default images'
+# versions (Ruff, ...), from PyPI, in a virtualenv of their own.
+TOOLS_VENV ?= .venv-tools
+$(TOOLS_VENV)/.installed: tests/components/requirements-tools.txt
+	$(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tests/components/requirements-tools.txt
+	touch $@
+
 # The components' tests, with django-test run for real against PostgreSQL.
-component-test: $(VENV)/.installed
-	scripts/with-postgres env DJANGO_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python $(GO) test -count=1 ./tests/components/
+component-test: $(VENV)/.installed $(TOOLS_VENV)/.installed
+	scripts/with-postgres env DJANGO_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python COMPONENT_TOOLS_BIN=$(CURDIR)/$(TOOLS_VENV)/bin \
+		$(GO) test -count=1 ./tests/components/
 
 # Every component README's inputs table must match its spec:inputs.
 # The catalog as its own pipeline checks it: every component across its

@@ -346,6 +346,7 @@ var pipelineDeploys = []pipelineDeploy{
 	// The catalog project tests the chart at the commit: components/ is
 	// that project's root.
 	{"components/.gitlab-ci.yml", "review-deploy", "components"},
+	{"components/.gitlab-ci.yml", "example-deploy", "components"},
 }
 
 // TestPipelinesRenderWithTheRealHelm replays every deploy job's helm

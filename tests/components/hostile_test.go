@@ -19,9 +19,10 @@ import (
 // what they say (each says so in its description). Every other string
 // input is data and must never run.
 var commandInputs = map[string]bool{
-	"django-test/install_command": true,
-	"django-test/test_command":    true,
-	"review-app/migrate_command":  true,
+	"django-test/install_command":       true,
+	"django-test/test_command":          true,
+	"review-app/migrate_command":        true,
+	"django-migrations/install_command": true,
 }
 
 // hostileValues try every way a value spliced into a script could become
@@ -154,12 +155,12 @@ func lintComponent(t *testing.T, name string, inputs map[string]string) *lint.Re
 	for _, k := range keys {
 		fmt.Fprintf(&b, "      %s: %s\n", k, yamlString(inputs[k]))
 	}
-	if name == "trivy-scan" || name == "review-app" {
-		// Both need the build job's dotenv.
+	if needsBuild[name] {
+		// They need the build job's dotenv.
 		fmt.Fprintf(&b, "  - component: %s/kaniko-build@1.0.0\n", runner.CatalogPrefix)
 	}
 	res := runner.Lint(t, b.String())
-	if name == "trivy-scan" || name == "review-app" {
+	if needsBuild[name] {
 		// Only the component under test runs.
 		jobs := res.Pipeline.Jobs[:0:0]
 		for _, j := range res.Pipeline.Jobs {
@@ -171,6 +172,9 @@ func lintComponent(t *testing.T, name string, inputs map[string]string) *lint.Re
 	}
 	return res
 }
+
+// needsBuild are the components whose job needs kaniko-build by default.
+var needsBuild = map[string]bool{"trivy-scan": true, "review-app": true, "deploy": true}
 
 // yamlString writes s as a double-quoted YAML scalar.
 func yamlString(s string) string {
@@ -213,6 +217,9 @@ func hostileEnv(t *testing.T, name, dir string) map[string]string {
 	env["DJANGO_SECRET_KEY"] = "django-secret"
 	env["REVIEW_DB_ADMIN_URL"] = "postgres://admin:pw@db.internal:5432/postgres"
 	env["FAKE_KUBE_CONTEXT"] = "agency/k8s-agents:review"
+	if name == "deploy" {
+		env["FAKE_KUBE_CONTEXT"] = "value"
+	}
 	return env
 }
 

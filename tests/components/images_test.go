@@ -362,6 +362,7 @@ var tagSchemes = map[string]*regexp.Regexp{
 	"ghcr.io/osscontainertools/kaniko": regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+-debug$`),
 	"moby/buildkit":                    regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+-rootless$`),
 	"aquasec/trivy":                    regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`),
+	"ghcr.io/astral-sh/ruff":           regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+-alpine$`),
 }
 
 // TestImageTagsFollowTheProjectsSchemes finds every reference to those

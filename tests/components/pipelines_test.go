@@ -27,10 +27,27 @@ include:
       base_domain: review.example.com
   - component: gitlab.com/trustci/components/cilint@1.0.0
   - component: gitlab.com/trustci/components/image-promote@1.0.0
+  - component: gitlab.com/trustci/components/django-lint@1.0.0
+  - component: gitlab.com/trustci/components/django-migrations@1.0.0
+  - component: gitlab.com/trustci/components/pip-audit@1.0.0
+  - component: gitlab.com/trustci/components/db-backup@1.0.0
+    inputs:
+      agent: agency/k8s-agents:production
+      environment_name: production
+      namespace: production
+      database_secret: shop-env
+      pvc: shop-backups
+  - component: gitlab.com/trustci/components/deploy@1.0.0
+    inputs:
+      agent: agency/k8s-agents:staging
+      environment_name: staging
+      host: staging.example.com
+      namespace: staging
+      release: shop
 `
 
 // fullPipeline sets every input of every component.
-const fullPipeline = `stages: [lint, test, build, scan, review]
+const fullPipeline = `stages: [lint, test, build, scan, review, deploy]
 include:
   - component: gitlab.com/trustci/components/django-test@1.0.0
     inputs:
@@ -195,12 +212,120 @@ include:
       needs: []
       rules:
         - if: $CI_COMMIT_TAG
+  - component: gitlab.com/trustci/components/deploy@1.0.0
+    inputs:
+      stage: deploy
+      job_name: deploy-production
+      image: alpine/k8s:1.31.4
+      agent: agency/k8s-agents:production
+      environment_name: production
+      deployment_tier: production
+      host: app.example.com
+      namespace: production
+      release: shop
+      needs: [promote-release, {job: scan, artifacts: false}]
+      chart: django-app
+      chart_repository: https://charts.example.com
+      chart_version: 1.0.0
+      values_file: deploy/production.yaml
+      existing_secret: shop-env
+      set_values: |
+        replicaCount=3
+      helm_timeout: 5m
+      history_max: 5
+      manual_confirmation: Deploy $CI_COMMIT_TAG to production?
+      retry: 0
+      timeout: 20m
+      rules:
+        - if: $CI_COMMIT_TAG
+          when: manual
+  - component: gitlab.com/trustci/components/django-lint@1.0.0
+    inputs:
+      stage: lint
+      job_name: ruff
+      image: ghcr.io/astral-sh/ruff:0.16.4-alpine
+      project_dir: src
+      paths: app tests
+      lint: true
+      format_check: false
+      allow_failure: true
+      needs: []
+      retry: 1
+      timeout: 5m
+      rules:
+        - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+  - component: gitlab.com/trustci/components/django-migrations@1.0.0
+    inputs:
+      stage: test
+      job_name: migrations
+      image: python:3.12-slim-bookworm
+      project_dir: src
+      requirements_file: requirements/local.txt
+      install_command: pip install -r requirements/local.txt
+      settings_module: config.settings.test
+      services:
+        - name: postgres:16-alpine
+          alias: db
+      postgres_db: shop
+      postgres_user: shop
+      postgres_password: shop
+      db_host: db
+      db_port: 5432
+      database_url_variable: DATABASE_URL
+      env: |
+        USE_DOCKER=no
+      base: $CI_MERGE_REQUEST_DIFF_BASE_SHA
+      dangerous_operations: warn
+      allowed_migrations: shop.0007_backfill
+      retry: 1
+      timeout: 20m
+      needs: []
+      rules:
+        - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+  - component: gitlab.com/trustci/components/pip-audit@1.0.0
+    inputs:
+      stage: scan
+      job_name: audit
+      image: python:3.12-slim-bookworm
+      pip_audit_version: 2.10.1
+      project_dir: src
+      requirements_files: requirements/production.txt requirements/local.txt
+      vulnerability_service: pypi
+      osv_url: https://osv.mirror.example.com/v1/query
+      fail_on: fixable
+      ignore_vulns: PYSEC-2024-1 GHSA-aaaa-bbbb-cccc
+      retry: 1
+      timeout: 10m
+      needs: []
+      rules:
+        - if: $CI_PIPELINE_SOURCE == "schedule"
+  - component: gitlab.com/trustci/components/db-backup@1.0.0
+    inputs:
+      stage: deploy
+      job_name: backup-production
+      image: alpine/k8s:1.31.4
+      agent: agency/k8s-agents:production
+      environment_name: production
+      namespace: production
+      database_secret: shop-env
+      database_url_key: DATABASE_URL
+      pvc: shop-backups
+      prefix: shop
+      keep: 30
+      db_image: postgres:16-alpine
+      deadline_seconds: 3600
+      retry: 0
+      timeout: 1h 30m
+      needs: []
+      rules:
+        - if: $CI_COMMIT_TAG
+          when: manual
 `
 
 func TestTemplatesLintCleanAlone(t *testing.T) {
 	templates, _ := filepath.Glob(filepath.Join(runner.RepoRoot(), "components", "templates", "*", "template.yml"))
-	if len(templates) != 8 {
-		t.Fatalf("want the eight components, found %d", len(templates))
+	if len(templates) != 13 {
+		t.Fatalf("want the thirteen components, found %d", len(templates))
 	}
 	l, err := lint.New(lint.Options{Root: filepath.Join(runner.RepoRoot(), "components")})
 	if err != nil {
@@ -221,11 +346,11 @@ func TestTemplatesLintCleanAlone(t *testing.T) {
 
 func TestPipelinesWithDefaultsAndEveryInputLintClean(t *testing.T) {
 	def := runner.Render(t, defaultsPipeline)
-	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "buildah-build", "trivy-scan", "review-deploy", "review-stop", "cilint", "image-promote"} {
+	for _, name := range []string{"django-test", "kaniko-build", "buildkit-build", "buildah-build", "trivy-scan", "review-deploy", "review-stop", "cilint", "image-promote", "django-lint", "django-migrations", "pip-audit", "db-backup", "deploy", "deploy-rollback"} {
 		job(t, def, name)
 	}
 	full := runner.Render(t, fullPipeline)
-	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "image-buildah", "scan", "preview-deploy", "preview-stop", "lint-ci", "promote-release"} {
+	for _, name := range []string{"unit-tests", "build-image", "image-buildkit", "image-buildah", "scan", "preview-deploy", "preview-stop", "lint-ci", "promote-release", "deploy-production", "deploy-production-rollback", "ruff", "migrations", "audit", "backup-production"} {
 		job(t, full, name)
 	}
 	// The whole-value inputs keep their types.

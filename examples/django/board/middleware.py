@@ -4,6 +4,7 @@ Kubernetes probes call the pod by its IP, which is not in ALLOWED_HOSTS, and
 over plain HTTP, which SECURE_SSL_REDIRECT would redirect: so /healthz is
 served first, and only /healthz.
 """
+
 from .views import healthz
 
 

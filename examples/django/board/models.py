@@ -1,4 +1,5 @@
 """What the client sees on the board: milestones, and the tasks in them."""
+
 from django.db import models
 from django.utils import timezone
 

@@ -3,6 +3,7 @@
 Everything that differs between a laptop, CI, a review app and production
 comes from the environment (twelve-factor): secrets never live in git.
 """
+
 import os
 from pathlib import Path
 

@@ -1,5 +1,6 @@
 """Settings come from the environment and refuse to start without what
 production needs."""
+
 import os
 import subprocess
 import sys
@@ -47,7 +48,13 @@ def test_collectstatic_works_as_in_the_image_build(tmp_path):
         "from django.core.management import call_command; "
         f"settings.STATIC_ROOT = {str(tmp_path)!r}; call_command('collectstatic', '--noinput', verbosity=0)"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings"}, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "staticfiles.json").exists()
     assert any(p.name.startswith("board.") and p.suffix == ".css" for p in (tmp_path / "board").iterdir())
