@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -14,21 +12,13 @@ import (
 // runCatalogLint is `cilint catalog lint [DIR]`: every component of the
 // catalog linted as GitLab would instantiate it (package cataloglint).
 func runCatalogLint(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	fl := flag.NewFlagSet("cilint catalog lint", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+	fl := newFlags("cilint catalog lint", "Usage: cilint catalog lint [flags] [DIR]\n\nLints every component of the catalog project DIR (default ./components) with its defaults,\neach value of its options, each boolean both ways and placeholders for required inputs.\n\nFlags:\n", stderr)
 	format := fl.String("format", "text", "output format: "+formatHelp())
 	oneLine := fl.Bool("oneline", false, "text format without the source snippet")
 	shellcheck := fl.Bool("shellcheck", false, "also run ShellCheck (on PATH) over every script of every instantiation")
 	gitlabVersion := fl.String("gitlab-version", "", "lint against this GitLab release's features (default: $CI_SERVER_VERSION, else the newest cilint knows)")
-	fl.Usage = func() {
-		fmt.Fprint(stderr, "Usage: cilint catalog lint [flags] [DIR]\n\nLints every component of the catalog project DIR (default ./components) with its defaults,\neach value of its options, each boolean both ways and placeholders for required inputs.\n\nFlags:\n")
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	if fl.NArg() > 1 {
 		fl.Usage()

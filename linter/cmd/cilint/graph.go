@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,8 +26,7 @@ const maxGraphChildren = 20
 // job with the pipelines it runs in, optionally compared with another
 // revision's.
 func runGraph(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	fl := flag.NewFlagSet("cilint graph", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+	fl := newFlags("cilint graph", "Usage: cilint graph [flags] FILE\n\nDraws the pipeline: stages as columns, jobs as nodes, needs (or stage\norder) as edges; manual, delayed, allowed-to-fail and maybe jobs marked,\nchild pipelines as subgraphs. Mermaid renders in GitLab's Markdown.\n\nFlags:\n", stderr)
 	var of optionFlags
 	of.register(fl)
 	event := fl.String("event", "", "draw the pipeline of one kind ("+strings.Join(simulate.EventNames(), ", ")+"); default: every job, with the pipelines it runs in")
@@ -40,15 +37,8 @@ func runGraph(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	format := fl.String("format", "mermaid", "output format: mermaid, dot or svg (svg needs Graphviz's dot)")
 	base := fl.String("base", "", "REF: mark the jobs added, removed and changed since the pipeline of this git revision")
 	baseFile := fl.String("base-file", "", "FILE: mark the jobs added, removed and changed since the pipeline in FILE")
-	fl.Usage = func() {
-		fmt.Fprint(stderr, "Usage: cilint graph [flags] FILE\n\nDraws the pipeline: stages as columns, jobs as nodes, needs (or stage\norder) as edges; manual, delayed, allowed-to-fail and maybe jobs marked,\nchild pipelines as subgraphs. Mermaid renders in GitLab's Markdown.\n\nFlags:\n")
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	var events []simulate.Event
 	if *event != "" {

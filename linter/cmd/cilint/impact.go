@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -34,8 +32,7 @@ func runImpact(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	if len(args) > 0 && args[0] == "merge" {
 		return runImpactMerge(args[1:], stdout, stderr)
 	}
-	fl := flag.NewFlagSet("cilint impact", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+	fl := newFlags("cilint impact", impactUsage, stderr)
 	var of optionFlags
 	of.register(fl)
 	format := fl.String("format", "text", "output format: text (a table) or json")
@@ -43,15 +40,8 @@ func runImpact(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	shard := fl.String("shard", "", "I/N: check only part I of N of the consumers (a stable split by project path)")
 	jobs := fl.Int("jobs", 0, "consumers linted at once (default: the number of CPUs)")
 	config := fl.String("ci-config", ".gitlab-ci.yml", "each local consumer's CI/CD configuration file")
-	fl.Usage = func() {
-		fmt.Fprint(stderr, impactUsage)
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	if len(of.catalogs.m) != 1 {
 		fmt.Fprintln(stderr, "cilint impact: give the changed catalog once, as --catalog PREFIX=NEW_DIR")
@@ -137,18 +127,10 @@ func writeImpact(rep *impact.Report, format string, stdout, stderr io.Writer) in
 
 // runImpactMerge is `cilint impact merge`: the shards' reports as one.
 func runImpactMerge(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("cilint impact merge", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+	fl := newFlags("cilint impact merge", impactUsage, stderr)
 	format := fl.String("format", "text", "output format: text (a table) or json")
-	fl.Usage = func() {
-		fmt.Fprint(stderr, impactUsage)
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	if fl.NArg() == 0 || *format != "text" && *format != "json" {
 		fl.Usage()
