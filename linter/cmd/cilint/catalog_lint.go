@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
 	"gitlab.com/trustci/cicd/linter/cataloglint"
@@ -26,18 +25,18 @@ func runCatalogLint(args []string, stdout, stderr io.Writer, getenv func(string)
 	}
 	write, ok := formatOf(*format)
 	if !ok {
-		fmt.Fprintf(stderr, "cilint catalog lint: unknown --format %q (%s)\n", *format, formatHelp())
+		say(stderr, "cilint catalog lint: unknown --format %q (%s)\n", *format, formatHelp())
 		return exitUsage
 	}
 	dir, err := catalogDir(fl.Arg(0))
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
+		say(stderr, "cilint catalog: %v\n", err)
 		return exitUsage
 	}
 	opts := lint.Options{Shellcheck: *shellcheck, GitLabVersion: *gitlabVersion, InstanceVersion: getenv("CI_SERVER_VERSION")}
 	res, err := cataloglint.Lint(cataloglint.Options{Dir: dir, Lint: opts})
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint catalog lint: %v\n", err)
+		say(stderr, "cilint catalog lint: %v\n", err)
 		return exitUsage
 	}
 	in := reportInput{findings: res.Findings, sources: res.Sources, text: report.TextOptions{OneLine: *oneLine}}
@@ -45,10 +44,10 @@ func runCatalogLint(args []string, stdout, stderr io.Writer, getenv func(string)
 		in.files = append(in.files, p)
 	}
 	if err := write(stdout, in); err != nil {
-		fmt.Fprintf(stderr, "cilint catalog lint: %v\n", err)
+		say(stderr, "cilint catalog lint: %v\n", err)
 		return exitUsage
 	}
-	fmt.Fprintf(stderr, "cilint catalog lint: %s, %s, %s\n", plural(res.Components, "component"), plural(res.Instances, "instantiation"), plural(len(res.Findings), "finding"))
+	say(stderr, "cilint catalog lint: %s, %s, %s\n", plural(res.Components, "component"), plural(res.Instances, "instantiation"), plural(len(res.Findings), "finding"))
 	if res.Errors() > 0 {
 		return exitFindings
 	}

@@ -48,7 +48,7 @@ func runImpact(args []string, stdout, stderr io.Writer, getenv func(string) stri
 		return exitUsage
 	}
 	if *format != "text" && *format != "json" {
-		fmt.Fprintf(stderr, "cilint impact: unknown --format %q (text or json)\n", *format)
+		say(stderr, "cilint impact: unknown --format %q (text or json)\n", *format)
 		return exitUsage
 	}
 	if (*group == "") == (fl.NArg() == 0) {
@@ -65,14 +65,14 @@ func runImpact(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	if *shard != "" {
 		s, err := impact.ParseShard(*shard)
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint impact: %v\n", err)
+			say(stderr, "cilint impact: %v\n", err)
 			return exitUsage
 		}
 		iopts.Shard = s
 	}
 	r, err := impact.New(iopts)
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint impact: %v\n", err)
+		say(stderr, "cilint impact: %v\n", err)
 		return exitUsage
 	}
 	defer r.Close()
@@ -87,14 +87,14 @@ func runImpact(args []string, stdout, stderr io.Writer, getenv func(string) stri
 			rep, err = r.RunGroup(impact.Group{Client: client, Ctx: ctx, Path: *group})
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint impact: %v\n", err)
+			say(stderr, "cilint impact: %v\n", err)
 			return exitUsage
 		}
 	} else {
 		var consumers []impact.Consumer
 		for _, dir := range fl.Args() {
 			if st, err := os.Stat(filepath.Join(dir, *config)); err != nil || !st.Mode().IsRegular() {
-				fmt.Fprintf(stderr, "cilint impact: %s has no %s\n", dir, *config)
+				say(stderr, "cilint impact: %s has no %s\n", dir, *config)
 				return exitUsage
 			}
 			consumers = append(consumers, impact.Consumer{Name: strings.TrimSuffix(filepath.ToSlash(filepath.Clean(dir)), "/"), Dir: dir, Config: *config})
@@ -112,14 +112,14 @@ func writeImpact(rep *impact.Report, format string, stdout, stderr io.Writer) in
 		err = rep.Text(stdout)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint impact: %v\n", err)
+		say(stderr, "cilint impact: %v\n", err)
 		return exitUsage
 	}
 	switch {
 	case rep.Failed():
 		return exitFindings
 	case rep.Unlinted() > 0:
-		fmt.Fprintf(stderr, "cilint impact: %s could not be linted\n", plural(rep.Unlinted(), "consumer"))
+		say(stderr, "cilint impact: %s could not be linted\n", plural(rep.Unlinted(), "consumer"))
 		return exitUsage
 	}
 	return exitOK
@@ -140,20 +140,20 @@ func runImpactMerge(args []string, stdout, stderr io.Writer) int {
 	for _, p := range fl.Args() {
 		f, err := os.Open(p)
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint impact merge: %v\n", err)
+			say(stderr, "cilint impact merge: %v\n", err)
 			return exitUsage
 		}
 		rep, err := impact.Decode(f)
 		f.Close()
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint impact merge: %s: %v\n", p, err)
+			say(stderr, "cilint impact merge: %s: %v\n", p, err)
 			return exitUsage
 		}
 		reports = append(reports, rep)
 	}
 	merged, err := impact.Merge(reports)
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint impact merge: %v\n", err)
+		say(stderr, "cilint impact merge: %v\n", err)
 		return exitUsage
 	}
 	return writeImpact(merged, *format, stdout, stderr)
