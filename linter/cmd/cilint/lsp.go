@@ -35,11 +35,11 @@ func runLSP(args []string, stderr io.Writer, getenv func(string) string) int {
 	opts.GitLabVersion = *gitlabVersion
 	s, err := lsp.New(lsp.Options{Lint: opts, Debounce: *debounce, Version: version()})
 	if err != nil {
-		fmt.Fprintln(stderr, "cilint lsp:", err)
+		say(stderr, "cilint lsp: %v\n", err)
 		return exitUsage
 	}
 	if err := s.Serve(context.Background(), stdio{}); err != nil {
-		fmt.Fprintln(stderr, "cilint lsp:", err)
+		say(stderr, "cilint lsp: %v\n", err)
 		return exitUsage
 	}
 	return exitOK
