@@ -49,6 +49,12 @@ func (c *Client) GroupProjects(ctx context.Context, group string) ([]Project, er
 			if resp == nil || resp.NextPage == 0 {
 				break
 			}
+			// Each page must add projects and move on: an instance naming
+			// an empty or an earlier page as next would otherwise be read
+			// until the run's deadline, MaxGroupProjects bounding nothing.
+			if len(ps) == 0 || resp.NextPage <= opt.Page {
+				return nil, fmt.Errorf("projects of group %s: page %d names page %d next", group, opt.Page, resp.NextPage)
+			}
 			opt.Page = resp.NextPage
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -54,5 +57,47 @@ func TestGroupProjects(t *testing.T) {
 	}
 	if _, err := c.GroupProjects(ctx, "nope"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown group: %v", err)
+	}
+}
+
+// A listing whose pages do not move on (an empty page that names a next
+// one, or a next page that is not later) is refused at once rather than
+// read until the deadline.
+func TestGroupProjectsPagesMoveOn(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		page  func(page int) (body string, next int)
+		pages int // requests the listing may make
+	}{
+		{"empty page with a next", func(page int) (string, int) { return "[]", page + 1 }, 1},
+		{"next page is the same", func(page int) (string, int) { return `[{"id":1,"path_with_namespace":"g/a"}]`, page }, 1},
+		{"next page goes back", func(page int) (string, int) {
+			return fmt.Sprintf(`[{"id":%d,"path_with_namespace":"g/p%d"}]`, page, page), 3 - page // 1 → 2 → 1
+		}, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			requests := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				requests++
+				page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+				if page == 0 {
+					page = 1
+				}
+				body, next := tt.page(page)
+				w.Header().Set("X-Next-Page", strconv.Itoa(next))
+				fmt.Fprint(w, body)
+			}))
+			defer srv.Close()
+			c, err := New(Options{BaseURL: srv.URL, Token: "t", CacheDir: t.TempDir(), Timeout: 2 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.GroupProjects(context.Background(), "g"); err == nil || !strings.Contains(err.Error(), "next") {
+				t.Errorf("error %v, want one about the next page", err)
+			}
+			if requests != tt.pages {
+				t.Errorf("%d requests, want %d", requests, tt.pages)
+			}
+		})
 	}
 }

@@ -1,14 +1,10 @@
 package impact
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,8 +14,12 @@ import (
 	"gitlab.com/trustci/cicd/linter/repo"
 )
 
-// maxArchive bounds the catalog tree read at one version.
-const maxArchive = 64 << 20
+// Bounds of the catalog tree read at one version: its files' bytes and
+// the time git archive may take.
+const (
+	maxArchive     = 64 << 20
+	extractTimeout = time.Minute
+)
 
 // released is the catalog as released: each version consumers pin,
 // checked out once from the git repository holding the new catalog
@@ -118,79 +118,14 @@ func (r *released) dir(version string) (string, string, error) {
 
 // extract writes the catalog's folder at rev under out and returns it.
 func (r *released) extract(rev, out string) (string, error) {
-	if strings.HasPrefix(rev, "-") {
-		return "", fmt.Errorf("version %q is not a git revision", rev)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), extractTimeout)
 	defer cancel()
-	args := []string{"-C", r.repo.Root, "archive", "--format=tar", rev + "^{commit}"}
-	if r.rel != "." {
-		args = append(args, "--", r.rel)
-	}
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Env = append(cmd.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &capped{w: &stdout, left: maxArchive}
-	cmd.Stderr = &capped{w: &stderr, left: 4096}
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("version %s of the catalog (git archive): %s", rev, strings.TrimSpace(stderr.String()))
-	}
-	if stdout.Len() >= maxArchive {
-		return "", fmt.Errorf("version %s of the catalog is over %d bytes", rev, maxArchive)
-	}
-	tr := tar.NewReader(&stdout)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return "", fmt.Errorf("version %s of the catalog: %w", rev, err)
-		}
-		name := filepath.FromSlash(h.Name)
-		if !filepath.IsLocal(name) {
-			continue // never outside out
-		}
-		p := filepath.Join(out, name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				return "", err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				return "", err
-			}
-			b, err := io.ReadAll(io.LimitReader(tr, maxArchive))
-			if err != nil {
-				return "", err
-			}
-			if err := os.WriteFile(p, b, 0o644); err != nil {
-				return "", err
-			}
-		}
-		// Links are left out: a template is read only as a regular file
-		// of its catalog.
+	if err := r.repo.ExtractDir(ctx, rev, r.rel, out, maxArchive); err != nil {
+		return "", fmt.Errorf("version %s of the catalog: %w", rev, err)
 	}
 	dir := filepath.Join(out, filepath.FromSlash(r.rel))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
 	return dir, nil
-}
-
-// capped writes at most left bytes and drops the rest.
-type capped struct {
-	w    io.Writer
-	left int
-}
-
-func (c *capped) Write(p []byte) (int, error) {
-	n := len(p)
-	if len(p) > c.left {
-		p = p[:c.left]
-	}
-	c.left -= len(p)
-	c.w.Write(p)
-	return n, nil
 }

@@ -29,6 +29,15 @@ const (
 // then be read as it was there, its local includes too. Symbolic links
 // are left out.
 func (r Repo) Extract(rev, dest string) error {
+	return r.ExtractDir(context.Background(), rev, ".", dest, 0)
+}
+
+// ExtractDir is Extract of folder dir (slash-separated, relative to the
+// root; "." for all of it) only, with the regular files' bytes bounded by
+// budget when it is above zero: a revision past it is refused rather than
+// written in part, since a catalog read in part would lint as another one.
+// ctx may bound it more tightly than Extract's own timeout.
+func (r Repo) ExtractDir(ctx context.Context, rev, dir, dest string, budget int64) error {
 	path, err := exec.LookPath("git")
 	if err != nil {
 		return ErrNoGit
@@ -36,9 +45,13 @@ func (r Repo) Extract(rev, dest string) error {
 	if strings.HasPrefix(rev, "-") {
 		return fmt.Errorf("revision %q: a revision cannot start with -", rev)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), extractTimeout)
+	ctx, cancel := context.WithTimeout(ctx, extractTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, path, "-C", r.Root, "archive", "--format=tar", rev+"^{tree}")
+	args := []string{"-C", r.Root, "archive", "--format=tar", rev + "^{tree}"}
+	if dir != "." && dir != "" {
+		args = append(args, "--", dir)
+	}
+	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Env = append(cmd.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_PAGER=cat", "GIT_OPTIONAL_LOCKS=0")
 	var stderr bytes.Buffer
 	cmd.Stderr = &limited{w: &stderr, left: 4096}
@@ -49,7 +62,7 @@ func (r Repo) Extract(rev, dest string) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("git archive: %w", err)
 	}
-	werr := untar(out, dest)
+	werr := untar(out, dest, budget)
 	if werr != nil {
 		cancel()
 	}
@@ -64,8 +77,9 @@ func (r Repo) Extract(rev, dest string) error {
 	return werr
 }
 
-func untar(r io.Reader, dest string) error {
+func untar(r io.Reader, dest string, budget int64) error {
 	tr := tar.NewReader(r)
+	left := budget
 	for n := 0; ; n++ {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -88,6 +102,11 @@ func untar(r io.Reader, dest string) error {
 				return fmt.Errorf("extracting: %w", err)
 			}
 		case tar.TypeReg:
+			if budget > 0 { // counted before the write: past it nothing more is written
+				if left -= h.Size; left < 0 {
+					return fmt.Errorf("the files are over %d bytes", budget)
+				}
+			}
 			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 				return fmt.Errorf("extracting: %w", err)
 			}
@@ -95,7 +114,10 @@ func untar(r io.Reader, dest string) error {
 			if err != nil {
 				return fmt.Errorf("extracting: %w", err)
 			}
-			if h.Size <= maxExtractFile {
+			// Under a budget every file is written whole, so that a
+			// reader's own size bound reports a large file as too large
+			// rather than reading it empty.
+			if h.Size <= maxExtractFile || budget > 0 {
 				_, err = io.Copy(f, tr)
 			}
 			if cerr := f.Close(); err == nil {

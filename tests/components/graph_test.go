@@ -124,3 +124,39 @@ func checkMermaid(t *testing.T, diagram string) {
 		t.Errorf("Mermaid refuses the graph: %s\n%s", out, diagram)
 	}
 }
+
+// graph_args reaches cilint graph, so a pipeline drawn needs the flags
+// that change what it is (here an input of its own spec) only once; args
+// stays lint's.
+func TestCilintComponentGraphArgs(t *testing.T) {
+	bin := cilintDir(t)
+	const pipeline = "spec:\n  inputs:\n    name:\n      default: build\n---\n\"$[[ inputs.name ]]\":\n  script: make\n  rules:\n    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n"
+	for _, tt := range []struct {
+		name, inputs   string
+		drawn, undrawn string
+	}{
+		{"no graph_args", "", `["build"]`, `["release"]`},
+		{"an input through graph_args", "    inputs:\n      graph_args: --input name=release\n", `["release"]`, `["build"]`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := runner.Render(t, "include:\n  - component: gitlab.com/trustci/components/cilint@1.0.0\n"+tt.inputs+"build:\n  script: make\n")
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte(pipeline), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			env := ciEnv(dir)
+			env["CI_PIPELINE_SOURCE"] = "merge_request_event"
+			out, code := run(t, job(t, p, "cilint"), dir, env, map[string]string{"PATH": bin + ":" + os.Getenv("PATH")})
+			if code != 0 {
+				t.Fatalf("exit %d:\n%s", code, out)
+			}
+			block, ok := mermaidBlock(readFile(t, filepath.Join(dir, "pipeline-graph.md")))
+			if !ok {
+				t.Fatal("no mermaid block in pipeline-graph.md")
+			}
+			if !strings.Contains(block, tt.drawn) || strings.Contains(block, tt.undrawn) {
+				t.Errorf("want %s and no %s in the graph:\n%s", tt.drawn, tt.undrawn, block)
+			}
+		})
+	}
+}

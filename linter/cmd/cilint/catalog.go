@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -42,11 +41,8 @@ func runCatalog(args []string, stdout, stderr io.Writer, getenv func(string) str
 	dirFlag := fl.String("dir", "", "show: the catalog project directory")
 	gitlabURL := fl.String("gitlab-url", "", "list: the GitLab instance the token belongs to (default: $CI_SERVER_URL; other hosts: https://HOST, anonymously)")
 	caFile := fl.String("ca-file", "", "list: PEM certificate authority of a self-managed GitLab with a private CA")
-	if err := fl.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fl, args[1:]); !ok {
+		return code
 	}
 	switch args[0] {
 	case "list":

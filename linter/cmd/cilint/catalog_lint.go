@@ -1,9 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
-	"fmt"
 	"io"
 
 	"gitlab.com/trustci/cicd/linter/cataloglint"
@@ -14,21 +11,13 @@ import (
 // runCatalogLint is `cilint catalog lint [DIR]`: every component of the
 // catalog linted as GitLab would instantiate it (package cataloglint).
 func runCatalogLint(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	fl := flag.NewFlagSet("cilint catalog lint", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+	fl := newFlags("cilint catalog lint", "Usage: cilint catalog lint [flags] [DIR]\n\nLints every component of the catalog project DIR (default ./components) with its defaults,\neach value of its options, each boolean both ways and placeholders for required inputs.\n\nFlags:\n", stderr)
 	format := fl.String("format", "text", "output format: "+formatHelp())
 	oneLine := fl.Bool("oneline", false, "text format without the source snippet")
 	shellcheck := fl.Bool("shellcheck", false, "also run ShellCheck (on PATH) over every script of every instantiation")
 	gitlabVersion := fl.String("gitlab-version", "", "lint against this GitLab release's features (default: $CI_SERVER_VERSION, else the newest cilint knows)")
-	fl.Usage = func() {
-		fmt.Fprint(stderr, "Usage: cilint catalog lint [flags] [DIR]\n\nLints every component of the catalog project DIR (default ./components) with its defaults,\neach value of its options, each boolean both ways and placeholders for required inputs.\n\nFlags:\n")
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	if fl.NArg() > 1 {
 		fl.Usage()
@@ -36,18 +25,18 @@ func runCatalogLint(args []string, stdout, stderr io.Writer, getenv func(string)
 	}
 	write, ok := formatOf(*format)
 	if !ok {
-		fmt.Fprintf(stderr, "cilint catalog lint: unknown --format %q (%s)\n", *format, formatHelp())
+		say(stderr, "cilint catalog lint: unknown --format %q (%s)\n", *format, formatHelp())
 		return exitUsage
 	}
 	dir, err := catalogDir(fl.Arg(0))
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint catalog: %v\n", err)
+		say(stderr, "cilint catalog: %v\n", err)
 		return exitUsage
 	}
 	opts := lint.Options{Shellcheck: *shellcheck, GitLabVersion: *gitlabVersion, InstanceVersion: getenv("CI_SERVER_VERSION")}
 	res, err := cataloglint.Lint(cataloglint.Options{Dir: dir, Lint: opts})
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint catalog lint: %v\n", err)
+		say(stderr, "cilint catalog lint: %v\n", err)
 		return exitUsage
 	}
 	in := reportInput{findings: res.Findings, sources: res.Sources, text: report.TextOptions{OneLine: *oneLine}}
@@ -55,10 +44,10 @@ func runCatalogLint(args []string, stdout, stderr io.Writer, getenv func(string)
 		in.files = append(in.files, p)
 	}
 	if err := write(stdout, in); err != nil {
-		fmt.Fprintf(stderr, "cilint catalog lint: %v\n", err)
+		say(stderr, "cilint catalog lint: %v\n", err)
 		return exitUsage
 	}
-	fmt.Fprintf(stderr, "cilint catalog lint: %s, %s, %s\n", plural(res.Components, "component"), plural(res.Instances, "instantiation"), plural(len(res.Findings), "finding"))
+	say(stderr, "cilint catalog lint: %s, %s, %s\n", plural(res.Components, "component"), plural(res.Instances, "instantiation"), plural(len(res.Findings), "finding"))
 	if res.Errors() > 0 {
 		return exitFindings
 	}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,8 +26,7 @@ const maxGraphChildren = 20
 // job with the pipelines it runs in, optionally compared with another
 // revision's.
 func runGraph(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	fl := flag.NewFlagSet("cilint graph", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+	fl := newFlags("cilint graph", "Usage: cilint graph [flags] FILE\n\nDraws the pipeline: stages as columns, jobs as nodes, needs (or stage\norder) as edges; manual, delayed, allowed-to-fail and maybe jobs marked,\nchild pipelines as subgraphs. Mermaid renders in GitLab's Markdown.\n\nFlags:\n", stderr)
 	var of optionFlags
 	of.register(fl)
 	event := fl.String("event", "", "draw the pipeline of one kind ("+strings.Join(simulate.EventNames(), ", ")+"); default: every job, with the pipelines it runs in")
@@ -40,21 +37,14 @@ func runGraph(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	format := fl.String("format", "mermaid", "output format: mermaid, dot or svg (svg needs Graphviz's dot)")
 	base := fl.String("base", "", "REF: mark the jobs added, removed and changed since the pipeline of this git revision")
 	baseFile := fl.String("base-file", "", "FILE: mark the jobs added, removed and changed since the pipeline in FILE")
-	fl.Usage = func() {
-		fmt.Fprint(stderr, "Usage: cilint graph [flags] FILE\n\nDraws the pipeline: stages as columns, jobs as nodes, needs (or stage\norder) as edges; manual, delayed, allowed-to-fail and maybe jobs marked,\nchild pipelines as subgraphs. Mermaid renders in GitLab's Markdown.\n\nFlags:\n")
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	var events []simulate.Event
 	if *event != "" {
 		ev, ok := simulate.Events()[*event]
 		if !ok {
-			fmt.Fprintf(stderr, "cilint graph: unknown --event %q (%s)\n", *event, strings.Join(simulate.EventNames(), ", "))
+			say(stderr, "cilint graph: unknown --event %q (%s)\n", *event, strings.Join(simulate.EventNames(), ", "))
 			return exitUsage
 		}
 		events = []simulate.Event{ev}
@@ -68,7 +58,7 @@ func runGraph(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		fl.Usage()
 		return exitUsage
 	case *format != "mermaid" && *format != "dot" && *format != "svg":
-		fmt.Fprintf(stderr, "cilint graph: unknown --format %q (mermaid, dot or svg)\n", *format)
+		say(stderr, "cilint graph: unknown --format %q (mermaid, dot or svg)\n", *format)
 		return exitUsage
 	case *base != "" && *baseFile != "":
 		fmt.Fprintln(stderr, "cilint graph: --base and --base-file exclude each other")
@@ -77,7 +67,7 @@ func runGraph(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	if *format == "svg" {
 		// Said before any work: the one thing svg needs that cilint lacks.
 		if _, err := exec.LookPath("dot"); err != nil {
-			fmt.Fprintf(stderr, "cilint graph: %v\n", graph.ErrNoGraphviz)
+			say(stderr, "cilint graph: %v\n", graph.ErrNoGraphviz)
 			return exitUsage
 		}
 	}
@@ -98,7 +88,7 @@ func runGraph(args []string, stdout, stderr io.Writer, getenv func(string) strin
 			return bcode
 		}
 		g = graph.Compare(bg, g)
-		fmt.Fprintf(stderr, "cilint graph: compared with %s: %s\n", baseName(*base, *baseFile), graph.Summary(g))
+		say(stderr, "cilint graph: compared with %s: %s\n", baseName(*base, *baseFile), graph.Summary(g))
 	}
 	var err error
 	switch *format {
@@ -110,7 +100,7 @@ func runGraph(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		err = graph.Mermaid(stdout, g)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint graph: %v\n", err)
+		say(stderr, "cilint graph: %v\n", err)
 		return exitUsage
 	}
 	return code
@@ -248,27 +238,27 @@ func (d *drawer) drawBase(path, ref, baseFile string) (*graph.Graph, int) {
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		fmt.Fprintf(d.stderr, "cilint graph: %v\n", err)
+		say(d.stderr, "cilint graph: %v\n", err)
 		return nil, exitUsage
 	}
 	r, err := repo.Find(filepath.Dir(abs))
 	if err != nil {
-		fmt.Fprintf(d.stderr, "cilint graph: --base needs a git repository: %v\n", err)
+		say(d.stderr, "cilint graph: --base needs a git repository: %v\n", err)
 		return nil, exitUsage
 	}
 	rel, err := filepath.Rel(r.Root, abs)
 	if err != nil || !filepath.IsLocal(rel) {
-		fmt.Fprintf(d.stderr, "cilint graph: %s is not inside the repository %s\n", path, r.Root)
+		say(d.stderr, "cilint graph: %s is not inside the repository %s\n", path, r.Root)
 		return nil, exitUsage
 	}
 	tmp, err := os.MkdirTemp("", "cilint-base-")
 	if err != nil {
-		fmt.Fprintf(d.stderr, "cilint graph: %v\n", err)
+		say(d.stderr, "cilint graph: %v\n", err)
 		return nil, exitUsage
 	}
 	defer os.RemoveAll(tmp)
 	if err := r.Extract(ref, tmp); err != nil {
-		fmt.Fprintf(d.stderr, "cilint graph: --base %s: %v\n", ref, err)
+		say(d.stderr, "cilint graph: --base %s: %v\n", ref, err)
 		return nil, exitUsage
 	}
 	file := filepath.Join(tmp, rel)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -34,8 +32,7 @@ func runImpact(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	if len(args) > 0 && args[0] == "merge" {
 		return runImpactMerge(args[1:], stdout, stderr)
 	}
-	fl := flag.NewFlagSet("cilint impact", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+	fl := newFlags("cilint impact", impactUsage, stderr)
 	var of optionFlags
 	of.register(fl)
 	format := fl.String("format", "text", "output format: text (a table) or json")
@@ -43,22 +40,15 @@ func runImpact(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	shard := fl.String("shard", "", "I/N: check only part I of N of the consumers (a stable split by project path)")
 	jobs := fl.Int("jobs", 0, "consumers linted at once (default: the number of CPUs)")
 	config := fl.String("ci-config", ".gitlab-ci.yml", "each local consumer's CI/CD configuration file")
-	fl.Usage = func() {
-		fmt.Fprint(stderr, impactUsage)
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	if len(of.catalogs.m) != 1 {
 		fmt.Fprintln(stderr, "cilint impact: give the changed catalog once, as --catalog PREFIX=NEW_DIR")
 		return exitUsage
 	}
 	if *format != "text" && *format != "json" {
-		fmt.Fprintf(stderr, "cilint impact: unknown --format %q (text or json)\n", *format)
+		say(stderr, "cilint impact: unknown --format %q (text or json)\n", *format)
 		return exitUsage
 	}
 	if (*group == "") == (fl.NArg() == 0) {
@@ -75,14 +65,14 @@ func runImpact(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	if *shard != "" {
 		s, err := impact.ParseShard(*shard)
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint impact: %v\n", err)
+			say(stderr, "cilint impact: %v\n", err)
 			return exitUsage
 		}
 		iopts.Shard = s
 	}
 	r, err := impact.New(iopts)
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint impact: %v\n", err)
+		say(stderr, "cilint impact: %v\n", err)
 		return exitUsage
 	}
 	defer r.Close()
@@ -97,14 +87,14 @@ func runImpact(args []string, stdout, stderr io.Writer, getenv func(string) stri
 			rep, err = r.RunGroup(impact.Group{Client: client, Ctx: ctx, Path: *group})
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint impact: %v\n", err)
+			say(stderr, "cilint impact: %v\n", err)
 			return exitUsage
 		}
 	} else {
 		var consumers []impact.Consumer
 		for _, dir := range fl.Args() {
 			if st, err := os.Stat(filepath.Join(dir, *config)); err != nil || !st.Mode().IsRegular() {
-				fmt.Fprintf(stderr, "cilint impact: %s has no %s\n", dir, *config)
+				say(stderr, "cilint impact: %s has no %s\n", dir, *config)
 				return exitUsage
 			}
 			consumers = append(consumers, impact.Consumer{Name: strings.TrimSuffix(filepath.ToSlash(filepath.Clean(dir)), "/"), Dir: dir, Config: *config})
@@ -122,14 +112,14 @@ func writeImpact(rep *impact.Report, format string, stdout, stderr io.Writer) in
 		err = rep.Text(stdout)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint impact: %v\n", err)
+		say(stderr, "cilint impact: %v\n", err)
 		return exitUsage
 	}
 	switch {
 	case rep.Failed():
 		return exitFindings
 	case rep.Unlinted() > 0:
-		fmt.Fprintf(stderr, "cilint impact: %s could not be linted\n", plural(rep.Unlinted(), "consumer"))
+		say(stderr, "cilint impact: %s could not be linted\n", plural(rep.Unlinted(), "consumer"))
 		return exitUsage
 	}
 	return exitOK
@@ -137,18 +127,10 @@ func writeImpact(rep *impact.Report, format string, stdout, stderr io.Writer) in
 
 // runImpactMerge is `cilint impact merge`: the shards' reports as one.
 func runImpactMerge(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("cilint impact merge", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+	fl := newFlags("cilint impact merge", impactUsage, stderr)
 	format := fl.String("format", "text", "output format: text (a table) or json")
-	fl.Usage = func() {
-		fmt.Fprint(stderr, impactUsage)
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	if fl.NArg() == 0 || *format != "text" && *format != "json" {
 		fl.Usage()
@@ -158,20 +140,20 @@ func runImpactMerge(args []string, stdout, stderr io.Writer) int {
 	for _, p := range fl.Args() {
 		f, err := os.Open(p)
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint impact merge: %v\n", err)
+			say(stderr, "cilint impact merge: %v\n", err)
 			return exitUsage
 		}
 		rep, err := impact.Decode(f)
 		f.Close()
 		if err != nil {
-			fmt.Fprintf(stderr, "cilint impact merge: %s: %v\n", p, err)
+			say(stderr, "cilint impact merge: %s: %v\n", p, err)
 			return exitUsage
 		}
 		reports = append(reports, rep)
 	}
 	merged, err := impact.Merge(reports)
 	if err != nil {
-		fmt.Fprintf(stderr, "cilint impact merge: %v\n", err)
+		say(stderr, "cilint impact merge: %v\n", err)
 		return exitUsage
 	}
 	return writeImpact(merged, *format, stdout, stderr)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -18,8 +16,7 @@ import (
 
 // runJobs prints which jobs a pipeline of one kind gets.
 func runJobs(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	fl := flag.NewFlagSet("cilint jobs", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+	fl := newFlags("cilint jobs", "Usage: cilint jobs [flags] FILE\n\nShows which jobs a pipeline of one kind gets (workflow:rules, each job's\nrules or only/except) and the needs GitLab would then refuse. What depends\non a value not given is shown as maybe.\n\nFlags:\n", stderr)
 	var of optionFlags
 	of.register(fl)
 	event := fl.String("event", "merge_request", "the kind of pipeline: "+strings.Join(simulate.EventNames(), ", "))
@@ -28,15 +25,8 @@ func runJobs(args []string, stdout, stderr io.Writer, getenv func(string) string
 	var changed filesFlag
 	fl.Var(&changed, "changed", "PATH: a file the merge request or push changes, for rules:changes (repeatable; one value may hold several, one per line, as git diff --name-only prints them)")
 	format := fl.String("format", "text", "output format: text or json")
-	fl.Usage = func() {
-		fmt.Fprint(stderr, "Usage: cilint jobs [flags] FILE\n\nShows which jobs a pipeline of one kind gets (workflow:rules, each job's\nrules or only/except) and the needs GitLab would then refuse. What depends\non a value not given is shown as maybe.\n\nFlags:\n")
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	ev, ok := simulate.Events()[*event]
 	if fl.NArg() != 1 || !ok || (*format != "text" && *format != "json") {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,8 +15,7 @@ import (
 // catalogs:, --catalog) and project, template and remote includes are
 // recorded, not read, as with lint --offline.
 func runLSP(args []string, stderr io.Writer, getenv func(string) string) int {
-	fl := flag.NewFlagSet("cilint lsp", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+	fl := newFlags("cilint lsp", "Usage: cilint lsp [flags]\n\nServe the Language Server Protocol on standard input and output (docs/lsp.md).\n", stderr)
 	var o optionFlags
 	fl.StringVar(&o.root, "root", "", "repository root for include:local (default: the git top level of each file)")
 	fl.StringVar(&o.configPath, "config", "", "settings file (default: .cilint.yml at the repository root)")
@@ -25,15 +23,8 @@ func runLSP(args []string, stderr io.Writer, getenv func(string) string) int {
 	fl.Var(&o.catalogs, "catalog", "PREFIX=DIR: read components <PREFIX>/<name>@<version> from the catalog project in DIR (repeatable)")
 	gitlabVersion := fl.String("gitlab-version", "", "lint against this GitLab release (default: .cilint.yml's gitlab_version, else the newest known)")
 	debounce := fl.Duration("debounce", lsp.DefaultDebounce, "how long to wait after a change before linting")
-	fl.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: cilint lsp [flags]\n\nServe the Language Server Protocol on standard input and output (docs/lsp.md).")
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	if fl.NArg() > 0 {
 		fmt.Fprintln(stderr, "cilint lsp: takes no arguments; the client names the files")
@@ -44,11 +35,11 @@ func runLSP(args []string, stderr io.Writer, getenv func(string) string) int {
 	opts.GitLabVersion = *gitlabVersion
 	s, err := lsp.New(lsp.Options{Lint: opts, Debounce: *debounce, Version: version()})
 	if err != nil {
-		fmt.Fprintln(stderr, "cilint lsp:", err)
+		say(stderr, "cilint lsp: %v\n", err)
 		return exitUsage
 	}
 	if err := s.Serve(context.Background(), stdio{}); err != nil {
-		fmt.Fprintln(stderr, "cilint lsp:", err)
+		say(stderr, "cilint lsp: %v\n", err)
 		return exitUsage
 	}
 	return exitOK

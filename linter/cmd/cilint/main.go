@@ -8,7 +8,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -200,8 +199,7 @@ func runDeadline(d time.Duration) context.Context {
 }
 
 func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	fl := flag.NewFlagSet("cilint lint", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+	fl := newFlags("cilint lint", "Usage: cilint lint [flags] FILE...\n\nFlags:\n", stderr)
 	var of optionFlags
 	of.register(fl)
 	format := fl.String("format", "text", "output format: "+formatHelp())
@@ -219,15 +217,8 @@ func runLint(args []string, stdout, stderr io.Writer, getenv func(string) string
 	event := fl.String("event", "", "decide include:rules for this kind of pipeline: "+strings.Join(simulate.EventNames(), ", ")+" (default: any)")
 	var vars pairsFlag
 	fl.Var(&vars, "var", "NAME=VALUE: a variable's value in the pipeline, for include:rules (repeatable)")
-	fl.Usage = func() {
-		fmt.Fprint(stderr, "Usage: cilint lint [flags] FILE...\n\nFlags:\n")
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	if fl.NArg() == 0 {
 		fmt.Fprintln(stderr, "cilint lint: no file given")
@@ -561,20 +552,12 @@ func isTerminal(w io.Writer) bool {
 }
 
 func runRender(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	fl := flag.NewFlagSet("cilint render", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+	fl := newFlags("cilint render", "Usage: cilint render [flags] FILE\n\nPrints the configuration GitLab builds from FILE: includes merged,\nextends and !reference resolved, in GitLab's order.\n\nFlags:\n", stderr)
 	var of optionFlags
 	of.register(fl)
 	format := fl.String("format", "yaml", "output format: yaml or json")
-	fl.Usage = func() {
-		fmt.Fprint(stderr, "Usage: cilint render [flags] FILE\n\nPrints the configuration GitLab builds from FILE: includes merged,\nextends and !reference resolved, in GitLab's order.\n\nFlags:\n")
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fl, args); !ok {
+		return code
 	}
 	if fl.NArg() != 1 || (*format != "yaml" && *format != "json") {
 		fl.Usage()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +13,10 @@ import (
 func TestMessagesAboutPathsAreClean(t *testing.T) {
 	dir := t.TempDir()
 	hostile := filepath.Join(dir, "a\x1b[2J\x1b]0;owned\x07\u202e.yml")
+	catalog := filepath.Join(dir, "catalog") // for impact, which checks it first
+	if err := os.MkdirAll(filepath.Join(catalog, "templates"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{
 		{"lint", hostile},
 		{"lint", "--format", "json", hostile},
@@ -19,8 +24,12 @@ func TestMessagesAboutPathsAreClean(t *testing.T) {
 		{"jobs", hostile},
 		{"catalog", "list", hostile},
 		{"lint", "--color", "\x1b[31m", hostile},
+		{"graph", hostile},
+		{"catalog", "lint", hostile},
+		{"impact", "--offline", "--catalog", "gitlab.com/a/b=" + catalog, hostile},
+		{"impact", "merge", hostile},
 	} {
-		t.Run(strings.Join(args[:len(args)-1], " "), func(t *testing.T) {
+		t.Run(strings.Join(args[:min(len(args)-1, 2)], " "), func(t *testing.T) {
 			_, _, stderr := runCLI(args, nil)
 			if stderr == "" {
 				t.Fatal("no message on standard error")
