@@ -53,7 +53,7 @@ func TestNeovim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	broken := strings.Replace(string(src), "    - job: trivy-scan\n", "    - job: trivy-scna\n", 1)
+	broken := strings.Replace(string(src), "- job: trivy-scan\n", "- job: trivy-scna\n", 1)
 	if broken == string(src) {
 		t.Fatal("the example pipeline no longer needs trivy-scan: update this test")
 	}
@@ -62,14 +62,19 @@ func TestNeovim(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(broken, "\n")
-	misspelt, hoverLine := 0, 0
+	// The needs are written under the deploy component's inputs, at
+	// whatever indentation; the columns are those of the job names.
+	misspelt, misspeltCol, hoverLine, hoverCol := 0, 0, 0, 0
 	for i, l := range lines {
-		if l == "    - job: trivy-scna" {
-			misspelt = i + 1
+		if strings.TrimSpace(l) == "- job: trivy-scna" {
+			misspelt, misspeltCol = i+1, strings.Index(l, "trivy-scna")+1
 		}
-		if l == "    - job: buildah-build" && hoverLine == 0 {
-			hoverLine = i + 1
+		if strings.TrimSpace(l) == "- job: buildah-build" && hoverLine == 0 {
+			hoverLine, hoverCol = i+1, strings.Index(l, "buildah-build")+3
 		}
+	}
+	if misspelt == 0 || hoverLine == 0 {
+		t.Fatal("the example pipeline has no `- job: trivy-scan` or `- job: buildah-build` line: update this test")
 	}
 
 	out := filepath.Join(t.TempDir(), "out")
@@ -78,7 +83,7 @@ func TestNeovim(t *testing.T) {
 	cmd := exec.CommandContext(ctx, nvim, "--headless", "--clean", "-n", "-c", "luafile "+filepath.Join(root, "tests/lsp/testdata/client.lua"))
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CILINT="+bin, "PIPELINE="+pipeline, "ROOT="+dir, "OUT="+out,
-		"HOVER_LINE="+itoa(hoverLine), "HOVER_COL=14", "XDG_STATE_HOME="+t.TempDir(), "XDG_DATA_HOME="+t.TempDir())
+		"HOVER_LINE="+itoa(hoverLine), "HOVER_COL="+itoa(hoverCol), "XDG_STATE_HOME="+t.TempDir(), "XDG_DATA_HOME="+t.TempDir())
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("nvim: %v\n%s", err, b)
 	}
@@ -88,7 +93,7 @@ func TestNeovim(t *testing.T) {
 	}
 	got := string(b)
 	t.Logf("Neovim saw:\n%s", got)
-	wantDiag := "diagnostic " + itoa(misspelt) + ":12 job `deploy-staging` needs `trivy-scna`, which is not a job of this pipeline; did you mean `trivy-scan`? [needs-unknown]"
+	wantDiag := "diagnostic " + itoa(misspelt) + ":" + itoa(misspeltCol) + " job `deploy-staging` needs `trivy-scna`, which is not a job of this pipeline; did you mean `trivy-scan`? [needs-unknown]"
 	if !strings.Contains(got, wantDiag+"\n") {
 		t.Errorf("no diagnostic line %q", wantDiag)
 	}
