@@ -137,7 +137,7 @@ func lintComponent(l *lint.Linter, cat component.Local, name string, sources map
 	}
 	sources[tmpl.Path] = tmpl.Source
 	fs := docsFindings(cat, info, tmpl)
-	vs, placeholderFs := variants(info.Spec, tmpl.Path)
+	vs, refused, placeholderFs := variants(info.Spec, tmpl.Path)
 	fs = append(fs, placeholderFs...)
 
 	// seen keeps each finding once, with the variants it appeared in.
@@ -149,7 +149,8 @@ func lintComponent(l *lint.Linter, cat component.Local, name string, sources map
 	var order []string
 	synthetic := filepath.Join(cat.Dir, ".cilint-catalog-lint-"+name+".yml")
 	for i, v := range vs {
-		res := l.Source(synthetic, consumer(name, v.values))
+		src, valueLines := consumer(name, v.values)
+		res := l.Source(synthetic, src)
 		for p, src := range res.Sources() {
 			if p != synthetic {
 				sources[p] = src
@@ -164,7 +165,12 @@ func lintComponent(l *lint.Linter, cat component.Local, name string, sources map
 				// would refuse the component as included (it cannot be
 				// read, or refuses these values). It belongs to the
 				// template.
-				if f.Severity != finding.Error || f.Rule == rules.InputRegex && strings.Contains(f.Message, fmt.Sprintf("%q does not", unmatched)) {
+				//
+				// The refusal of an unmatched placeholder is told apart by
+				// where it is, the line consumer wrote that input's value
+				// on, not by the wording of the inputs stage's message: a
+				// reworded message must not bring it back.
+				if f.Severity != finding.Error || f.Rule == rules.InputRegex && isRefused(refused, v.values, valueLines[f.Pos.Line]) {
 					continue
 				}
 				f.Pos, f.EndCol = finding.Pos{File: tmpl.Path}, 0
@@ -220,9 +226,13 @@ func triggers(vs []variant, in []int) string {
 }
 
 // consumer is the pipeline that includes the component with values.
-func consumer(name string, values map[string]any) []byte {
+//
+// It also returns the line (1-based) each input's value is on, so that a
+// finding the inputs stage reports at a value can be traced to its input.
+func consumer(name string, values map[string]any) ([]byte, map[int]string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "include:\n  - component: %s/%s@%s\n", prefix, name, ref)
+	lines := make(map[int]string, len(values))
 	if len(values) > 0 {
 		keys := make([]string, 0, len(values))
 		for k := range values {
@@ -230,22 +240,32 @@ func consumer(name string, values map[string]any) []byte {
 		}
 		sort.Strings(keys)
 		b.WriteString("    inputs:\n")
-		for _, k := range keys {
+		for i, k := range keys {
+			lines[4+i] = k // after include:, component: and inputs:
 			// JSON is YAML: every value keeps its type and is quoted.
 			kj, _ := json.Marshal(k)
 			vj, _ := json.Marshal(values[k])
 			fmt.Fprintf(&b, "      %s: %s\n", kj, vj)
 		}
 	}
-	return []byte(b.String())
+	return []byte(b.String()), lines
+}
+
+// isRefused tells whether input name holds, in values, the unmatched
+// placeholder it was given because cilint could make no value that
+// matches its regex (refused names those inputs).
+func isRefused(refused map[string]bool, values map[string]any, name string) bool {
+	v, ok := values[name].(string)
+	return refused[name] && ok && v == unmatched
 }
 
 // variants are the instantiations of a spec: first the defaults (with a
 // placeholder for each required input), then, one input at a time, each
 // other value of its options (also those its rules offer) and the other
-// boolean.
-func variants(spec *inputs.Spec, path string) ([]variant, []finding.Finding) {
-	var fs []finding.Finding
+// boolean. refused names the required inputs given the unmatched
+// placeholder.
+func variants(spec *inputs.Spec, path string) (vs []variant, refused map[string]bool, fs []finding.Finding) {
+	refused = map[string]bool{}
 	base := map[string]any{}
 	var placeholders []string
 	for _, in := range spec.Inputs {
@@ -256,6 +276,7 @@ func variants(spec *inputs.Spec, path string) ([]variant, []finding.Finding) {
 		if !ok {
 			fs = append(fs, rules.Newf(rules.CatalogPlaceholder, in.Key.Pos, "input `%s` is required and cilint could not make a value that matches its regex %q; the component is linted with %q, and GitLab's refusal of that value is not reported", in.Name, in.RegexText, unmatched))
 			v = unmatched
+			refused[in.Name] = true
 		}
 		base[in.Name] = v
 		placeholders = append(placeholders, describe(in.Name, v))
@@ -305,7 +326,7 @@ func variants(spec *inputs.Spec, path string) ([]variant, []finding.Finding) {
 			}
 		}
 	}
-	return out, fs
+	return out, refused, fs
 }
 
 // unmatched is the value of a required string input whose regex

@@ -3,6 +3,7 @@ package cataloglint
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -165,5 +166,71 @@ func TestHostileREADME(t *testing.T) {
 				t.Errorf("findings: %v", res.Findings)
 			}
 		})
+	}
+}
+
+// TestUnmatchedRefusal: GitLab's refusal of the unmatched placeholder is
+// left out (only catalog-placeholder says so), and an input-regex refusal
+// of any other value stays. The refusal is recognised by the line of the
+// value, not by the wording of its message, so a change to where inputs
+// reports it or to how consumer lays out the values fails here.
+func TestUnmatchedRefusal(t *testing.T) {
+	const head = "# --- file: README.md\n# Components\n# --- file: templates/deploy.yml\nspec:\n  inputs:\n"
+	const body = "---\ndeploy:\n  script: echo $[[ inputs.environment ]] $[[ inputs.zone ]]\n"
+	for _, tc := range []struct {
+		name   string
+		inputs string
+		want   []string // rule: message prefix, in the order of the report
+	}{
+		{
+			name:   "unmatched placeholder",
+			inputs: "    environment:\n      regex: ^prod\\bsuffix$\n      description: The environment.\n    zone:\n      default: eu\n      description: The zone.\n",
+			want:   []string{"catalog-placeholder: input `environment` is required"},
+		},
+		{
+			// The unmatched input sorts after another required one, so
+			// its value is not on the first line of inputs:.
+			name:   "after a matched placeholder",
+			inputs: "    zone:\n      regex: ^eu-[0-9]$\n      description: The zone.\n    environment:\n      regex: ^prod\\bsuffix$\n      description: The environment.\n",
+			want:   []string{"catalog-placeholder: input `environment` is required"},
+		},
+		{
+			name:   "an option its regex refuses",
+			inputs: "    environment:\n      regex: ^prod\\bsuffix$\n      description: The environment.\n    zone:\n      default: eu\n      description: The zone.\n      options: [eu, us]\n      regex: ^eu$\n",
+			want: []string{
+				"input-regex: including the component: input `zone` must match the regex",
+				"catalog-placeholder: input `environment` is required",
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := lintExample(t, head+tc.inputs+body)
+			var got []string
+			for _, f := range res.Findings {
+				got = append(got, f.Rule+": "+f.Message)
+			}
+			ok := len(got) == len(tc.want)
+			for i := 0; ok && i < len(got); i++ {
+				ok = strings.HasPrefix(got[i], tc.want[i])
+			}
+			if !ok {
+				t.Errorf("findings:\n%s\nwant, as prefixes:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestConsumerLines: consumer says truly which line holds each value.
+func TestConsumerLines(t *testing.T) {
+	values := map[string]any{"b": "placeholder", "a": 1, "c d": true}
+	src, lines := consumer("deploy", values)
+	text := strings.Split(string(src), "\n")
+	if len(lines) != len(values) {
+		t.Fatalf("lines %v for values %v", lines, values)
+	}
+	for n, name := range lines {
+		if n < 1 || n > len(text) || !strings.HasPrefix(strings.TrimSpace(text[n-1]), fmt.Sprintf("%q:", name)) {
+			t.Errorf("line %d of\n%s\nis not input %q's", n, src, name)
+		}
 	}
 }

@@ -25,6 +25,12 @@ type Project struct {
 // /groups/:id/projects pages by 100 at most).
 const MaxGroupProjects = 10000
 
+// maxGroupPages bounds the requests of a listing: the pages
+// MaxGroupProjects fills at 100 a page, and one more that finds it over.
+// Without it an instance sending one project a page would be asked
+// MaxGroupProjects times before the count bound answered.
+const maxGroupPages = MaxGroupProjects/100 + 1
+
 // GroupProjects lists the projects of a group and its subgroups that are
 // not archived, sorted by path (GET /groups/:id/projects with
 // include_subgroups). The list is cached briefly, like other content that
@@ -32,6 +38,7 @@ const MaxGroupProjects = 10000
 func (c *Client) GroupProjects(ctx context.Context, group string) ([]Project, error) {
 	b, err := c.cached("group-projects\x00"+group, mutableTTL, func() ([]byte, error) {
 		var out []Project
+		pages := 1
 		yes, no := true, false
 		opt := &gitlab.ListGroupProjectsOptions{IncludeSubGroups: &yes, Archived: &no,
 			ListOptions: gitlab.ListOptions{PerPage: 100, Page: 1}}
@@ -54,6 +61,9 @@ func (c *Client) GroupProjects(ctx context.Context, group string) ([]Project, er
 			// until the run's deadline, MaxGroupProjects bounding nothing.
 			if len(ps) == 0 || resp.NextPage <= opt.Page {
 				return nil, fmt.Errorf("projects of group %s: page %d names page %d next", group, opt.Page, resp.NextPage)
+			}
+			if pages++; pages > maxGroupPages {
+				return nil, fmt.Errorf("projects of group %s: more than %d pages; lint it by subgroup", group, maxGroupPages)
 			}
 			opt.Page = resp.NextPage
 		}

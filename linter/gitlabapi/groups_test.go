@@ -62,18 +62,23 @@ func TestGroupProjects(t *testing.T) {
 
 // A listing whose pages do not move on (an empty page that names a next
 // one, or a next page that is not later) is refused at once rather than
-// read until the deadline.
+// read until the deadline; one that moves on a project at a time is
+// refused after maxGroupPages requests, not MaxGroupProjects.
 func TestGroupProjectsPagesMoveOn(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
 		page  func(page int) (body string, next int)
-		pages int // requests the listing may make
+		pages int    // requests the listing may make
+		want  string // in the error
 	}{
-		{"empty page with a next", func(page int) (string, int) { return "[]", page + 1 }, 1},
-		{"next page is the same", func(page int) (string, int) { return `[{"id":1,"path_with_namespace":"g/a"}]`, page }, 1},
+		{"empty page with a next", func(page int) (string, int) { return "[]", page + 1 }, 1, "next"},
+		{"next page is the same", func(page int) (string, int) { return `[{"id":1,"path_with_namespace":"g/a"}]`, page }, 1, "next"},
 		{"next page goes back", func(page int) (string, int) {
 			return fmt.Sprintf(`[{"id":%d,"path_with_namespace":"g/p%d"}]`, page, page), 3 - page // 1 → 2 → 1
-		}, 2},
+		}, 2, "next"},
+		{"one project a page", func(page int) (string, int) {
+			return fmt.Sprintf(`[{"id":%d,"path_with_namespace":"g/p%d"}]`, page, page), page + 1
+		}, maxGroupPages, "pages"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			requests := 0
@@ -92,8 +97,8 @@ func TestGroupProjectsPagesMoveOn(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := c.GroupProjects(context.Background(), "g"); err == nil || !strings.Contains(err.Error(), "next") {
-				t.Errorf("error %v, want one about the next page", err)
+			if _, err := c.GroupProjects(context.Background(), "g"); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one with %q", err, tt.want)
 			}
 			if requests != tt.pages {
 				t.Errorf("%d requests, want %d", requests, tt.pages)

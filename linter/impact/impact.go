@@ -10,6 +10,7 @@
 package impact
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -22,6 +23,7 @@ import (
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/lint"
+	"gitlab.com/trustci/cicd/linter/tree"
 )
 
 // Options configure an impact run.
@@ -271,6 +273,27 @@ const (
 	maxScanBytes = 2 << 20
 )
 
+// readScanned reads a consumer's YAML file for Uses, or returns nil for
+// one it passes over: one over GitLab's size limit (GitLab refuses such a
+// file anyway) or one that is no longer a regular file (the walk passes
+// over FIFOs, links and devices; one swapped in since must not hang the
+// scan). The read itself is bounded, so a file that grows after the walk
+// saw it is not read whole. A file that resolves outside the consumer's
+// tree is an error: only a link swapped in during the walk makes one.
+func readScanned(dir, p string) ([]byte, error) {
+	if err := tree.Within(dir, p); err != nil {
+		return nil, err
+	}
+	b, err := tree.ReadRegular(p, maxScanBytes)
+	if errors.Is(err, tree.ErrNotRegular) || err == nil && len(b) > maxScanBytes {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("scanning for components: %w", err)
+	}
+	return b, nil
+}
+
 // Uses lists the components of the catalog a consumer's YAML files name,
 // with their versions, sorted. It reads the text, not the merged
 // configuration: a reference in a file included only on some pipelines
@@ -294,10 +317,7 @@ func (r *Runner) Uses(c Consumer) ([]Use, error) {
 		if files++; files > maxScanFiles {
 			return fmt.Errorf("%s has more than %d YAML files", c.Name, maxScanFiles)
 		}
-		if info, err := d.Info(); err != nil || info.Size() > maxScanBytes {
-			return err // over GitLab's size limit: GitLab refuses such a file anyway
-		}
-		b, err := os.ReadFile(p)
+		b, err := readScanned(c.Dir, p)
 		if err != nil {
 			return err
 		}

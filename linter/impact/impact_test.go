@@ -180,38 +180,42 @@ func TestRenameBreaksExactlyTheConsumersThatSetIt(t *testing.T) {
 	}
 }
 
-func TestUnchangedCatalogBreaksNothing(t *testing.T) {
-	cat := catalogRepo(t)
-	// The working tree back at 2.0.0: nothing new anywhere.
-	write(t, filepath.Join(cat, "templates", "build", "template.yml"), versions[2].template)
-	dir := filepath.Join(t.TempDir(), "c")
-	for p, content := range consumerFiles("2.0.0", true, false) {
-		write(t, filepath.Join(dir, p), content)
-	}
-	r, err := New(Options{Prefix: testPrefix, NewDir: cat, Lint: lintOptions()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	rep := r.Run([]Consumer{{Name: "c", Dir: dir}})
-	if rep.Failed() || len(rep.Consumers) != 1 || rep.Consumers[0].Error != "" {
-		t.Errorf("report %+v", rep)
-	}
-}
-
-func TestUnknownVersionIsReported(t *testing.T) {
-	cat := catalogRepo(t)
-	dir := filepath.Join(t.TempDir(), "c")
-	for p, content := range consumerFiles("9.9.9", false, false) {
-		write(t, filepath.Join(dir, p), content)
-	}
-	r, err := New(Options{Prefix: testPrefix, NewDir: cat, Lint: lintOptions()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	rep := r.Run([]Consumer{{Name: "c", Dir: dir}})
-	if len(rep.Consumers) != 1 || !strings.Contains(rep.Consumers[0].Error, "9.9.9") {
-		t.Errorf("report %+v", rep.Consumers)
+// TestOneConsumer runs one consumer through a catalog: with the working
+// tree back at the release it uses nothing breaks; a version the catalog
+// never released is the consumer's error, and names that version.
+func TestOneConsumer(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		version   string
+		setsTag   bool
+		unchanged bool   // the working tree back at 2.0.0: nothing new anywhere
+		wantError string // in the consumer's error; "" for none
+	}{
+		{name: "unchanged catalog breaks nothing", version: "2.0.0", setsTag: true, unchanged: true},
+		{name: "unknown version is reported", version: "9.9.9", wantError: "9.9.9"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cat := catalogRepo(t)
+			if tc.unchanged {
+				write(t, filepath.Join(cat, "templates", "build", "template.yml"), versions[2].template)
+			}
+			dir := filepath.Join(t.TempDir(), "c")
+			for p, content := range consumerFiles(tc.version, tc.setsTag, false) {
+				write(t, filepath.Join(dir, p), content)
+			}
+			r, err := New(Options{Prefix: testPrefix, NewDir: cat, Lint: lintOptions()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			rep := r.Run([]Consumer{{Name: "c", Dir: dir}})
+			if len(rep.Consumers) != 1 {
+				t.Fatalf("report %+v", rep)
+			}
+			got := rep.Consumers[0].Error
+			if tc.wantError == "" && (got != "" || rep.Failed()) || tc.wantError != "" && !strings.Contains(got, tc.wantError) {
+				t.Errorf("consumer error %q, failed %v; want an error with %q", got, rep.Failed(), tc.wantError)
+			}
+		})
 	}
 }
