@@ -192,20 +192,31 @@ type dependencyScanningReport struct {
 
 // TestPipAuditForReal runs pip-audit's script, unchanged, with the real
 // pip-audit of its default version (from PyPI, make component-test)
-// against a requirements file with a vulnerable Django pin and a safe
+// against requirements files with a vulnerable Django pin and a safe
 // one, querying the fake OSV API: the vulnerable pin is in GitLab's
 // dependency-scanning report, valid against GitLab's schema, and fails
-// the job as fail_on says.
+// the job as fail_on says. pip-audit --disable-pip ignores -r lines, so
+// the job follows them: listing only the file that includes the others
+// audits them all, each once, and a missing include fails the job.
 func TestPipAuditForReal(t *testing.T) {
 	tools := toolBin(t, "pip-audit")
+	const both = "requirements.txt requirements-dev.txt"
 	for _, tt := range []struct {
-		name, django, inputs string
-		code, vulns          int
+		name, files, django, inputs string
+		// what requirements-dev.txt holds besides its pytest pin
+		devInclude  string
+		code, vulns int
+		depFiles    []string // the report's dependency files, in order
+		log         string   // in the job log
 	}{
-		{"a vulnerable pin", "5.0.8", "", 1, 1},
-		{"fail_on never", "5.0.8", "\n      fail_on: never", 0, 1},
-		{"ignored after review", "5.0.8", "\n      ignore_vulns: PYSEC-0000-CVE-2024-45230", 0, 0},
-		{"a fixed pin", "5.0.9", "", 0, 0},
+		{"a vulnerable pin", both, "5.0.8", "", "-r requirements.txt", 1, 1, []string{"app/requirements.txt", "app/requirements-dev.txt"}, ""},
+		{"fail_on never", both, "5.0.8", "\n      fail_on: never", "-r requirements.txt", 0, 1, []string{"app/requirements.txt", "app/requirements-dev.txt"}, ""},
+		{"ignored after review", both, "5.0.8", "\n      ignore_vulns: PYSEC-0000-CVE-2024-45230", "-r requirements.txt", 0, 0, []string{"app/requirements.txt", "app/requirements-dev.txt"}, ""},
+		// The including file only: its -r line brings requirements.txt.
+		{"a fixed pin", "requirements-dev.txt", "5.0.9", "", "-r requirements.txt", 0, 0, []string{"app/requirements-dev.txt", "app/requirements.txt"}, ""},
+		{"--requirement=, a comment, a URL", "requirements-dev.txt", "5.0.8", "", "--requirement=sub/../requirements.txt  # runtime\n-r https://example.com/r.txt", 1, 1,
+			[]string{"app/requirements-dev.txt", "app/requirements.txt"}, "https://example.com/r.txt is not a local file: not audited"},
+		{"a missing include", "requirements-dev.txt", "5.0.8", "", "-r nowhere.txt", 1, -1, nil, "nowhere.txt: no such requirements file (included by requirements-dev.txt)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel() // each case has its own OSV API and folder
@@ -215,18 +226,29 @@ include:
   - component: gitlab.com/trustci/components/pip-audit@1.0.0
     inputs:
       project_dir: app
-      requirements_files: requirements.txt requirements-dev.txt
+      requirements_files: `+tt.files+`
       osv_url: `+url+tt.inputs+`
 `)
 			dir := t.TempDir()
-			os.MkdirAll(filepath.Join(dir, "app"), 0o755)
+			os.MkdirAll(filepath.Join(dir, "app", "sub"), 0o755)
 			os.WriteFile(filepath.Join(dir, "app", "requirements.txt"), []byte("# runtime\nDjango=="+tt.django+"\nwhitenoise==6.11.0\n"), 0o644)
-			os.WriteFile(filepath.Join(dir, "app", "requirements-dev.txt"), []byte("-r requirements.txt\npytest==8.4.2\n"), 0o644)
+			os.WriteFile(filepath.Join(dir, "app", "requirements-dev.txt"), []byte(tt.devInclude+"\npytest==8.4.2\n"), 0o644)
 			// pip-audit's own virtualenv first: its python already has
 			// pip-audit at the pinned version, so pip installs nothing.
 			out, code := run(t, job(t, res, "pip-audit"), dir, ciEnv(dir), map[string]string{"PATH": filepath.Dir(tools) + ":" + os.Getenv("PATH")})
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d:\n%s", code, tt.code, out)
+			}
+			mustContain(t, "job log", out, tt.log)
+			if tt.vulns < 0 {
+				// Stopped before any audit: no report, and OSV never asked.
+				if _, err := os.Stat(filepath.Join(dir, "gl-dependency-scanning-report.json")); err == nil {
+					t.Error("a report was written")
+				}
+				if len(api.queries) != 0 {
+					t.Errorf("OSV was asked %v", api.queries)
+				}
+				return
 			}
 			raw := readFile(t, filepath.Join(dir, "gl-dependency-scanning-report.json"))
 			validateDependencyScanning(t, []byte(raw))
@@ -237,13 +259,22 @@ include:
 			if rep.Scan.Type != "dependency_scanning" || rep.Scan.Scanner.ID != "pip-audit" || rep.Scan.Scanner.Version != "2.10.1" {
 				t.Errorf("scan: %+v", rep.Scan)
 			}
-			if len(rep.DependencyFiles) != 2 || rep.DependencyFiles[0].Path != "app/requirements.txt" || len(rep.DependencyFiles[0].Dependencies) != 2 {
-				t.Errorf("dependency_files: %+v", rep.DependencyFiles)
+			// pip-audit --no-deps --disable-pip reads each file's own pins
+			// only: each dependency file lists its own.
+			ownPins := map[string]string{"app/requirements.txt": "django whitenoise", "app/requirements-dev.txt": "pytest"}
+			var paths []string
+			for _, f := range rep.DependencyFiles {
+				paths = append(paths, f.Path)
+				var names []string
+				for _, d := range f.Dependencies {
+					names = append(names, strings.ToLower(d.Package.Name))
+				}
+				if strings.Join(names, " ") != ownPins[f.Path] {
+					t.Errorf("%s's dependencies: %v, want %s", f.Path, names, ownPins[f.Path])
+				}
 			}
-			// pip-audit --no-deps --disable-pip does not follow the -r line
-			// of requirements-dev.txt: each file lists its own pins only.
-			if len(rep.DependencyFiles) == 2 && (len(rep.DependencyFiles[1].Dependencies) != 1 || rep.DependencyFiles[1].Dependencies[0].Package.Name != "pytest") {
-				t.Errorf("requirements-dev.txt's dependencies: %+v", rep.DependencyFiles[1].Dependencies)
+			if strings.Join(paths, " ") != strings.Join(tt.depFiles, " ") {
+				t.Errorf("dependency files %v, want %v", paths, tt.depFiles)
 			}
 			if len(rep.Vulnerabilities) != tt.vulns {
 				t.Fatalf("%d vulnerabilities, want %d:\n%s", len(rep.Vulnerabilities), tt.vulns, raw)
@@ -251,6 +282,7 @@ include:
 			for _, v := range rep.Vulnerabilities {
 				d := v.Location.Dependency
 				if !strings.EqualFold(d.Package.Name, "django") || d.Version != "5.0.8" || v.Severity != "Unknown" ||
+					v.Location.File != "app/requirements.txt" ||
 					v.Identifiers[0].Value != "PYSEC-0000-CVE-2024-45230" || v.Identifiers[1].Value != "CVE-2024-45230" ||
 					!strings.Contains(v.Solution, "5.0.9") {
 					t.Errorf("vulnerability: %+v", v)
@@ -258,7 +290,11 @@ include:
 			}
 			api.mu.Lock()
 			defer api.mu.Unlock()
-			mustContain(t, "OSV queries", strings.Join(api.queries, " "), "django=="+tt.django, "whitenoise==6.11.0", "pytest==8.4.2")
+			want := []string{"pytest==8.4.2"}
+			if len(tt.depFiles) > 1 {
+				want = append(want, "django=="+tt.django, "whitenoise==6.11.0")
+			}
+			mustContain(t, "OSV queries", strings.Join(api.queries, " "), want...)
 		})
 	}
 }

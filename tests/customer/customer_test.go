@@ -163,7 +163,7 @@ func TestExampleLintsAgainstTheLocalCatalog(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("cilint render exits %d:\n%s", code, errOut)
 			}
-			for _, job := range []string{"cilint:", "pre-commit:", "django-test:", "buildah-build:", "trivy-scan:", "review-deploy:", "review-stop:"} {
+			for _, job := range []string{"cilint:", "pre-commit:", "django-lint:", "django-test:", "django-migrations:", "pip-audit:", "buildah-build:", "trivy-scan:", "review-deploy:", "review-stop:"} {
 				if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(job)).MatchString(rendered) {
 					t.Errorf("the rendered pipeline has no job %s", job)
 				}
@@ -177,8 +177,8 @@ func TestExampleLintsAgainstTheLocalCatalog(t *testing.T) {
 		want  []string
 		not   []string
 	}{
-		{"merge_request", nil, []string{"pre-commit", "django-test", "buildah-build", "trivy-scan", "review-deploy", "review-stop"}, nil},
-		{"push", []string{"CI_COMMIT_BRANCH=main", "CI_DEFAULT_BRANCH=main"}, []string{"pre-commit", "django-test", "buildah-build", "trivy-scan"}, []string{"review-deploy"}},
+		{"merge_request", nil, []string{"pre-commit", "django-lint", "django-test", "django-migrations", "pip-audit", "buildah-build", "trivy-scan", "review-deploy", "review-stop"}, nil},
+		{"push", []string{"CI_COMMIT_BRANCH=main", "CI_DEFAULT_BRANCH=main"}, []string{"pre-commit", "django-lint", "django-test", "pip-audit", "buildah-build", "trivy-scan"}, []string{"review-deploy", "django-migrations"}},
 	}
 	for _, c := range jobs {
 		t.Run("jobs "+c.event, func(t *testing.T) {
@@ -239,6 +239,15 @@ func TestExampleMatchesTheProject(t *testing.T) {
 			strings.Contains(vars(testJob.Node)["INPUT_ENV"], "REDIS_URL=redis://redis:6379/0")},
 		{"requirements/local.txt holds the test tools", regexp.MustCompile(`(?m)^pytest==`).MatchString(read(t, filepath.Join(project, "requirements", "local.txt"))) &&
 			regexp.MustCompile(`(?m)^pytest-django==`).MatchString(read(t, filepath.Join(project, "requirements", "local.txt")))},
+		{"django-migrations installs in the production Dockerfile's Python", res.Pipeline.Job("django-migrations").Node.Get("image").Name() == "python:"+from[1]},
+		{"django-migrations uses config/settings/test.py", vars(res.Pipeline.Job("django-migrations").Node)["INPUT_SETTINGS_MODULE"] == "config.settings.test" &&
+			fileExists(filepath.Join(project, "config", "settings", "test.py"))},
+		{"django-lint reads the [tool.ruff] of pyproject.toml at project_dir", vars(res.Pipeline.Job("django-lint").Node)["INPUT_PROJECT_DIR"] == "." &&
+			strings.Contains(read(t, filepath.Join(project, "pyproject.toml")), "\n[tool.ruff]\n")},
+		{"pre-commit skips exactly the project's Ruff hooks", skipsHooks(read(t, filepath.Join(project, ".pre-commit-config.yaml")), vars(res.Pipeline.Job("pre-commit").Node)["SKIP"])},
+		{"pip-audit's requirements/local.txt includes production.txt, which includes base.txt", vars(res.Pipeline.Job("pip-audit").Node)["INPUT_REQUIREMENTS_FILES"] == "requirements/local.txt" &&
+			regexp.MustCompile(`(?m)^-r production\.txt$`).MatchString(read(t, filepath.Join(project, "requirements", "local.txt"))) &&
+			regexp.MustCompile(`(?m)^-r base\.txt$`).MatchString(read(t, filepath.Join(project, "requirements", "production.txt")))},
 		{"trivy-scan takes the image from buildah-build", needsJob(res.Pipeline.Job("trivy-scan").Node, "buildah-build")},
 		{"review-app deploys the image from buildah-build", needsJob(res.Pipeline.Job("review-deploy").Node, "buildah-build")},
 	}
@@ -267,6 +276,29 @@ func TestExampleMatchesTheProject(t *testing.T) {
 	if secrets == nil || secrets[1] != strings.Join(reviewSecrets, " ") {
 		t.Errorf("the example's secret_variables are %v, want %s", secrets, strings.Join(reviewSecrets, " "))
 	}
+}
+
+// skipsHooks reports whether skip (pre-commit's SKIP, comma-separated
+// hook ids) names exactly the ruff-pre-commit hooks of the configuration.
+func skipsHooks(config, skip string) bool {
+	start := strings.Index(config, "repo: https://github.com/astral-sh/ruff-pre-commit")
+	if start < 0 {
+		return false
+	}
+	repo := config[start:]
+	if next := strings.Index(repo[1:], "- repo:"); next >= 0 {
+		repo = repo[:next+1]
+	}
+	var ids []string
+	for _, m := range regexp.MustCompile(`(?m)^\s+- id: (\S+)`).FindAllStringSubmatch(repo, -1) {
+		ids = append(ids, m[1])
+	}
+	return len(ids) > 0 && strings.Join(ids, ",") == skip
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // reviewSecrets are the secret settings config.settings.production reads
