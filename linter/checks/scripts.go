@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
 
 	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/internal/lazyre"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
 	"gitlab.com/trustci/cicd/linter/rules"
@@ -136,7 +136,7 @@ func itemAt(starts []int, line int) (int, int) {
 	return i, line - starts[i] + 1
 }
 
-var interpolation = regexp.MustCompile(`\$\[\[.*?\]\]|\$\{\{.*?\}\}`)
+var interpolation = lazyre.New(`\$\[\[.*?\]\]|\$\{\{.*?\}\}`)
 
 func hasInterpolation(s string) bool { return strings.Contains(s, "$[[") || strings.Contains(s, "${{") }
 
@@ -144,7 +144,10 @@ func hasInterpolation(s string) bool { return strings.Contains(s, "$[[") || stri
 // with a word of the same length, so a shell parser sees plain text and
 // columns still line up.
 func Shellable(s string) string {
-	return interpolation.ReplaceAllStringFunc(s, func(m string) string { return "X" + strings.Repeat("x", len(m)-1) })
+	if !hasInterpolation(s) {
+		return s // the usual case, without running the expression
+	}
+	return interpolation().ReplaceAllStringFunc(s, func(m string) string { return "X" + strings.Repeat("x", len(m)-1) })
 }
 
 func checkScripts(c *Context) {

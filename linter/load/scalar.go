@@ -3,9 +3,10 @@ package load
 import (
 	"math"
 	"math/big"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"gitlab.com/trustci/cicd/linter/internal/lazyre"
 )
 
 // Psych (Ruby's YAML 1.1 loader, which GitLab uses) guesses the type of a
@@ -14,18 +15,18 @@ import (
 // `1,000` is a thousand. GitLab then refuses dates and times outright. These
 // expressions follow Psych's ScalarScanner so cilint reads what GitLab reads.
 var (
-	psychWordish   = regexp.MustCompile(`^[^\d.:-]?[\pL_\s!@#$%^&*(){}<>|/\\~;=]+`)
-	psychTime      = regexp.MustCompile(`^-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|\s+)\d{1,2}:\d\d:\d\d(?:\.\d*)?(?:\s*(?:Z|[-+]\d{1,2}:?(?:\d\d)?))?$`)
-	psychDate      = regexp.MustCompile(`^\d{4}-(?:1[012]|0\d|\d)-(?:[12]\d|3[01]|0\d|\d)$`)
-	psychSexInt    = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}$`)
-	psychSexFloat  = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}\.[0-9_]*$`)
-	psychFloat     = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_,]*)?\.[0-9]*(?:[eE][-+][0-9]+)?)$`)
-	psychInteger   = regexp.MustCompile(`^(?:[-+]?0b[0-1_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+)$`)
-	psychInfinity  = regexp.MustCompile(`^\+?\.(?:inf|Inf|INF)$`)
-	psychNegInf    = regexp.MustCompile(`^-\.(?:inf|Inf|INF)$`)
-	psychNaN       = regexp.MustCompile(`^\.(?:nan|NaN|NAN)$`)
-	psychTrueWord  = regexp.MustCompile(`(?i)^(?:yes|true|on)$`)
-	psychFalseWord = regexp.MustCompile(`(?i)^(?:no|false|off)$`)
+	psychWordish   = lazyre.New(`^[^\d.:-]?[\pL_\s!@#$%^&*(){}<>|/\\~;=]+`)
+	psychTime      = lazyre.New(`^-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|\s+)\d{1,2}:\d\d:\d\d(?:\.\d*)?(?:\s*(?:Z|[-+]\d{1,2}:?(?:\d\d)?))?$`)
+	psychDate      = lazyre.New(`^\d{4}-(?:1[012]|0\d|\d)-(?:[12]\d|3[01]|0\d|\d)$`)
+	psychSexInt    = lazyre.New(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}$`)
+	psychSexFloat  = lazyre.New(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}\.[0-9_]*$`)
+	psychFloat     = lazyre.New(`^(?:[-+]?(?:[0-9][0-9_,]*)?\.[0-9]*(?:[eE][-+][0-9]+)?)$`)
+	psychInteger   = lazyre.New(`^(?:[-+]?0b[0-1_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+)$`)
+	psychInfinity  = lazyre.New(`^\+?\.(?:inf|Inf|INF)$`)
+	psychNegInf    = lazyre.New(`^-\.(?:inf|Inf|INF)$`)
+	psychNaN       = lazyre.New(`^\.(?:nan|NaN|NAN)$`)
+	psychTrueWord  = lazyre.New(`(?i)^(?:yes|true|on)$`)
+	psychFalseWord = lazyre.New(`(?i)^(?:no|false|off)$`)
 )
 
 // refused names a plain-scalar type that GitLab's safe YAML loader rejects.
@@ -40,35 +41,35 @@ func resolvePlain(n *Node) refused {
 	switch {
 	case s == "":
 		n.Kind = Null
-	case wordishStart(s[0]) || psychWordish.MatchString(s) || strings.Contains(s, "\n"):
+	case wordishStart(s[0]) || psychWordish().MatchString(s) || strings.Contains(s, "\n"):
 		if len(s) > 5 {
 			return ""
 		}
 		switch {
 		case s == "~" || strings.EqualFold(s, "null"):
 			n.Kind = Null
-		case psychTrueWord.MatchString(s):
+		case psychTrueWord().MatchString(s):
 			n.Kind, n.Bool = Bool, true
-		case psychFalseWord.MatchString(s):
+		case psychFalseWord().MatchString(s):
 			n.Kind, n.Bool = Bool, false
 		}
-	case psychTime.MatchString(s):
+	case psychTime().MatchString(s):
 		return "time"
-	case psychDate.MatchString(s):
+	case psychDate().MatchString(s):
 		return "date"
-	case psychInfinity.MatchString(s):
+	case psychInfinity().MatchString(s):
 		n.Kind, n.Float = Float, math.Inf(1)
-	case psychNegInf.MatchString(s):
+	case psychNegInf().MatchString(s):
 		n.Kind, n.Float = Float, math.Inf(-1)
-	case psychNaN.MatchString(s):
+	case psychNaN().MatchString(s):
 		n.Kind, n.Float = Float, math.NaN()
 	case strings.HasPrefix(s, ":") && len(s) > 1:
 		// A Ruby symbol; GitLab treats it as its name.
-	case psychSexInt.MatchString(s):
+	case psychSexInt().MatchString(s):
 		n.Kind, n.Int = Int, int64(sexagesimal(s))
-	case psychSexFloat.MatchString(s):
+	case psychSexFloat().MatchString(s):
 		n.Kind, n.Float = Float, sexagesimal(s)
-	case psychFloat.MatchString(s):
+	case psychFloat().MatchString(s):
 		if strings.TrimLeft(s, "+-") == "." {
 			return ""
 		}
@@ -76,7 +77,7 @@ func resolvePlain(n *Node) refused {
 		if f, err := strconv.ParseFloat(strings.TrimSuffix(strings.Replace(clean, ".e", "e", 1), "."), 64); err == nil {
 			n.Kind, n.Float = Float, f
 		}
-	case psychInteger.MatchString(s):
+	case psychInteger().MatchString(s):
 		if i, ok := rubyInteger(s); ok {
 			n.Kind, n.Int = Int, i
 		} else if f, ok := bigInteger(s); ok {
