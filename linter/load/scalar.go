@@ -41,18 +41,95 @@ func resolvePlain(n *Node) refused {
 	switch {
 	case s == "":
 		n.Kind = Null
-	case wordishStart(s[0]) || psychWordish().MatchString(s) || strings.Contains(s, "\n"):
-		if len(s) > 5 {
+		return ""
+	case wordishStart(s[0]):
+		resolveWordish(n)
+		return ""
+	case isDigit(s[0]) || s[0] == '.':
+		// psychWordish cannot match a scalar that starts so (its optional
+		// first byte excludes digits and dots, and its class has neither),
+		// so only a line break makes it wordish.
+		if strings.Contains(s, "\n") {
+			resolveWordish(n)
 			return ""
 		}
-		switch {
-		case s == "~" || strings.EqualFold(s, "null"):
-			n.Kind = Null
-		case psychTrueWord().MatchString(s):
-			n.Kind, n.Bool = Bool, true
-		case psychFalseWord().MatchString(s):
-			n.Kind, n.Bool = Bool, false
+		return resolveNumberish(n)
+	case psychWordish().MatchString(s) || strings.Contains(s, "\n"):
+		resolveWordish(n)
+		return ""
+	}
+	return resolveByExpressions(n)
+}
+
+// resolveWordish is Psych's answer for a scalar that looks like words:
+// null and the boolean words, when short enough to be one, else a string.
+func resolveWordish(n *Node) {
+	s := n.Text
+	if len(s) > 5 {
+		return
+	}
+	switch {
+	case s == "~" || strings.EqualFold(s, "null"):
+		n.Kind = Null
+	case psychTrueWord().MatchString(s):
+		n.Kind, n.Bool = Bool, true
+	case psychFalseWord().MatchString(s):
+		n.Kind, n.Bool = Bool, false
+	}
+}
+
+// numberishBytes are the bytes that can occur in a match of any of the
+// expressions resolveByExpressions runs on a scalar starting with a digit
+// or a dot (time, date, infinity, NaN, sexagesimal, float, integer):
+// digits, signs, separators, white space (\s), the time's T, t and Z,
+// exponents, base prefixes, hexadecimal digits and the letters of inf and
+// nan.
+const numberishBytes = "0123456789+-_,.: \t\n\f\rTtZeEbxabcdefABCDEFinIN"
+
+// resolveNumberish is resolvePlain for a scalar without a line break whose
+// first byte is a digit or a dot, deciding the common shapes without the
+// expressions: such scalars (`1 week`, `.cache/pip`, `2`, `3.12`) would
+// otherwise run up to nine of them in turn, about 4% of a large lint.
+// Every expression is anchored at both ends, so a byte none of them can
+// match makes a string; digits alone can only be an integer (decimal, or
+// octal after a 0: an 8 or 9 there matches no branch); digits around one
+// dot only a float (the others need a -, a : or letters). The rest goes
+// through the expressions in Psych's order. TestResolvePlainFastPath and
+// FuzzResolvePlain compare it with the expressions alone.
+func resolveNumberish(n *Node) refused {
+	s := n.Text
+	dots, other := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case isDigit(c):
+		case c == '.':
+			dots++
+		case strings.IndexByte(numberishBytes, c) < 0:
+			return "" // a string
+		default:
+			other = true
 		}
+	}
+	switch {
+	case other || dots > 1:
+		return resolveByExpressions(n)
+	case dots == 1:
+		resolveFloat(n)
+	case len(s) > 1 && s[0] == '0' && strings.ContainsAny(s, "89"):
+		// Not octal, and a leading 0 is not decimal: a string.
+	default:
+		resolveInteger(n)
+	}
+	return ""
+}
+
+func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+
+// resolveByExpressions tries Psych's expressions on a scalar that is not
+// wordish, in Psych's order.
+func resolveByExpressions(n *Node) refused {
+	s := n.Text
+	switch {
 	case psychTime().MatchString(s):
 		return "time"
 	case psychDate().MatchString(s):
@@ -70,24 +147,36 @@ func resolvePlain(n *Node) refused {
 	case psychSexFloat().MatchString(s):
 		n.Kind, n.Float = Float, sexagesimal(s)
 	case psychFloat().MatchString(s):
-		if strings.TrimLeft(s, "+-") == "." {
-			return ""
-		}
-		clean := stripSeparators(s)
-		if f, err := strconv.ParseFloat(strings.TrimSuffix(strings.Replace(clean, ".e", "e", 1), "."), 64); err == nil {
-			n.Kind, n.Float = Float, f
-		}
+		resolveFloat(n)
 	case psychInteger().MatchString(s):
-		if i, ok := rubyInteger(s); ok {
-			n.Kind, n.Int = Int, i
-		} else if f, ok := bigInteger(s); ok {
-			// Ruby's integers have no size limit: past 64 bits it is
-			// still a number (a keyword's range check refuses it), kept
-			// as the nearest float.
-			n.Kind, n.Float = Float, f
-		}
+		resolveInteger(n)
 	}
 	return ""
+}
+
+// resolveFloat reads a scalar psychFloat matches.
+func resolveFloat(n *Node) {
+	s := n.Text
+	if strings.TrimLeft(s, "+-") == "." {
+		return
+	}
+	clean := stripSeparators(s)
+	if f, err := strconv.ParseFloat(strings.TrimSuffix(strings.Replace(clean, ".e", "e", 1), "."), 64); err == nil {
+		n.Kind, n.Float = Float, f
+	}
+}
+
+// resolveInteger reads a scalar psychInteger matches.
+func resolveInteger(n *Node) {
+	s := n.Text
+	if i, ok := rubyInteger(s); ok {
+		n.Kind, n.Int = Int, i
+	} else if f, ok := bigInteger(s); ok {
+		// Ruby's integers have no size limit: past 64 bits it is still a
+		// number (a keyword's range check refuses it), kept as the
+		// nearest float.
+		n.Kind, n.Float = Float, f
+	}
 }
 
 // stripSeparators drops the `,` and `_` Psych ignores in numbers, without
