@@ -151,7 +151,7 @@ func Shellable(s string) string {
 }
 
 func checkScripts(c *Context) {
-	parser := syntax.NewParser(syntax.Variant(syntax.LangBash))
+	parser := newScriptParser(c.Scripts)
 	done := map[string]bool{}
 	reported := map[finding.Pos]bool{}
 	report := func(it ScriptLine, line, col int, msg string) {
@@ -175,9 +175,9 @@ func checkScripts(c *Context) {
 		// after the one it is in, so every broken item is reported once.
 		for from := 0; from < len(g.Items); {
 			src, starts := g.joined(from)
-			file, err := parser.Parse(strings.NewReader(src), "")
+			empties, err := parser.parse(src, true)
 			if err == nil {
-				for _, e := range emptyBodies(file) {
+				for _, e := range empties {
 					i, l := itemAt(starts, int(e.at.Line()))
 					report(g.Items[from+i], l, int(e.at.Col()), e.what+" must be followed by a command (a comment is not one)")
 				}
@@ -192,7 +192,7 @@ func checkScripts(c *Context) {
 			// confusion it causes.)
 			for k := 0; k < i; k++ {
 				one, _ := ScriptGroup{Items: g.Items[from+k : from+k+1]}.joined(0)
-				if _, e := parser.Parse(strings.NewReader(one), ""); e != nil && syntax.IsIncomplete(e) && strings.Contains(e.Error(), "quote") {
+				if _, e := parser.parse(one, false); e != nil && syntax.IsIncomplete(e) && strings.Contains(e.Error(), "quote") {
 					ql, qc, qm := parseErrorAt(e)
 					line, col, msg, i, l = ql, qc, qm, k, ql-1
 					break
