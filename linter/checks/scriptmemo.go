@@ -9,7 +9,7 @@ import (
 
 // ScriptMemo keeps what parsing a script said (its parse error, or the
 // compound commands with an empty body) by the script's text and shell
-// dialect, across lints of one long-lived Linter (cilint lsp's, which
+// dialect, and what powershellSyntax found in a script line by its text, across lints of one long-lived Linter (cilint lsp's, which
 // lints on every change and would otherwise parse every unchanged script
 // again: most of a change's time on the example pipeline). The parser is
 // a pure function of the text and the dialect, so an answer kept is the
@@ -32,13 +32,18 @@ const (
 type scriptKey struct {
 	src     string
 	dialect syntax.LangVariant
+	// powershell: the entry is powershellSyntax's match in src (match),
+	// not a parse.
+	powershell bool
 }
 
-// scriptParse is one parse's outcome: err, or (err nil) the empty bodies.
-// Neither is changed after it is made, so lints can share it.
+// scriptParse is one parse's outcome: err, or (err nil) the empty bodies;
+// or a PowerShell match. None is changed after it is made, so lints can
+// share it.
 type scriptParse struct {
 	err     error
 	empties []emptyBody
+	match   string
 }
 
 // NewScriptMemo makes an empty ScriptMemo.
@@ -51,6 +56,22 @@ func (m *ScriptMemo) Sweep() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.prev, m.cur, m.bytes = m.cur, map[scriptKey]*scriptParse{}, 0
+}
+
+// powershellMatch is powershellSyntax's first match in s, through m when
+// m is not nil: the expression backtracks, and on the example pipeline it
+// was a quarter of a change once the parses were kept.
+func (m *ScriptMemo) powershellMatch(s string) string {
+	if m == nil {
+		return powershellSyntax().FindString(s)
+	}
+	k := scriptKey{src: s, powershell: true}
+	if r, ok := m.get(k); ok {
+		return r.match
+	}
+	r := &scriptParse{match: powershellSyntax().FindString(s)}
+	m.put(k, r)
+	return r.match
 }
 
 func (m *ScriptMemo) get(k scriptKey) (*scriptParse, bool) {
@@ -104,7 +125,7 @@ func (s *scriptParser) parse(src string, empties bool) ([]emptyBody, error) {
 		}
 		return emptyBodies(f), nil
 	}
-	k := scriptKey{src, s.dialect}
+	k := scriptKey{src: src, dialect: s.dialect}
 	if r, ok := s.memo.get(k); ok {
 		return r.empties, r.err
 	}

@@ -19,7 +19,8 @@ import (
 func TestScriptMemoSameFindings(t *testing.T) {
 	files := corpus.Files(t, "ok", "err")
 	// Scripts with each kind of script-syntax finding: an error, an item
-	// that cannot go on in the next, a quote left open, empty bodies.
+	// that cannot go on in the next, a quote left open, empty bodies; and a
+	// PowerShell job, which has none.
 	files = append(files, corpus.File{Name: "memo-scripts.yml", Src: []byte(`a:
   script:
     - if true; then
@@ -37,6 +38,9 @@ b:
       done
 c:
   script: "echo $[[ inputs.x ]] && ("
+d:
+  script:
+    - Write-Host "PowerShell, not judged as shell" (
 `)})
 	memo := NewScriptMemo()
 	for _, f := range files {
@@ -71,7 +75,7 @@ c:
 // TestScriptMemoBoundsAndSweep checks what the memo keeps: what the runs
 // since the last sweep used, within its bounds.
 func TestScriptMemoBoundsAndSweep(t *testing.T) {
-	k := func(s string) scriptKey { return scriptKey{s, 0} }
+	k := func(s string) scriptKey { return scriptKey{src: s} }
 	tests := []struct {
 		name   string
 		do     func(m *ScriptMemo)

@@ -81,14 +81,15 @@ func (c *Context) shellOf(j *pipeline.Job) Shell {
 	if c.shells == nil {
 		c.shells = map[*pipeline.Job]Shell{}
 	}
-	sh := jobShell(j)
+	sh := jobShell(j, c.Scripts)
 	c.shells[j] = sh
 	return sh
 }
 
 // jobShell decides which shell runs job j's scripts, from its runner tags,
-// its image and the syntax of its scripts.
-func jobShell(j *pipeline.Job) Shell {
+// its image and the syntax of its scripts (memo, when not nil, keeps what
+// the PowerShell expression found in each script line across lints).
+func jobShell(j *pipeline.Job, memo *ScriptMemo) Shell {
 	if tags := j.Node.Get("tags"); tags != nil {
 		for _, t := range flatScalars(tags) {
 			for _, w := range strings.FieldsFunc(strings.ToLower(t), func(r rune) bool {
@@ -108,7 +109,7 @@ func jobShell(j *pipeline.Job) Shell {
 			if !mayBePowershell(s) {
 				continue
 			}
-			if m := powershellSyntax().FindString(s); m != "" {
+			if m := memo.powershellMatch(s); m != "" {
 				return Shell{Why: "its scripts use PowerShell (`" + m + "`)"}
 			}
 		}
