@@ -13,7 +13,7 @@ func TestNew(t *testing.T) {
 	}
 	for _, tt := range tests {
 		re := New(tt.src)
-		if re() != re() {
+		if first, again := re(), re(); first != again {
 			t.Errorf("%s: compiled twice", tt.src)
 		}
 		if got := re().MatchString(tt.in); got != tt.want {
