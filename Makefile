@@ -5,6 +5,7 @@ GO ?= go
 # with "context deadline exceeded" without any failing input. About 10 s
 # each on a 2-core machine.
 FUZZ_LOAD ?= 300000x
+FUZZ_PLAIN ?= 200000x
 FUZZ_LINT ?= 30000x
 FUZZ_PARSE ?= 800000x
 FUZZ_INTERPOLATE ?= 300000x
@@ -50,6 +51,7 @@ lint-examples:
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzLoad -fuzztime=$(FUZZ_LOAD) ./linter/load
+	$(GO) test -run='^$$' -fuzz=FuzzResolvePlain -fuzztime=$(FUZZ_PLAIN) ./linter/load
 	$(GO) test -run='^$$' -fuzz=FuzzLint -fuzztime=$(FUZZ_LINT) ./linter/lint
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZ_PARSE) ./linter/expr
 	$(GO) test -run='^$$' -fuzz=FuzzInterpolate -fuzztime=$(FUZZ_INTERPOLATE) ./linter/inputs

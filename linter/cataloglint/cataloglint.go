@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"gitlab.com/trustci/cicd/linter/component"
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/inputs"
+	"gitlab.com/trustci/cicd/linter/internal/lazyre"
 	"gitlab.com/trustci/cicd/linter/lint"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
@@ -35,7 +35,7 @@ const MaxComponents = 30
 
 // templatePath is ComponentsProject::TEMPLATE_PATH_REGEX: the only files
 // GitLab takes as components. Ruby's \w is [A-Za-z0-9_].
-var templatePath = regexp.MustCompile(`^templates/[A-Za-z0-9_-]+(?:/template)?\.yml$`)
+var templatePath = lazyre.New(`^templates/[A-Za-z0-9_-]+(?:/template)?\.yml$`)
 
 // maxREADMEBytes bounds a component README read for its table.
 const maxREADMEBytes = 2 << 20
@@ -436,7 +436,7 @@ func layout(dir string, count int) []finding.Finding {
 			if !isYAML(e.Name()) {
 				continue
 			}
-			if templatePath.MatchString(rel) {
+			if templatePath().MatchString(rel) {
 				names[strings.TrimSuffix(e.Name(), ".yml")] = rel
 				continue
 			}
@@ -462,7 +462,7 @@ func layout(dir string, count int) []finding.Finding {
 			}
 		}
 		switch {
-		case hasTemplate && !templatePath.MatchString(rel+"/template.yml"):
+		case hasTemplate && !templatePath().MatchString(rel+"/template.yml"):
 			outside(rel+"/template.yml", "GitLab takes component names of letters, digits, `_` and `-`")
 		case hasTemplate:
 			if other, ok := names[e.Name()]; ok {

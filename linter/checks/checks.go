@@ -25,6 +25,8 @@ type Context struct {
 	groups   []ScriptGroup           // ScriptGroups' answer
 	// Exprs parses each expression once (nil: every time).
 	Exprs *expr.Memo
+	// Scripts keeps parsed scripts across runs (nil: parse every time).
+	Scripts *ScriptMemo
 }
 
 // Report adds a finding with the rule's default severity.
@@ -60,9 +62,10 @@ func all() []check {
 // runs ShellCheck over the scripts; the error is for ShellCheck failing.
 //
 // exprs, when not nil, keeps the expressions parsed for the next run (the
-// variants and child pipelines of one lint share it).
-func Run(ctx context.Context, p *pipeline.Pipeline, sources map[string][]byte, shellcheck string, exprs *expr.Memo) ([]finding.Finding, error) {
-	c := &Context{P: p, Sources: sources, Exprs: exprs}
+// variants and child pipelines of one lint share it); scripts, when not
+// nil, the scripts parsed (a long-lived Linter keeps it across lints).
+func Run(ctx context.Context, p *pipeline.Pipeline, sources map[string][]byte, shellcheck string, exprs *expr.Memo, scripts *ScriptMemo) ([]finding.Finding, error) {
+	c := &Context{P: p, Sources: sources, Exprs: exprs, Scripts: scripts}
 	for _, chk := range all() {
 		chk(c)
 	}

@@ -24,7 +24,7 @@ func build(t *testing.T, src string) *pipeline.Pipeline {
 // each: "line:col message".
 func run(t *testing.T, src, rule string) []string {
 	t.Helper()
-	fs, err := Run(context.Background(), build(t, src), map[string][]byte{"t.yml": []byte(src)}, "", nil)
+	fs, err := Run(context.Background(), build(t, src), map[string][]byte{"t.yml": []byte(src)}, "", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,9 @@
 package checks
 
 import (
-	"regexp"
 	"strings"
 
+	"gitlab.com/trustci/cicd/linter/internal/lazyre"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
 	"gitlab.com/trustci/cicd/linter/rules"
@@ -73,8 +73,8 @@ func checkImages(c *Context) {
 }
 
 var (
-	secretName  = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)`)
-	secretValue = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----|\bglpat-[A-Za-z0-9_-]{20,}|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{36,}|\bxox[baprs]-[A-Za-z0-9-]{10,}|\bglrt-[A-Za-z0-9_-]{20,}`)
+	secretName  = lazyre.New(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|CREDENTIAL)`)
+	secretValue = lazyre.New(`-----BEGIN [A-Z ]*PRIVATE KEY-----|\bglpat-[A-Za-z0-9_-]{20,}|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{36,}|\bxox[baprs]-[A-Za-z0-9-]{10,}|\bglrt-[A-Za-z0-9_-]{20,}`)
 )
 
 // looksRandom is true for values long and mixed enough to be a real
@@ -121,7 +121,7 @@ func checkSecrets(c *Context) {
 				continue
 			}
 			seen[v] = true
-			if mayBeSecretValue(v.Text) && secretValue.MatchString(v.Text) || (secretName.MatchString(p.Key.Name()) && looksRandom(v.Text)) {
+			if mayBeSecretValue(v.Text) && secretValue().MatchString(v.Text) || (secretName().MatchString(p.Key.Name()) && looksRandom(v.Text)) {
 				c.Report(v.Pos, rules.VariableSecret, "variable `%s` looks like a credential written into the file; anyone who can read the repository can use it. Store it as a masked, protected CI/CD variable", p.Key.Name())
 			}
 		}

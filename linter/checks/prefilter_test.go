@@ -31,10 +31,10 @@ func TestPrefilters(t *testing.T) {
 		{"echo $HOME:$PATH", false, false},
 	}
 	for _, c := range cases {
-		if got := powershellSyntax.MatchString(c.text); got != c.pwsh {
+		if got := powershellSyntax().MatchString(c.text); got != c.pwsh {
 			t.Errorf("%q: powershellSyntax %v, want %v", c.text, got, c.pwsh)
 		}
-		if got := secretValue.MatchString(c.text); got != c.sec {
+		if got := secretValue().MatchString(c.text); got != c.sec {
 			t.Errorf("%q: secretValue %v, want %v", c.text, got, c.sec)
 		}
 		if c.pwsh && !mayBePowershell(c.text) {

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
 
 	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/internal/lazyre"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
 	"gitlab.com/trustci/cicd/linter/rules"
@@ -136,7 +136,7 @@ func itemAt(starts []int, line int) (int, int) {
 	return i, line - starts[i] + 1
 }
 
-var interpolation = regexp.MustCompile(`\$\[\[.*?\]\]|\$\{\{.*?\}\}`)
+var interpolation = lazyre.New(`\$\[\[.*?\]\]|\$\{\{.*?\}\}`)
 
 func hasInterpolation(s string) bool { return strings.Contains(s, "$[[") || strings.Contains(s, "${{") }
 
@@ -144,11 +144,14 @@ func hasInterpolation(s string) bool { return strings.Contains(s, "$[[") || stri
 // with a word of the same length, so a shell parser sees plain text and
 // columns still line up.
 func Shellable(s string) string {
-	return interpolation.ReplaceAllStringFunc(s, func(m string) string { return "X" + strings.Repeat("x", len(m)-1) })
+	if !hasInterpolation(s) {
+		return s // the usual case, without running the expression
+	}
+	return interpolation().ReplaceAllStringFunc(s, func(m string) string { return "X" + strings.Repeat("x", len(m)-1) })
 }
 
 func checkScripts(c *Context) {
-	parser := syntax.NewParser(syntax.Variant(syntax.LangBash))
+	parser := newScriptParser(c.Scripts)
 	done := map[string]bool{}
 	reported := map[finding.Pos]bool{}
 	report := func(it ScriptLine, line, col int, msg string) {
@@ -172,9 +175,9 @@ func checkScripts(c *Context) {
 		// after the one it is in, so every broken item is reported once.
 		for from := 0; from < len(g.Items); {
 			src, starts := g.joined(from)
-			file, err := parser.Parse(strings.NewReader(src), "")
+			empties, err := parser.parse(src, true)
 			if err == nil {
-				for _, e := range emptyBodies(file) {
+				for _, e := range empties {
 					i, l := itemAt(starts, int(e.at.Line()))
 					report(g.Items[from+i], l, int(e.at.Col()), e.what+" must be followed by a command (a comment is not one)")
 				}
@@ -189,7 +192,7 @@ func checkScripts(c *Context) {
 			// confusion it causes.)
 			for k := 0; k < i; k++ {
 				one, _ := ScriptGroup{Items: g.Items[from+k : from+k+1]}.joined(0)
-				if _, e := parser.Parse(strings.NewReader(one), ""); e != nil && syntax.IsIncomplete(e) && strings.Contains(e.Error(), "quote") {
+				if _, e := parser.parse(one, false); e != nil && syntax.IsIncomplete(e) && strings.Contains(e.Error(), "quote") {
 					ql, qc, qm := parseErrorAt(e)
 					line, col, msg, i, l = ql, qc, qm, k, ql-1
 					break

@@ -1,10 +1,10 @@
 package checks
 
 import (
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
+	"gitlab.com/trustci/cicd/linter/internal/lazyre"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/pipeline"
 )
@@ -27,10 +27,10 @@ type Shell struct {
 // windowsTagWord matches the words of a runner tag that mean a Windows or
 // PowerShell runner: `windows`, `saas-windows-medium-amd64`, `windows2022`,
 // `win32-ps`, `win10`, `pwsh`.
-var windowsTagWord = regexp.MustCompile(`^(windows[a-z0-9]*|win|win\d+|winserver\d*|powershell|pwsh|ps|ps1|cmd|msvc|mingw|mingw32|mingw64|msys|msys2|cygwin)$`)
+var windowsTagWord = lazyre.New(`^(windows[a-z0-9]*|win|win\d+|winserver\d*|powershell|pwsh|ps|ps1|cmd|msvc|mingw|mingw32|mingw64|msys|msys2|cygwin)$`)
 
 // windowsImage matches image names of Windows containers or PowerShell.
-var windowsImage = regexp.MustCompile(`(?i)windows|servercore|nanoserver|powershell|pwsh|dotnet/framework`)
+var windowsImage = lazyre.New(`(?i)windows|servercore|nanoserver|powershell|pwsh|dotnet/framework`)
 
 // powershellSyntax matches what only PowerShell scripts contain: `$env:X`,
 // `$LASTEXITCODE`, `$null`, a .NET type accessor such as
@@ -38,7 +38,7 @@ var windowsImage = regexp.MustCompile(`(?i)windows|servercore|nanoserver|powersh
 // PowerShell's common verbs, a dash and a capitalised noun (`Test-Path`,
 // `Get-Content`, `Write-Host`), as PowerShell users write them; shell
 // commands with dashes are lower case (`run-tests`).
-var powershellSyntax = regexp.MustCompile(`(?i:\$env:[a-z_]|\$lastexitcode\b|\$null\b|` +
+var powershellSyntax = lazyre.New(`(?i:\$env:[a-z_]|\$lastexitcode\b|\$null\b|` +
 	`\[(system|io|environment|net|text|convert|math|string|regex)(\.[a-z]+)*\]::)` +
 	`|\b(Get|Set|New|Remove|Test|Write|Invoke|Start|Stop|Copy|Move|Add|Out|Select|Where|ForEach|Import|Install|` +
 	`Expand|Compress|Join|Split|Resolve|Push|Pop|Format|ConvertTo|ConvertFrom|Measure|Wait|Read|Clear|Rename|` +
@@ -81,26 +81,27 @@ func (c *Context) shellOf(j *pipeline.Job) Shell {
 	if c.shells == nil {
 		c.shells = map[*pipeline.Job]Shell{}
 	}
-	sh := jobShell(j)
+	sh := jobShell(j, c.Scripts)
 	c.shells[j] = sh
 	return sh
 }
 
 // jobShell decides which shell runs job j's scripts, from its runner tags,
-// its image and the syntax of its scripts.
-func jobShell(j *pipeline.Job) Shell {
+// its image and the syntax of its scripts (memo, when not nil, keeps what
+// the PowerShell expression found in each script line across lints).
+func jobShell(j *pipeline.Job, memo *ScriptMemo) Shell {
 	if tags := j.Node.Get("tags"); tags != nil {
 		for _, t := range flatScalars(tags) {
 			for _, w := range strings.FieldsFunc(strings.ToLower(t), func(r rune) bool {
 				return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
 			}) {
-				if windowsTagWord.MatchString(w) {
+				if windowsTagWord().MatchString(w) {
 					return Shell{Why: "its runner tag `" + t + "` names a Windows or PowerShell runner"}
 				}
 			}
 		}
 	}
-	if img := imageName(j.Node.Get("image")); img != "" && windowsImage.MatchString(img) {
+	if img := imageName(j.Node.Get("image")); img != "" && windowsImage().MatchString(img) {
 		return Shell{Why: "its image `" + img + "` is a Windows or PowerShell image"}
 	}
 	for _, k := range scriptKeys() {
@@ -108,7 +109,7 @@ func jobShell(j *pipeline.Job) Shell {
 			if !mayBePowershell(s) {
 				continue
 			}
-			if m := powershellSyntax.FindString(s); m != "" {
+			if m := memo.powershellMatch(s); m != "" {
 				return Shell{Why: "its scripts use PowerShell (`" + m + "`)"}
 			}
 		}

@@ -38,7 +38,7 @@ func TestJobShell(t *testing.T) {
 				src = "default:\n  before_script: ['Get-Content x']\n" + src
 			}
 			p := build(t, src)
-			got := jobShell(p.Job("job"))
+			got := jobShell(p.Job("job"), nil)
 			if got.POSIX != tt.posix || !strings.Contains(got.Why, tt.why) {
 				t.Errorf("jobShell = %+v; want POSIX %v with %q", got, tt.posix, tt.why)
 			}

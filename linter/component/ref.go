@@ -6,11 +6,11 @@ package component
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
+	"gitlab.com/trustci/cicd/linter/internal/lazyre"
 	"golang.org/x/mod/semver"
 )
 
@@ -65,13 +65,13 @@ type Semver struct {
 	Text                string
 }
 
-var semverPattern = regexp.MustCompile(`^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$`)
+var semverPattern = lazyre.New(`^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$`)
 
 // ParseSemver parses a full version: MAJOR.MINOR.PATCH, an optional
 // pre-release and build, as Semantic Versioning 2.0 defines them (no
 // leading zeros), with an optional leading v.
 func ParseSemver(s string) (Semver, bool) {
-	m := semverPattern.FindStringSubmatch(s)
+	m := semverPattern().FindStringSubmatch(s)
 	if m == nil || !semver.IsValid("v"+strings.TrimPrefix(s, "v")) {
 		return Semver{}, false
 	}
@@ -89,10 +89,42 @@ func (a Semver) Less(b Semver) bool {
 	return semver.Compare("v"+strings.TrimPrefix(a.Text, "v"), "v"+strings.TrimPrefix(b.Text, "v")) < 0
 }
 
-var (
-	partialPattern = regexp.MustCompile(`^v?\d+(\.\d+)?$`)
-	shaPattern     = regexp.MustCompile(`^[0-9a-f]{7,40}$`)
-)
+// isPartial reports whether v is `1` or `1.2` with an optional leading v:
+// what `^v?\d+(\.\d+)?$` matches, in plain code because the regexp was
+// compiled at package init by every command.
+func isPartial(v string) bool {
+	v = strings.TrimPrefix(v, "v")
+	major, minor, dotted := strings.Cut(v, ".")
+	return allDigits(major) && (!dotted || allDigits(minor))
+}
+
+// allDigits reports whether s is one or more ASCII digits (regexp's \d).
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isSHA reports whether v is 7 to 40 lower-case hexadecimal digits (an
+// abbreviated or full commit SHA): `^[0-9a-f]{7,40}$`, whose counted
+// repetition made it the costliest regexp to compile at init.
+func isSHA(v string) bool {
+	if len(v) < 7 || len(v) > 40 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // Kind of a version reference.
 type Kind uint8
@@ -112,9 +144,9 @@ func KindOf(v string) Kind {
 		return Latest
 	case isSemver(v):
 		return Exact
-	case partialPattern.MatchString(v):
+	case isPartial(v):
 		return Partial
-	case shaPattern.MatchString(v):
+	case isSHA(v):
 		return SHA
 	}
 	return Branch

@@ -20,11 +20,11 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/gitlabversion"
+	"gitlab.com/trustci/cicd/linter/internal/lazyre"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/suggest"
@@ -226,7 +226,7 @@ func unknownRule(id string) string {
 var fsErrNotExist = fs.ErrNotExist
 
 // directive is one `# cilint-disable` comment.
-var directive = regexp.MustCompile(`#\s*cilint-(disable-next-line|disable)\b[ \t]*([^#\n]*)`)
+var directive = lazyre.New(`#\s*cilint-(disable-next-line|disable)\b[ \t]*([^#\n]*)`)
 
 // suppression silences rules in one file from line from to line to.
 type suppression struct {
@@ -243,7 +243,7 @@ func (c *Config) Apply(fs []finding.Finding, sources map[string][]byte) []findin
 	var out []finding.Finding
 	for file, src := range sources {
 		for i, line := range strings.Split(string(src), "\n") {
-			m := directive.FindStringSubmatchIndex(line)
+			m := directive().FindStringSubmatchIndex(line)
 			if m == nil {
 				continue
 			}

@@ -13,9 +13,10 @@ package duration
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"gitlab.com/trustci/cicd/linter/internal/lazyre"
 )
 
 // Seconds per unit, as ChronicDuration counts them with its defaults
@@ -41,9 +42,9 @@ const MaxStartIn = Week
 var (
 	// timeMatcher is ChronicDuration's clock form: 1:30, 4:01:01, 1:20.5.
 	// Ruby's ^ and $ match at line ends, hence (?m).
-	timeMatcher = regexp.MustCompile(`(?m)^[0-9]+:[0-9]+(:[0-9]+){0,4}(\.[0-9]*)?$`)
+	timeMatcher = lazyre.New(`(?m)^[0-9]+:[0-9]+(:[0-9]+){0,4}(\.[0-9]*)?$`)
 	// floatMatcher is its number: digits with at most one dot.
-	floatMatcher = regexp.MustCompile(`[0-9]*\.?[0-9]+`)
+	floatMatcher = lazyre.New(`[0-9]*\.?[0-9]+`)
 )
 
 // unitSeconds maps each canonical unit to seconds.
@@ -135,14 +136,14 @@ func Parse(s string) (float64, error) {
 		// returns nil), so it is no duration either.
 		return 0, &Error{Word: s}
 	}
-	res = floatMatcher.ReplaceAllStringFunc(res, func(n string) string { return " " + n + " " })
+	res = floatMatcher().ReplaceAllStringFunc(res, func(n string) string { return " " + n + " " })
 	words, err := whiteList(fields(res))
 	if err != nil {
 		return 0, err
 	}
 	total := 0.0
 	for k, w := range words {
-		if !floatMatcher.MatchString(w) {
+		if !floatMatcher().MatchString(w) {
 			continue
 		}
 		unit := "seconds"
@@ -171,7 +172,7 @@ func ParseOrNever(s string) (seconds float64, never bool, err error) {
 // skipped: the parts are seconds, minutes, hours, days, months, years).
 func clock(s string) (string, bool) {
 	compact := strings.ReplaceAll(s, " ", "")
-	if !timeMatcher.MatchString(compact) {
+	if !timeMatcher().MatchString(compact) {
 		return s, true
 	}
 	units := []string{"seconds", "minutes", "hours", "days", "months", "years"}
@@ -199,7 +200,7 @@ func fields(s string) []string {
 func whiteList(fields []string) ([]string, error) {
 	var res []string
 	for _, w := range fields {
-		if floatMatcher.MatchString(w) {
+		if floatMatcher().MatchString(w) {
 			res = append(res, w)
 			continue
 		}

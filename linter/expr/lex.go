@@ -2,8 +2,9 @@ package expr
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
+
+	"gitlab.com/trustci/cicd/linter/internal/lazyre"
 )
 
 // The lexer follows GitLab's Expression::Lexer
@@ -49,10 +50,10 @@ func (t token) value() bool {
 }
 
 var (
-	reInput  = regexp.MustCompile(`^\$\[\[[ \t\r\n\f\v]*inputs\.(\w+)[ \t\r\n\f\v]*\]\]`)
-	reVar    = regexp.MustCompile(`^\$(\w+)`)
-	reString = regexp.MustCompile(`^(?:"(.*?)"|'(.*?)')`)
-	reBool   = regexp.MustCompile(`^(?:true|false)\b`)
+	reInput  = lazyre.New(`^\$\[\[[ \t\r\n\f\v]*inputs\.(\w+)[ \t\r\n\f\v]*\]\]`)
+	reVar    = lazyre.New(`^\$(\w+)`)
+	reString = lazyre.New(`^(?:"(.*?)"|'(.*?)')`)
+	reBool   = lazyre.New(`^(?:true|false)\b`)
 )
 
 // rubySpace is Ruby's \s: the whitespace the lexer skips.
@@ -99,13 +100,13 @@ func scan(src string, i int) (token, bool) {
 	case ')':
 		return tok(tRParen, 1, "")
 	}
-	if m := reInput.FindStringSubmatch(rest); m != nil {
+	if m := reInput().FindStringSubmatch(rest); m != nil {
 		return tok(tInput, len(m[0]), m[1])
 	}
-	if m := reVar.FindStringSubmatch(rest); m != nil {
+	if m := reVar().FindStringSubmatch(rest); m != nil {
 		return tok(tVar, len(m[0]), m[1])
 	}
-	if m := reString.FindStringSubmatchIndex(rest); m != nil {
+	if m := reString().FindStringSubmatchIndex(rest); m != nil {
 		val := ""
 		if m[2] >= 0 {
 			val = rest[m[2]:m[3]]
@@ -120,7 +121,7 @@ func scan(src string, i int) (token, bool) {
 	if strings.HasPrefix(rest, "null") {
 		return tok(tNull, 4, "")
 	}
-	if m := reBool.FindString(rest); m != "" {
+	if m := reBool().FindString(rest); m != "" {
 		return tok(tBool, len(m), m)
 	}
 	for _, op := range operators {

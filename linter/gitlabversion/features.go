@@ -1,9 +1,9 @@
 package gitlabversion
 
 import (
-	"regexp"
 	"strings"
 
+	"gitlab.com/trustci/cicd/linter/internal/lazyre"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/matrixref"
 )
@@ -164,7 +164,7 @@ func Features() []Feature {
 			Match: func(v, _ *load.Node) bool { return v.Kind == load.String && v.Text == "array" }},
 		{ID: "component-partial-version", Name: "partial component version", What: "a version such as @1 or @1.2 that picks the latest matching release", Since: Version{16, 11},
 			Source: compDoc + " Semantic version ranges: \"Introduced in GitLab 16.11\" (issue 450835)", Where: []string{"include:[]:component"}, AtValue: true,
-			Match:  func(v, _ *load.Node) bool { return v.Kind == load.String && partialVersion.MatchString(v.Text) },
+			Match:  func(v, _ *load.Node) bool { return v.Kind == load.String && partialVersion().MatchString(v.Text) },
 			Unsure: "the component project has a tag or branch of exactly that name"},
 		{ID: "manual-confirmation", Name: "manual_confirmation", What: "the confirmation message of a manual job", Since: Version{17, 1},
 			Source: yamlRef + " manual_confirmation: \"Introduced in GitLab 17.1\" (issue 18906)", Where: []string{"job:manual_confirmation"}},
@@ -208,9 +208,9 @@ func Features() []Feature {
 			Note: "experiment behind feature flag ci_cache_remote_includes (off); generally available in 19.0", Source: yamlRefFr + " include:cache: introduced in GitLab 18.9 (issue 351252)", Where: []string{"include:[]:cache"}},
 		{ID: "input-array-index", Name: "`$[[ inputs.NAME[i] ]]`", What: "an element of an array input picked by index", Since: Version{18, 10},
 			Note: "behind feature flag ci_inputs_array_index_operator (off); generally available in 18.11", Source: inputsFr + " access individual array elements: introduced in GitLab 18.10 (work item 587657)",
-			Where: []string{"interpolated"}, AtValue: true, Match: func(v, _ *load.Node) bool { return v.Kind == load.String && arrayIndex.MatchString(v.Text) },
+			Where: []string{"interpolated"}, AtValue: true, Match: func(v, _ *load.Node) bool { return v.Kind == load.String && arrayIndex().MatchString(v.Text) },
 			Locate: func(text string) int {
-				if m := arrayIndex.FindStringIndex(text); m != nil {
+				if m := arrayIndex().FindStringIndex(text); m != nil {
 					return m[0]
 				}
 				return -1
@@ -228,10 +228,10 @@ var (
 	// partialVersion is a component reference ending in @MAJOR or
 	// @MAJOR.MINOR (GitLab's Ci::Catalog::Resources::Version semver
 	// prefix), not a full version, SHA or branch.
-	partialVersion = regexp.MustCompile(`@\d+(\.\d+)?$`)
+	partialVersion = lazyre.New(`@\d+(\.\d+)?$`)
 	// block is one $[[ ]] interpolation block.
-	block      = regexp.MustCompile(`\$\[\[(.*?)\]\]`)
-	arrayIndex = regexp.MustCompile(`\$\[\[\s*inputs\.[A-Za-z0-9_-]+\[\d`)
+	block      = lazyre.New(`\$\[\[(.*?)\]\]`)
+	arrayIndex = lazyre.New(`\$\[\[\s*inputs\.[A-Za-z0-9_-]+\[\d`)
 )
 
 // usesFunction matches strings with a $[[ ]] block that calls name.
@@ -247,7 +247,7 @@ func functionAt(name string) func(text string) int {
 		if !strings.Contains(text, name) {
 			return -1
 		}
-		for _, m := range block.FindAllStringSubmatchIndex(text, -1) {
+		for _, m := range block().FindAllStringSubmatchIndex(text, -1) {
 			inner := text[m[2]:m[3]]
 			off := m[2]
 			first := true

@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/internal/lazyre"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/matrixref"
 	"gitlab.com/trustci/cicd/linter/rules"
@@ -19,26 +19,26 @@ import (
 // BLOCK_REGEXP does: the content starts and ends with a non-space
 // character, so `$[[ ]]` and `$[[ x ]]` are not blocks and stay as
 // written.
-var blockPattern = regexp.MustCompile(`\$\[\[\s*(\S.*?\S)\s*\]\]`)
+var blockPattern = lazyre.New(`\$\[\[\s*(\S.*?\S)\s*\]\]`)
 
 // maxAccessBytes is Interpolation::Access::MAX_ACCESS_BYTESIZE.
 const maxAccessBytes = 1024
 
-var accessPattern = regexp.MustCompile(`^\s*(inputs|component)\.([A-Za-z0-9_-]+)((?:\[\d+\]|\.[A-Za-z0-9_-]+)*)\s*$`)
+var accessPattern = lazyre.New(`^\s*(inputs|component)\.([A-Za-z0-9_-]+)((?:\[\d+\]|\.[A-Za-z0-9_-]+)*)\s*$`)
 
 // stepPattern is one step after the input's name: an array index
 // (`[0]`, GitLab 18.10, interpolation/access.rb behind
 // ci_inputs_array_index_operator) or a key of a mapping element
 // (`.host`).
-var stepPattern = regexp.MustCompile(`\[(\d+)\]|\.([A-Za-z0-9_-]+)`)
+var stepPattern = lazyre.New(`\[(\d+)\]|\.([A-Za-z0-9_-]+)`)
 
 // The functions GitLab knows, with its own patterns
 // (lib/gitlab/ci/config/interpolation/functions/*.rb; each function part
 // of a block is stripped, then matched whole).
 var (
-	truncatePattern = regexp.MustCompile(`^truncate\(\s*(\d+)\s*,\s*(\d+)\s*\)?$`)
-	splitPattern    = regexp.MustCompile(`^split\('([^']*)'\)$`)
-	namePattern     = regexp.MustCompile(`^([a-z_]+)`)
+	truncatePattern = lazyre.New(`^truncate\(\s*(\d+)\s*,\s*(\d+)\s*\)?$`)
+	splitPattern    = lazyre.New(`^split\('([^']*)'\)$`)
+	namePattern     = lazyre.New(`^([a-z_]+)`)
 )
 
 // functionNames are the functions of FunctionsStack::FUNCTIONS, and
@@ -69,7 +69,7 @@ func parseBlock(s string) (block, error) {
 	if access := strings.TrimSpace(parts[0]); len(access) > maxAccessBytes {
 		return block{}, fmt.Errorf("the name is longer than GitLab's %d bytes", maxAccessBytes)
 	}
-	m := accessPattern.FindStringSubmatch(parts[0])
+	m := accessPattern().FindStringSubmatch(parts[0])
 	if m == nil {
 		return block{}, fmt.Errorf("%q is not inputs.NAME or component.FIELD", strings.TrimSpace(parts[0]))
 	}
@@ -78,7 +78,7 @@ func parseBlock(s string) (block, error) {
 		if b.scope != "inputs" {
 			return b, fmt.Errorf("only inputs can be indexed, not component.%s", b.name)
 		}
-		b.steps = stepPattern.FindAllString(m[3], -1)
+		b.steps = stepPattern().FindAllString(m[3], -1)
 	}
 	if len(parts)-1 > maxFunctions {
 		return b, fmt.Errorf("a block can chain at most %d functions; this one has %d", maxFunctions, len(parts)-1)
@@ -101,8 +101,8 @@ func parseFunction(p string) (fn, error) {
 	switch {
 	case p == "expand_vars", p == "posix_escape", p == "posix_quote":
 		return fn{name: p}, nil
-	case truncatePattern.MatchString(p):
-		m := truncatePattern.FindStringSubmatch(p)
+	case truncatePattern().MatchString(p):
+		m := truncatePattern().FindStringSubmatch(p)
 		f := fn{name: "truncate"}
 		for _, a := range m[1:] {
 			// Ruby reads any number of digits, but String#[] fails on one
@@ -114,14 +114,14 @@ func parseFunction(p string) (fn, error) {
 			f.args = append(f.args, int(min(n, math.MaxInt)))
 		}
 		return f, nil
-	case splitPattern.MatchString(p):
-		sep := splitPattern.FindStringSubmatch(p)[1]
+	case splitPattern().MatchString(p):
+		sep := splitPattern().FindStringSubmatch(p)[1]
 		if sep == "" {
 			return fn{}, fmt.Errorf("split's separator cannot be empty")
 		}
 		return fn{name: "split", sep: sep}, nil
 	}
-	name := namePattern.FindString(p)
+	name := namePattern().FindString(p)
 	switch name {
 	case "truncate":
 		return fn{}, fmt.Errorf("truncate takes two whole numbers, an offset and a length: truncate(0,8)")
@@ -233,7 +233,7 @@ func (in *interpolator) report(n *load.Node, offset int, perInclude bool, format
 
 // scalar interpolates one string.
 func (in *interpolator) scalar(n *load.Node) *load.Node {
-	locs := blockPattern.FindAllStringSubmatchIndex(n.Text, -1)
+	locs := blockPattern().FindAllStringSubmatchIndex(n.Text, -1)
 	out := &load.Node{Kind: load.String, Pos: in.pos(n.Pos), Plain: n.Plain}
 	if len(locs) == 1 && locs[0][0] == 0 && locs[0][1] == len(n.Text) {
 		v, ok := in.value(n, locs[0])

@@ -72,10 +72,11 @@ type Options struct {
 	// bounds. cilint lsp passes one that answers with the editor's
 	// unsaved buffers.
 	ReadFile tree.ReadFunc
-	// ReuseParses keeps each lint's parsed files (by name and content) for
-	// the next lint of the Linter: a Linter that lints the same files
-	// again and again (cilint lsp, on every change) parses only what
-	// changed. What neither of the last two lints used is dropped.
+	// ReuseParses keeps each lint's parsed files (by name and content) and
+	// parsed scripts (by text and shell dialect) for the next lint of the
+	// Linter: a Linter that lints the same files again and again (cilint
+	// lsp, on every change) parses only what changed. What neither of the
+	// last two lints used is dropped.
 	ReuseParses bool
 }
 
@@ -107,7 +108,8 @@ type Linter struct {
 	instance   *instanceVersion
 	roots      *rootCache
 	locals     *localCatalogs
-	parses     *include.Parses // with ReuseParses
+	parses     *include.Parses    // with ReuseParses
+	scripts    *checks.ScriptMemo // with ReuseParses
 }
 
 // localCatalogs are the local catalogs the Linter has read, by directory:
@@ -154,6 +156,7 @@ func New(opts Options) (*Linter, error) {
 		locals: &localCatalogs{m: map[string]component.Local{}}}
 	if opts.ReuseParses {
 		l.parses = include.NewParses()
+		l.scripts = checks.NewScriptMemo()
 	}
 	if opts.Shellcheck {
 		if l.shellcheck, err = exec.LookPath("shellcheck"); err != nil {
@@ -351,6 +354,7 @@ func (l *Linter) collect(file *load.File, fs []finding.Finding, cfg *config.Conf
 	opts.Cache = include.NewCache()
 	if l.parses != nil {
 		l.parses.Sweep()
+		l.scripts.Sweep()
 		opts.Cache = include.NewCacheWith(l.parses)
 	}
 	l.resolveAndCheck(res, file, opts, rn)
@@ -412,7 +416,7 @@ func (l *Linter) resolveAndCheck(res *Result, file *load.File, opts include.Opti
 	res.Pipeline = p
 	res.Findings = append(res.Findings, p.Findings...)
 	res.Findings = append(res.Findings, l.validate(p.Config)...)
-	found, err := checks.Run(context.Background(), p, res.Sources(), l.shellcheck, opts.Cache.Exprs())
+	found, err := checks.Run(context.Background(), p, res.Sources(), l.shellcheck, opts.Cache.Exprs(), l.scripts)
 	res.Findings = append(res.Findings, found...)
 	res.uses = append(res.uses, gitlabversion.Detect(inc.Files, p)...)
 	if err != nil {

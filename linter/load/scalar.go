@@ -3,9 +3,10 @@ package load
 import (
 	"math"
 	"math/big"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"gitlab.com/trustci/cicd/linter/internal/lazyre"
 )
 
 // Psych (Ruby's YAML 1.1 loader, which GitLab uses) guesses the type of a
@@ -14,18 +15,18 @@ import (
 // `1,000` is a thousand. GitLab then refuses dates and times outright. These
 // expressions follow Psych's ScalarScanner so cilint reads what GitLab reads.
 var (
-	psychWordish   = regexp.MustCompile(`^[^\d.:-]?[\pL_\s!@#$%^&*(){}<>|/\\~;=]+`)
-	psychTime      = regexp.MustCompile(`^-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|\s+)\d{1,2}:\d\d:\d\d(?:\.\d*)?(?:\s*(?:Z|[-+]\d{1,2}:?(?:\d\d)?))?$`)
-	psychDate      = regexp.MustCompile(`^\d{4}-(?:1[012]|0\d|\d)-(?:[12]\d|3[01]|0\d|\d)$`)
-	psychSexInt    = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}$`)
-	psychSexFloat  = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}\.[0-9_]*$`)
-	psychFloat     = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_,]*)?\.[0-9]*(?:[eE][-+][0-9]+)?)$`)
-	psychInteger   = regexp.MustCompile(`^(?:[-+]?0b[0-1_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+)$`)
-	psychInfinity  = regexp.MustCompile(`^\+?\.(?:inf|Inf|INF)$`)
-	psychNegInf    = regexp.MustCompile(`^-\.(?:inf|Inf|INF)$`)
-	psychNaN       = regexp.MustCompile(`^\.(?:nan|NaN|NAN)$`)
-	psychTrueWord  = regexp.MustCompile(`(?i)^(?:yes|true|on)$`)
-	psychFalseWord = regexp.MustCompile(`(?i)^(?:no|false|off)$`)
+	psychWordish   = lazyre.New(`^[^\d.:-]?[\pL_\s!@#$%^&*(){}<>|/\\~;=]+`)
+	psychTime      = lazyre.New(`^-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|\s+)\d{1,2}:\d\d:\d\d(?:\.\d*)?(?:\s*(?:Z|[-+]\d{1,2}:?(?:\d\d)?))?$`)
+	psychDate      = lazyre.New(`^\d{4}-(?:1[012]|0\d|\d)-(?:[12]\d|3[01]|0\d|\d)$`)
+	psychSexInt    = lazyre.New(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}$`)
+	psychSexFloat  = lazyre.New(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}\.[0-9_]*$`)
+	psychFloat     = lazyre.New(`^(?:[-+]?(?:[0-9][0-9_,]*)?\.[0-9]*(?:[eE][-+][0-9]+)?)$`)
+	psychInteger   = lazyre.New(`^(?:[-+]?0b[0-1_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+)$`)
+	psychInfinity  = lazyre.New(`^\+?\.(?:inf|Inf|INF)$`)
+	psychNegInf    = lazyre.New(`^-\.(?:inf|Inf|INF)$`)
+	psychNaN       = lazyre.New(`^\.(?:nan|NaN|NAN)$`)
+	psychTrueWord  = lazyre.New(`(?i)^(?:yes|true|on)$`)
+	psychFalseWord = lazyre.New(`(?i)^(?:no|false|off)$`)
 )
 
 // refused names a plain-scalar type that GitLab's safe YAML loader rejects.
@@ -40,53 +41,142 @@ func resolvePlain(n *Node) refused {
 	switch {
 	case s == "":
 		n.Kind = Null
-	case wordishStart(s[0]) || psychWordish.MatchString(s) || strings.Contains(s, "\n"):
-		if len(s) > 5 {
+		return ""
+	case wordishStart(s[0]):
+		resolveWordish(n)
+		return ""
+	case isDigit(s[0]) || s[0] == '.':
+		// psychWordish cannot match a scalar that starts so (its optional
+		// first byte excludes digits and dots, and its class has neither),
+		// so only a line break makes it wordish.
+		if strings.Contains(s, "\n") {
+			resolveWordish(n)
 			return ""
 		}
-		switch {
-		case s == "~" || strings.EqualFold(s, "null"):
-			n.Kind = Null
-		case psychTrueWord.MatchString(s):
-			n.Kind, n.Bool = Bool, true
-		case psychFalseWord.MatchString(s):
-			n.Kind, n.Bool = Bool, false
+		return resolveNumberish(n)
+	case psychWordish().MatchString(s) || strings.Contains(s, "\n"):
+		resolveWordish(n)
+		return ""
+	}
+	return resolveByExpressions(n)
+}
+
+// resolveWordish is Psych's answer for a scalar that looks like words:
+// null and the boolean words, when short enough to be one, else a string.
+func resolveWordish(n *Node) {
+	s := n.Text
+	if len(s) > 5 {
+		return
+	}
+	switch {
+	case s == "~" || strings.EqualFold(s, "null"):
+		n.Kind = Null
+	case psychTrueWord().MatchString(s):
+		n.Kind, n.Bool = Bool, true
+	case psychFalseWord().MatchString(s):
+		n.Kind, n.Bool = Bool, false
+	}
+}
+
+// numberishBytes are the bytes that can occur in a match of any of the
+// expressions resolveByExpressions runs on a scalar starting with a digit
+// or a dot (time, date, infinity, NaN, sexagesimal, float, integer):
+// digits, signs, separators, white space (\s), the time's T, t and Z,
+// exponents, base prefixes, hexadecimal digits and the letters of inf and
+// nan.
+const numberishBytes = "0123456789+-_,.: \t\n\f\rTtZeEbxabcdefABCDEFinIN"
+
+// resolveNumberish is resolvePlain for a scalar without a line break whose
+// first byte is a digit or a dot, deciding the common shapes without the
+// expressions: such scalars (`1 week`, `.cache/pip`, `2`, `3.12`) would
+// otherwise run up to nine of them in turn, about 4% of a large lint.
+// Every expression is anchored at both ends, so a byte none of them can
+// match makes a string; digits alone can only be an integer (decimal, or
+// octal after a 0: an 8 or 9 there matches no branch); digits around one
+// dot only a float (the others need a -, a : or letters). The rest goes
+// through the expressions in Psych's order. TestResolvePlainFastPath and
+// FuzzResolvePlain compare it with the expressions alone.
+func resolveNumberish(n *Node) refused {
+	s := n.Text
+	dots, other := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case isDigit(c):
+		case c == '.':
+			dots++
+		case strings.IndexByte(numberishBytes, c) < 0:
+			return "" // a string
+		default:
+			other = true
 		}
-	case psychTime.MatchString(s):
+	}
+	switch {
+	case other || dots > 1:
+		return resolveByExpressions(n)
+	case dots == 1:
+		resolveFloat(n)
+	case len(s) > 1 && s[0] == '0' && strings.ContainsAny(s, "89"):
+		// Not octal, and a leading 0 is not decimal: a string.
+	default:
+		resolveInteger(n)
+	}
+	return ""
+}
+
+func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+
+// resolveByExpressions tries Psych's expressions on a scalar that is not
+// wordish, in Psych's order.
+func resolveByExpressions(n *Node) refused {
+	s := n.Text
+	switch {
+	case psychTime().MatchString(s):
 		return "time"
-	case psychDate.MatchString(s):
+	case psychDate().MatchString(s):
 		return "date"
-	case psychInfinity.MatchString(s):
+	case psychInfinity().MatchString(s):
 		n.Kind, n.Float = Float, math.Inf(1)
-	case psychNegInf.MatchString(s):
+	case psychNegInf().MatchString(s):
 		n.Kind, n.Float = Float, math.Inf(-1)
-	case psychNaN.MatchString(s):
+	case psychNaN().MatchString(s):
 		n.Kind, n.Float = Float, math.NaN()
 	case strings.HasPrefix(s, ":") && len(s) > 1:
 		// A Ruby symbol; GitLab treats it as its name.
-	case psychSexInt.MatchString(s):
+	case psychSexInt().MatchString(s):
 		n.Kind, n.Int = Int, int64(sexagesimal(s))
-	case psychSexFloat.MatchString(s):
+	case psychSexFloat().MatchString(s):
 		n.Kind, n.Float = Float, sexagesimal(s)
-	case psychFloat.MatchString(s):
-		if strings.TrimLeft(s, "+-") == "." {
-			return ""
-		}
-		clean := stripSeparators(s)
-		if f, err := strconv.ParseFloat(strings.TrimSuffix(strings.Replace(clean, ".e", "e", 1), "."), 64); err == nil {
-			n.Kind, n.Float = Float, f
-		}
-	case psychInteger.MatchString(s):
-		if i, ok := rubyInteger(s); ok {
-			n.Kind, n.Int = Int, i
-		} else if f, ok := bigInteger(s); ok {
-			// Ruby's integers have no size limit: past 64 bits it is
-			// still a number (a keyword's range check refuses it), kept
-			// as the nearest float.
-			n.Kind, n.Float = Float, f
-		}
+	case psychFloat().MatchString(s):
+		resolveFloat(n)
+	case psychInteger().MatchString(s):
+		resolveInteger(n)
 	}
 	return ""
+}
+
+// resolveFloat reads a scalar psychFloat matches.
+func resolveFloat(n *Node) {
+	s := n.Text
+	if strings.TrimLeft(s, "+-") == "." {
+		return
+	}
+	clean := stripSeparators(s)
+	if f, err := strconv.ParseFloat(strings.TrimSuffix(strings.Replace(clean, ".e", "e", 1), "."), 64); err == nil {
+		n.Kind, n.Float = Float, f
+	}
+}
+
+// resolveInteger reads a scalar psychInteger matches.
+func resolveInteger(n *Node) {
+	s := n.Text
+	if i, ok := rubyInteger(s); ok {
+		n.Kind, n.Int = Int, i
+	} else if f, ok := bigInteger(s); ok {
+		// Ruby's integers have no size limit: past 64 bits it is still a
+		// number (a keyword's range check refuses it), kept as the
+		// nearest float.
+		n.Kind, n.Float = Float, f
+	}
 }
 
 // stripSeparators drops the `,` and `_` Psych ignores in numbers, without

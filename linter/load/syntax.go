@@ -2,13 +2,14 @@ package load
 
 import (
 	"bytes"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"gitlab.com/trustci/cicd/linter/internal/lazyre"
 )
 
-var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): `)
+var yamlErrLine = lazyre.New(`^yaml: line (\d+): `)
 
 // syntaxPos turns a yaml.v3 error into a line, a column and a message.
 // yaml.v3 reports only a line (and none for line 1), so the column is found
@@ -17,7 +18,7 @@ var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): `)
 // the alias for an unknown anchor, else the first non-blank character.
 func syntaxPos(msg string, src []byte) (int, int, string) {
 	line := 1
-	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
+	if m := yamlErrLine().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = msg[len(m[0]):]
 	} else {

@@ -1,7 +1,6 @@
 package lsp
 
 import (
-	"regexp"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -9,6 +8,7 @@ import (
 	protocol "github.com/tliron/glsp/protocol_3_16"
 
 	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/internal/lazyre"
 )
 
 // LSP positions count UTF-16 code units from 0; cilint's count
@@ -131,12 +131,12 @@ type cursor struct {
 	Reference bool
 }
 
-var keyLine = regexp.MustCompile(`^(\s*)((?:-\s+)*)([^\s#:'"\[\]{},][^:#]*?|"[^"]*"|'[^']*'):(\s|$)`)
+var keyLine = lazyre.New(`^(\s*)((?:-\s+)*)([^\s#:'"\[\]{},][^:#]*?|"[^"]*"|'[^']*'):(\s|$)`)
 
 // keyAt is the mapping key written on line, with the column its key
 // starts at (bytes; indentation and "- " included), if any.
 func keyAt(line string) (key string, col int, ok bool) {
-	m := keyLine.FindStringSubmatchIndex(line)
+	m := keyLine().FindStringSubmatchIndex(line)
 	if m == nil {
 		return "", 0, false
 	}

@@ -11,12 +11,12 @@ import (
 	"context"
 	"errors"
 	"os"
-	"regexp"
 	"sort"
 	"strings"
 
 	"gitlab.com/trustci/cicd/linter/finding"
 	"gitlab.com/trustci/cicd/linter/gitlabapi"
+	"gitlab.com/trustci/cicd/linter/internal/lazyre"
 	"gitlab.com/trustci/cicd/linter/lint"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/render"
@@ -117,8 +117,8 @@ func payload(res *lint.Result, path string, o Options) (string, string, error) {
 }
 
 var (
-	quoted     = regexp.MustCompile("`([^`]+)`")
-	jobsPrefix = regexp.MustCompile(`^jobs[: ]`)
+	quoted     = lazyre.New("`([^`]+)`")
+	jobsPrefix = lazyre.New(`^jobs[: ]`)
 )
 
 // merge places GitLab's messages and drops those cilint already reported.
@@ -162,14 +162,14 @@ func locate(res *lint.Result, msg string, fallback finding.Pos) (finding.Pos, st
 		// Longest names first, so "build-image" wins over "build".
 		jobs := append([]string(nil), jobNames(res)...)
 		sort.Slice(jobs, func(i, j int) bool { return len(jobs[i]) > len(jobs[j]) })
-		rest := jobsPrefix.ReplaceAllString(msg, "")
+		rest := jobsPrefix().ReplaceAllString(msg, "")
 		for _, name := range jobs {
 			if strings.HasPrefix(rest, name+":") || strings.HasPrefix(rest, name+" ") || strings.HasPrefix(msg, name+" job:") {
 				return res.Pipeline.Job(name).Key.Pos, name
 			}
 		}
 	}
-	for _, m := range quoted.FindAllStringSubmatch(msg, -1) {
+	for _, m := range quoted().FindAllStringSubmatch(msg, -1) {
 		if pos, ok := findText(res, m[1]); ok {
 			return pos, ""
 		}
