@@ -19,6 +19,7 @@ import (
 
 	"gitlab.com/trustci/cicd/linter/component"
 	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/gitlabversion"
 	"gitlab.com/trustci/cicd/linter/inputs"
 	"gitlab.com/trustci/cicd/linter/internal/lazyre"
 	"gitlab.com/trustci/cicd/linter/lint"
@@ -32,6 +33,34 @@ import (
 // fails ("Release cannot contain more than 30 components",
 // app/services/ci/catalog/resources/versions/build_components_service.rb).
 const MaxComponents = 30
+
+// componentsLimit is COMPONENTS_LIMIT in GitLab release v. It was 10
+// until MR 143464 (issue 436565, "Increase the 10 component per project
+// limitation to 30", merged after 16.8's freeze) raised it to 30 in 16.9.
+// 16.9 is the earliest release the raise can be in, so a 16.9 target is
+// never held to the older, stricter 10.
+func componentsLimit(v gitlabversion.Version) int {
+	if v.Less(gitlabversion.Version{Major: 16, Minor: 9}) {
+		return 10
+	}
+	return MaxComponents
+}
+
+// target is the release the catalog is linted for: --gitlab-version, then
+// CI_SERVER_VERSION, else the newest cilint knows, as for features
+// (docs/gitlab-versions.md). A version lint.New refuses is reported
+// there, so it is skipped here.
+func target(versions ...string) gitlabversion.Version {
+	for _, s := range versions {
+		if s == "" {
+			continue
+		}
+		if t, err := gitlabversion.Resolve(s); err == nil {
+			return t.Version
+		}
+	}
+	return gitlabversion.Newest()
+}
 
 // templatePath is ComponentsProject::TEMPLATE_PATH_REGEX: the only files
 // GitLab takes as components. Ruby's \w is [A-Za-z0-9_].
@@ -87,7 +116,7 @@ func Lint(opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Sources: map[string][]byte{}, Components: len(names)}
-	res.Findings = append(res.Findings, layout(opts.Dir, len(names))...)
+	res.Findings = append(res.Findings, layout(opts.Dir, len(names), target(opts.Lint.GitLabVersion, opts.Lint.InstanceVersion))...)
 	lo := opts.Lint
 	lo.Remote = nil
 	lo.Catalogs = map[string]string{prefix: opts.Dir}
@@ -410,14 +439,15 @@ func docsFindings(cat component.Local, info *component.Info, tmpl *component.Tem
 // README.md (Ci::Catalog::Resources::ValidateService), each component as
 // templates/<name>.yml or templates/<name>/template.yml with a name of
 // letters, digits, `_` and `-` (TEMPLATE_PATH_REGEX: other files are not
-// components, whatever they hold), and at most 30 of them.
-func layout(dir string, count int) []finding.Finding {
+// components, whatever they hold), and at most COMPONENTS_LIMIT of them
+// in the target release.
+func layout(dir string, count int, v gitlabversion.Version) []finding.Finding {
 	var fs []finding.Finding
 	if st, err := os.Stat(filepath.Join(dir, "README.md")); err != nil || !st.Mode().IsRegular() {
 		fs = append(fs, rules.New(rules.CatalogLayout, finding.Pos{File: filepath.Join(dir, "README.md")}, "the catalog project has no README.md at its root; GitLab refuses to publish it"))
 	}
-	if count > MaxComponents {
-		fs = append(fs, rules.Newf(rules.CatalogLimit, finding.Pos{File: filepath.Join(dir, "templates")}, "the catalog has %d components; GitLab releases at most %d per project (split it into several catalog projects)", count, MaxComponents))
+	if limit := componentsLimit(v); count > limit {
+		fs = append(fs, rules.Newf(rules.CatalogLimit, finding.Pos{File: filepath.Join(dir, "templates")}, "the catalog has %d components; GitLab %s releases at most %d per project (split it into several catalog projects)", count, v, limit))
 	}
 	root := filepath.Join(dir, "templates")
 	entries, err := os.ReadDir(root)

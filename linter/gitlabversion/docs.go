@@ -45,6 +45,14 @@ func Markdown() string {
 		fmt.Fprintf(&b, "| %s | %s (`%s`) | %s | %s | %s | %s |\n", f.Since, cell(quoteName(f.Name)), f.ID, cell(f.What),
 			cell(strings.Join(where, ", ")), cell(notes), cell(f.Source))
 	}
+	// Limits are not features: they are listed here so the table above
+	// stays one row per keyword, and so a reader sees which limits follow
+	// the target and which do not yet (TODO.md).
+	b.WriteString("\n## Limits by version\n\n" +
+		"| Limit | Before | From | Source | Followed by |\n" +
+		"| --- | --- | --- | --- | --- |\n" +
+		"| components per catalog project (`catalog-limit`) | 10 | 30 in 16.9 | app/models/ci/catalog/components_project.rb `COMPONENTS_LIMIT` (MR 143464, issue 436565) | `cilint catalog lint --gitlab-version` (then `CI_SERVER_VERSION`) |\n" +
+		"| files included (`include-limit`) | 100 distinct files | 150 counting repeats: 15.9 behind feature flag ci_includes_count_duplicates (off), the `ci_max_includes` setting from 16.0 | lib/gitlab/ci/config/external/context.rb@71786dd `MAX_INCLUDES`, `NEW_MAX_INCLUDES`; config/feature_flags/development/ci_includes_count_duplicates.yml (milestone 15.9, MR 111726); MR 118392 | not yet: cilint counts repeats against 150 (or `--max-includes`) at every target |\n")
 	return b.String()
 }
 

@@ -162,7 +162,7 @@ func All() []Rule {
 		{RemoteDisagreement, finding.Warning, "GitLab's lint API and cilint disagree about the configuration (with --remote)"},
 		{GitLabVersion, finding.Error, "a keyword, value or syntax newer than the GitLab version linted for (--gitlab-version, gitlab_version:)"},
 		{CatalogLayout, finding.Error, "(cilint catalog lint) a catalog project without a root README.md, or a template GitLab does not take as a component"},
-		{CatalogLimit, finding.Error, "(cilint catalog lint) more components than GitLab releases from one project (30)"},
+		{CatalogLimit, finding.Error, "(cilint catalog lint) more components than GitLab releases from one project (30; 10 before 16.9)"},
 		{CatalogREADME, finding.Error, "(cilint catalog lint) a component README whose inputs table is out of date with its spec:inputs"},
 		{CatalogNoREADME, finding.Warning, "(cilint catalog lint) a component folder without a README.md"},
 		{CatalogInputDescription, finding.Warning, "(cilint catalog lint) a component input without a description"},
