@@ -8,6 +8,7 @@ import (
 
 	"gitlab.com/trustci/cicd/linter/expr"
 	"gitlab.com/trustci/cicd/linter/finding"
+	"gitlab.com/trustci/cicd/linter/inputs"
 	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/repo"
 	"gitlab.com/trustci/cicd/linter/tree"
@@ -31,6 +32,9 @@ type Cache struct {
 	repos  map[string]*repo.Checkout
 	sem    chan struct{}
 	exprs  *expr.Memo
+	// regexes compiles spec:inputs regexes: the shared Parses' when
+	// there is one, so a long-lived Linter compiles each pattern once.
+	regexes *inputs.RegexMemo
 }
 
 // Parses keeps parsed files by name and content across lints (a
@@ -42,11 +46,12 @@ type Cache struct {
 type Parses struct {
 	mu        sync.Mutex
 	cur, prev map[parseKey]*parsed
+	regexes   *inputs.RegexMemo // the headers' input regexes, swept with the parses
 }
 
 // NewParses makes an empty Parses.
 func NewParses() *Parses {
-	return &Parses{cur: map[parseKey]*parsed{}, prev: map[parseKey]*parsed{}}
+	return &Parses{cur: map[parseKey]*parsed{}, prev: map[parseKey]*parsed{}, regexes: inputs.NewRegexMemo()}
 }
 
 func (p *Parses) get(k parseKey) (*parsed, bool) {
@@ -72,19 +77,21 @@ func (p *Parses) Sweep() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.prev, p.cur = p.cur, map[parseKey]*parsed{}
+	p.regexes.Sweep()
 }
 
 // NewCacheWith makes an empty Cache whose parses are kept in shared.
 func NewCacheWith(shared *Parses) *Cache {
 	c := NewCache()
 	c.shared = shared
+	c.regexes = shared.regexes
 	return c
 }
 
 // NewCache makes an empty Cache.
 func NewCache() *Cache {
 	return &Cache{reads: map[readKey]*readEntry{}, parses: map[parseKey]*parsed{}, repos: map[string]*repo.Checkout{},
-		sem: make(chan struct{}, runtime.GOMAXPROCS(0)), exprs: expr.NewMemo()}
+		sem: make(chan struct{}, runtime.GOMAXPROCS(0)), exprs: expr.NewMemo(), regexes: inputs.NewRegexMemo()}
 }
 
 type readKey struct {

@@ -181,7 +181,7 @@ func (r *Resolver) componentFile(t *component.Template) *load.File {
 // its body with them interpolated. Values differ per include, so every
 // position of the result records the include it came through.
 func (r *Resolver) interpolate(f *load.File, body, given, at *load.Node, what string, comp map[string]*string) *load.Node {
-	spec, sfs := inputs.ParseSpec(f.Header)
+	spec, sfs := inputs.ParseSpecWith(f.Header, r.opts.Cache.regexes)
 	if f.Header == nil && given == nil {
 		return body
 	}

@@ -18,7 +18,7 @@ import (
 // written (and is reported as info): the pipeline gets it when it runs.
 // This is also how a component template is linted on its own.
 func (r *Resolver) pipelineInputs(main *load.File, body *load.Node) *load.Node {
-	spec, sfs := inputs.ParseSpec(main.Header)
+	spec, sfs := inputs.ParseSpecWith(main.Header, r.opts.Cache.regexes)
 	r.res.Findings = append(r.res.Findings, sfs...)
 	vals := inputs.Values{}
 	names := make([]string, 0, len(r.opts.PipelineInputs))

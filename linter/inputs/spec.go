@@ -92,6 +92,12 @@ func (s *Spec) Names() []string {
 // cannot see: regexes that are not RE2 and defaults that break their own
 // options or regex.
 func ParseSpec(header *load.Node) (*Spec, []finding.Finding) {
+	return ParseSpecWith(header, nil)
+}
+
+// ParseSpecWith is ParseSpec compiling the inputs' regexes through
+// regexes (nil: compile each).
+func ParseSpecWith(header *load.Node, regexes *RegexMemo) (*Spec, []finding.Finding) {
 	s := &Spec{byName: map[string]*Input{}}
 	var fs []finding.Finding
 	spec := header.Get("spec")
@@ -130,7 +136,7 @@ func ParseSpec(header *load.Node) (*Spec, []finding.Finding) {
 			}
 			if r := d.Get("regex"); r != nil && r.Kind == load.String {
 				in.RegexText = r.Text
-				re, err := regexp.Compile(r.Text)
+				re, err := regexes.Compile(r.Text)
 				if err != nil {
 					fs = append(fs, rules.Newf(rules.InputSpec, r.Pos, "input `%s`: regex %q is not a valid RE2 regular expression: %v", in.Name, r.Text, err))
 				} else {
