@@ -23,7 +23,6 @@ import (
 	"gitlab.com/trustci/cicd/linter/inputs"
 	"gitlab.com/trustci/cicd/linter/internal/lazyre"
 	"gitlab.com/trustci/cicd/linter/lint"
-	"gitlab.com/trustci/cicd/linter/load"
 	"gitlab.com/trustci/cicd/linter/rules"
 	"gitlab.com/trustci/cicd/linter/tree"
 )
@@ -332,7 +331,7 @@ func variants(spec *inputs.Spec, path string) (vs []variant, refused map[string]
 	for _, in := range spec.Inputs {
 		def := any(nil)
 		if in.Default != nil && in.Default.IsScalar() {
-			def = plain(in.Default)
+			def = inputs.Plain(in.Default)
 		}
 		opts := slices.Clone(in.Options)
 		for _, r := range in.Rules {
@@ -340,11 +339,11 @@ func variants(spec *inputs.Spec, path string) (vs []variant, refused map[string]
 		}
 		done := map[string]bool{fmt.Sprint(def): def != nil}
 		for _, o := range opts {
-			if o == nil || !o.IsScalar() || done[fmt.Sprint(plain(o))] {
+			if o == nil || !o.IsScalar() || done[fmt.Sprint(inputs.Plain(o))] {
 				continue
 			}
-			done[fmt.Sprint(plain(o))] = true
-			add(in.Name, plain(o))
+			done[fmt.Sprint(inputs.Plain(o))] = true
+			add(in.Name, inputs.Plain(o))
 		}
 		if in.Type == "boolean" {
 			for _, b := range []bool{true, false} {
@@ -368,7 +367,7 @@ const unmatched = "placeholder"
 func placeholder(in *inputs.Input) (any, bool) {
 	for _, o := range in.Options {
 		if o != nil && o.IsScalar() {
-			return plain(o), true
+			return inputs.Plain(o), true
 		}
 	}
 	switch in.Type {
@@ -380,20 +379,6 @@ func placeholder(in *inputs.Input) (any, bool) {
 		return []any{}, true
 	}
 	return Placeholder(in.Regex)
-}
-
-func plain(n *load.Node) any {
-	switch n.Kind {
-	case load.Int:
-		return n.Int
-	case load.Float:
-		return n.Float
-	case load.Bool:
-		return n.Bool
-	case load.Null:
-		return nil
-	}
-	return inputs.Text(n)
 }
 
 func describe(name string, v any) string {

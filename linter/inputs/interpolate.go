@@ -412,24 +412,26 @@ func Text(v *load.Node) string {
 	case load.Null:
 		return ""
 	case load.Seq, load.Map:
-		j, _ := json.Marshal(plain(v))
+		j, _ := json.Marshal(Plain(v))
 		return string(j)
 	}
 	return v.Name()
 }
 
-func plain(v *load.Node) any {
+// Plain is v as a JSON-able Go value: scalars as their Go values (null as
+// nil), sequences and mappings as slices and maps of them.
+func Plain(v *load.Node) any {
 	switch v.Kind {
 	case load.Seq:
 		out := make([]any, len(v.Items))
 		for i, it := range v.Items {
-			out[i] = plain(it)
+			out[i] = Plain(it)
 		}
 		return out
 	case load.Map:
 		out := map[string]any{}
 		for _, p := range v.Pairs {
-			out[p.Key.Name()] = plain(p.Value)
+			out[p.Key.Name()] = Plain(p.Value)
 		}
 		return out
 	case load.Int:

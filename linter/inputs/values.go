@@ -114,7 +114,7 @@ func matchRule(rs []Rule, lookup func(name string) (*load.Node, bool)) *Rule {
 		case load.Null:
 			return nil, true
 		}
-		return plain(v), true // numbers and arrays: equal only to themselves
+		return Plain(v), true // numbers and arrays: equal only to themselves
 	}
 	for i := range rs {
 		r := &rs[i]
